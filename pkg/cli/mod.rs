@@ -1,0 +1,69 @@
+//! The `arenawatt` command line: one file per command, each owning its flags
+//! (defined once with their help text) and its output formats.
+
+pub mod bench;
+pub mod catalog;
+pub mod demo;
+pub mod energy;
+pub mod import;
+pub mod query;
+pub mod rank;
+pub mod simulate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Human satisfaction (Bradley–Terry scores from pairwise votes) next to the
+/// energy cost (EcoLogits) of large language models.
+#[derive(Debug, Parser)]
+#[command(name = "arenawatt", version, about, long_about = None)]
+pub struct Cli {
+    /// The SQLite store.
+    #[arg(
+        long,
+        global = true,
+        env = "ARENAWATT_DB",
+        default_value = "arenawatt.db",
+        value_name = "PATH"
+    )]
+    pub db: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rank models from a vote file directly, without a store.
+    Rank(rank::RankArgs),
+    /// Estimate the energy and emissions of generating tokens (EcoLogits).
+    Energy(energy::EnergyArgs),
+    /// Import vote files into the store, in one transaction per file.
+    Import(import::ImportArgs),
+    /// List or extend the model catalog.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+    /// Run a query against the store (the same engine Grafana uses).
+    Query(query::QueryArgs),
+    /// Write a simulated vote stream (CSV) for demos and benchmarks.
+    Simulate(simulate::SimulateArgs),
+    /// Build the demo store from bundled data and print the scatter table.
+    Demo(demo::DemoArgs),
+    /// Print performance figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Rank(args) => rank::run(args),
+        Command::Energy(args) => energy::run(args),
+        Command::Import(args) => import::run(&cli.db, args),
+        Command::Catalog(cmd) => catalog::run(&cli.db, cmd),
+        Command::Query(args) => query::run(&cli.db, args),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Bench(cmd) => bench::run(&cli.db, cmd),
+    }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test suite of the project: Rust (unit, property, integration),
+# the frontend (jest), and the Magefile (go test). Exits non-zero on the first
+# failing suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo test"
+cargo test --all-targets
+
+if [ -f package.json ]; then
+  echo "== frontend"
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+  npm run typecheck
+  npm run build
+  npm run test -- --ci
+fi
+
+if [ -f Magefile.go ] && command -v go >/dev/null 2>&1; then
+  echo "== magefile"
+  go vet -tags mage .
+  go test -tags mage .
+fi
