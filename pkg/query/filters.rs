@@ -65,6 +65,7 @@ mod tests {
             ttft: None,
             params_estimated: false,
             aliases: vec![format!("{id}-alias")],
+            params_source: None,
         }
     }
 

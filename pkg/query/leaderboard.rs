@@ -157,6 +157,8 @@ pub fn one_model(
                 ties: 0,
                 win_rate: 0.0,
                 status: RatingStatus::Ok,
+                bootstrap_rank_low: None,
+                bootstrap_rank_high: None,
             };
             rows::model_row(&unrated, catalog, query)?
         }
