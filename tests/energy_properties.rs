@@ -203,6 +203,19 @@ fn zero_tps_and_zero_tokens_are_errors() {
 }
 
 #[test]
+fn overflowing_inputs_are_errors_not_infinities() {
+    let huge = ParamCount::Exact(1e307);
+    let error = estimate(
+        &size(huge, ParamCount::Exact(1.0)),
+        1000.0,
+        &EnergyContext::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(error.contains("inputs too large"), "{error}");
+}
+
+#[test]
 fn comparia_truncation_to_zero_is_an_error() {
     let ctx = context(Methodology::Comparia202602, "WOR", None);
     let error = estimate(
