@@ -192,7 +192,7 @@ fn proprietary_estimates_prefer_ecologits_and_are_flagged() {
     let catalog = Catalog::bundled_ref();
     let gpt4o = catalog.resolve("gpt-4o-2024-08-06").unwrap();
     assert_eq!(gpt4o.params_source.as_deref(), Some("EcoLogits' estimate"));
-    assert!(gpt4o.params_estimated && gpt4o.model_size().is_none());
+    assert!(gpt4o.params_estimated && gpt4o.energy_size(false).is_err());
     let claude = catalog.resolve("claude-3-7-sonnet").unwrap();
     assert_eq!(
         claude.params_source.as_deref(),

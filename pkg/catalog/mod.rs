@@ -196,10 +196,11 @@ impl CatalogModel {
         self.total_params
             .map(|p| SizeClass::from_total_params(p.max()))
     }
-    /// The energy engine's view of the model, when its size is public.
-    /// `None` for estimated sizes: see [`CatalogModel::energy_size`].
+    /// The energy engine's view of the model, when the catalog holds a size
+    /// for it, disclosed or estimated (check `params_estimated`, or use
+    /// [`CatalogModel::energy_size`], which refuses estimates unless allowed).
     pub fn model_size(&self) -> Option<ModelSize> {
-        self.energy_size(false).ok()
+        self.energy_size(true).ok()
     }
     /// The size to estimate energy with: the disclosed counts, or (with
     /// `allow_estimates`) the estimated ones; otherwise why there is none.

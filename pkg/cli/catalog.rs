@@ -45,7 +45,8 @@ pub enum CatalogCommand {
         /// Output format.
         #[arg(long, value_enum, default_value = "table", value_name = "FORMAT")]
         format: ListFormat,
-        /// Methodology of the `wh_per_1k_tokens` column (zone WOR, PUE 1.15).
+        /// Methodology of the `wh_per_1k_tokens` column (zone WOR, PUE 1.15):
+        /// ecologits-0.11, ecologits-0.8 or comparia-2026-02.
         #[arg(long, default_value = "ecologits-0.11", value_name = "NAME")]
         methodology: String,
     },

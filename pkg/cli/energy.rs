@@ -33,7 +33,8 @@ pub enum EnergyFormat {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["model", "total_params", "input"])))]
 pub struct EnergyArgs {
-    /// A catalog model id or alias (e.g. llama-3.1-405b-instruct).
+    /// A catalog model id or alias (e.g. llama-3.1-405b-instruct); custom
+    /// models imported into the store (--db) are found too.
     #[arg(long, value_name = "ID")]
     pub model: Option<String>,
     /// Total parameters in billions: `70`, or a range `70:120`.
@@ -50,7 +51,8 @@ pub struct EnergyArgs {
     /// Output tokens generated.
     #[arg(long, value_name = "N", default_value_t = 1000.0)]
     pub tokens: f64,
-    /// Methodology profile.
+    /// Methodology profile: ecologits-0.11 (EcoLogits 0.10–0.11), ecologits-0.8
+    /// (EcoLogits 0.8.2) or comparia-2026-02 (compar:IA's Feb-2026 graph).
     #[arg(long, value_name = "NAME", default_value = "ecologits-0.11")]
     pub methodology: String,
     /// Electricity zone: ISO 3166 alpha-3 code, WOR (world) or EEE (Europe).
