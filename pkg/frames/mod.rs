@@ -9,6 +9,12 @@
 //!   [`ModelRow`] fields, in order), listed with their display names and units
 //!   in [`MODEL_COLUMNS`];
 //! - energy fields carry Grafana units (`watth`, `massg`), BT scores none;
+//! - the human-readable name of each field is in its config's description,
+//!   not in `displayName`/`displayNameFromDS`: Grafana's regex matchers, the
+//!   `organize` transform and table sorting match *display* names, so a
+//!   display name from the data source would silently break every dashboard,
+//!   override and alert rule that names a field by its CSV column. Dashboards
+//!   set their own display names in overrides;
 //! - every frame names its energy methodology and zone in `meta.custom` and in
 //!   an info notice, so a panel never shows a Wh figure without its method.
 //!
@@ -36,7 +42,8 @@ pub enum ColumnKind {
     Boolean,
 }
 
-/// One field of a model frame: its name (the CSV column), how Grafana shows it.
+/// One field of a model frame: its name (the CSV column), its human-readable
+/// name and unit.
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnSpec {
     pub name: &'static str,
@@ -191,8 +198,7 @@ fn info(text: String) -> Notice {
 
 fn field_config(spec: &ColumnSpec) -> FieldConfig {
     let mut config = FieldConfig::default();
-    config.display_name_from_ds = Some(spec.display_name.to_string());
-    config.description = Some(spec.description.to_string());
+    config.description = Some(format!("{}: {}", spec.display_name, spec.description));
     config.unit = spec.unit.map(str::to_string);
     config
 }

@@ -59,7 +59,9 @@ fn model_frame_has_one_field_per_column_with_units_and_no_labels() {
         assert!(field.labels.is_empty(), "{} has labels and config", field.name);
         let config = field.config.as_ref().unwrap();
         assert_eq!(config.unit.as_deref(), spec.unit, "{}", field.name);
-        assert_eq!(config.display_name_from_ds.as_deref(), Some(spec.display_name));
+        assert_eq!(config.display_name_from_ds, None, "{}: display names break name matchers", field.name);
+        assert_eq!(config.display_name, None);
+        assert!(config.description.as_deref().unwrap().starts_with(spec.display_name));
         assert_eq!(field.values().len(), 2);
     }
     let unit = |name: &str| {

@@ -304,6 +304,14 @@ impl DecodedField {
         strings.unwrap_or_else(|| panic!("field {} is {}, not a string", self.name, self.data_type))
     }
 
+    pub fn strings_opt(&self) -> Option<Vec<Option<String>>> {
+        matches!(self.data_type, DataType::Utf8 | DataType::LargeUtf8).then(|| self.strings())
+    }
+
+    pub fn bools_opt(&self) -> Option<Vec<Option<bool>>> {
+        (self.data_type == DataType::Boolean).then(|| self.bools())
+    }
+
     pub fn bools(&self) -> Vec<Option<bool>> {
         let a = self.values.as_boolean_opt().unwrap_or_else(|| {
             panic!("field {} is {}, not a boolean", self.name, self.data_type)
