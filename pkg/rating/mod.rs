@@ -1,9 +1,74 @@
-//! Bradley–Terry ratings fitted on pair counts.
+//! Bradley–Terry ratings fitted on pair counts: scores, confidence intervals
+//! and ranks for a set of models from human pairwise votes.
 //!
-//! CONTRACT (skeleton): the types below are the interface the query engine
-//! codes against. The rating work fills in the estimator, documents it here
-//! (estimator, tie policies, gauges, CI methods and why), and may add fields,
-//! but keeps these names.
+//! CONTRACT: the public types of this file ([`PairTable`], [`RatingOptions`],
+//! [`Ratings`], [`rate`], [`rate_from`], …) are what the query engine, the CLI
+//! and the trends code use. Names stay; fields may be added.
+//!
+//! # Estimator
+//! Each model i has a strength θᵢ (natural log); model i beats model j with
+//! probability σ(θᵢ − θⱼ) = 1 / (1 + e^{θⱼ−θᵢ}). The scores are the exact
+//! maximum-likelihood estimate, computed on the counts per unordered pair —
+//! the sufficient statistics — so a fit costs the number of pairs, never the
+//! number of votes. Newton's method with the full Hessian ([`fit`]) converges
+//! quadratically (about six iterations on Chatbot Arena) to a step below
+//! `tolerance` (1e-10 by default); [`Ratings::converged`] and
+//! [`Ratings::iterations`] say how it went. Scores are reported on the Elo-like
+//! scale: `bt_score = 400·log10(e)·θ + c`, i.e. 400 points per factor 10 in
+//! odds, as LMSYS and compar:IA do. The MLE exists only on a strongly
+//! connected comparison graph; [`graph`] finds the models outside it and gives
+//! them a status instead of an infinite score.
+//!
+//! # Tie policies ([`TiePolicy`])
+//! * `half` (default): a tie, of either kind, is half a win for each side.
+//!   This is what LMSYS and compar:IA publish, so our numbers are comparable
+//!   with theirs; it keeps the information ties carry (the two are close).
+//! * `drop`: ties are discarded; the classical BT on decisive votes only.
+//! * `davidson`: Davidson's model ([`davidson`]) gives a tie its own
+//!   probability ν·√(πᵢπⱼ)/(πᵢ + πⱼ + ν√(πᵢπⱼ)); ν is fitted jointly and
+//!   reported as [`Ratings::tie_parameter`]. It is a proper likelihood for data
+//!   with ties, where `half` is a convenient convention.
+//!
+//! # Gauges ([`Gauge`])
+//! Scores are defined up to an additive constant. `mean` (default, compar:IA)
+//! makes the rated models average 1000; `anchor MODEL=SCORE` (LMSYS pins
+//! mixtral-8x7b-instruct-v0.1 at 1114) makes one model's score exact, so a
+//! leaderboard lines up with a published one. Confidence intervals are those
+//! of the gauged score: the anchor has a zero-width interval, and the others'
+//! intervals are for their difference to it.
+//!
+//! # Confidence intervals ([`CiMethod`], level 0.95 by default)
+//! * `sandwich` (default): the robust covariance H⁻¹BH⁻¹ ([`covariance`]).
+//!   Valid when the model is not exactly true (ties counted as halves, votes
+//!   correlated within prompts), and costs one matrix inverse.
+//! * `fisher`: the inverse information H⁻¹, the textbook model-based variance.
+//! * `bootstrap`: a seeded Poisson resampling of the cell counts
+//!   ([`bootstrap`]), percentile intervals, warm-started replicates; also gives
+//!   rank quantiles. Reproducible for a seed whatever the thread count.
+//! * `none`: scores only.
+//!
+//! Sandwich and Fisher intervals are `score ± z·se` with z the normal quantile.
+//!
+//! # Ranks ([`ranks`])
+//! `rank` is 1 + the number of rated models with a strictly higher score.
+//! `rank_low` (best plausible) is 1 + the number of models whose CI lower bound
+//! is above this model's upper bound; `rank_high` (worst plausible) is N − the
+//! number of models whose upper bound is below this model's lower bound. Models
+//! without a score are ranked N + 1, after all rated ones.
+
+pub mod bootstrap;
+pub mod covariance;
+pub mod davidson;
+pub mod fit;
+pub mod graph;
+pub mod likelihood;
+pub mod linalg;
+pub mod ranks;
+pub mod table;
+
+mod engine;
+
+pub use table::{Outcome, PairTableBuilder, Tally, VoteError};
 
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +137,9 @@ pub struct RatingOptions {
     /// Convergence tolerance on the score update (natural-log scale).
     pub tolerance: f64,
     pub max_iterations: u32,
+    /// Bootstrap threads; 0 means `available_parallelism`. Results do not
+    /// depend on it.
+    pub threads: usize,
 }
 
 impl Default for RatingOptions {
@@ -85,6 +153,7 @@ impl Default for RatingOptions {
             level: 0.95,
             tolerance: 1e-10,
             max_iterations: 100,
+            threads: 0,
         }
     }
 }
@@ -94,14 +163,36 @@ impl Default for RatingOptions {
 #[serde(rename_all = "snake_case")]
 pub enum RatingStatus {
     Ok,
-    /// Won every comparison: the MLE is +∞, so no score is given.
+    /// Never lost to the rated models (typically: won every comparison): the
+    /// MLE is +∞, so no score is given.
     NeverLost,
-    /// Lost every comparison: the MLE is −∞, so no score is given.
+    /// Never won against the rated models (typically: lost every comparison):
+    /// the MLE is −∞, so no score is given.
     NeverWon,
-    /// Not connected to the main comparison graph; index of its component.
+    /// Not connected to the main comparison graph; index of its component in
+    /// [`Ratings::components`].
     Disconnected {
         component: usize,
     },
+    /// In the main graph but its position relative to the rated models is
+    /// unbounded in no single direction (e.g. the middle of a strict chain).
+    Unbounded,
+    /// No vote that counts under the tie policy (e.g. only ties under `drop`).
+    NoVotes,
+}
+
+impl RatingStatus {
+    /// Short reason for tables and CSV: `ok`, `never_lost`, `disconnected:2`, …
+    pub fn label(&self) -> String {
+        match self {
+            RatingStatus::Ok => "ok".into(),
+            RatingStatus::NeverLost => "never_lost".into(),
+            RatingStatus::NeverWon => "never_won".into(),
+            RatingStatus::Disconnected { component } => format!("disconnected:{component}"),
+            RatingStatus::Unbounded => "unbounded".into(),
+            RatingStatus::NoVotes => "no_votes".into(),
+        }
+    }
 }
 
 /// One model's result. Scores are on the Elo-like scale (400 per factor 10 in odds).
@@ -125,6 +216,10 @@ pub struct ModelRating {
     /// (wins + ties/2) / votes.
     pub win_rate: f64,
     pub status: RatingStatus,
+    /// Bootstrap only: the (1−level)/2 and (1+level)/2 quantiles of the
+    /// model's rank over the replicates.
+    pub bootstrap_rank_low: Option<u32>,
+    pub bootstrap_rank_high: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,8 +230,27 @@ pub struct Ratings {
     pub converged: bool,
     /// Davidson's ν, when the Davidson policy was used.
     pub tie_parameter: Option<f64>,
+    /// Confidence interval of ν (Davidson with a CI method), same level.
+    pub tie_parameter_ci_low: Option<f64>,
+    pub tie_parameter_ci_high: Option<f64>,
     /// Connected components of the comparison graph (model names), largest first.
     pub components: Vec<Vec<String>>,
+    /// The CI method and level actually used.
+    pub ci: CiMethod,
+    pub level: f64,
+    /// Bootstrap bookkeeping, when the bootstrap was used.
+    pub bootstrap: Option<BootstrapSummary>,
+}
+
+/// How the bootstrap went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootstrapSummary {
+    pub rounds: u32,
+    /// Replicates used for the intervals (converged).
+    pub converged_rounds: u32,
+    /// Replicates that did not converge and were left out.
+    pub non_converged: u32,
+    pub seed: u64,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -149,22 +263,26 @@ pub enum RatingError {
     InvalidOption(String),
     #[error("pair ({lo}, {hi}) is out of range for {models} models or not ordered lo < hi")]
     BadPair { lo: usize, hi: usize, models: usize },
+    #[error("model {0:?} is listed twice in the pair table")]
+    DuplicateModel(String),
+    #[error("anchor model {model:?} has no score (status {status})")]
+    UnratedAnchor { model: String, status: String },
+    #[error("numerical failure: {0}")]
+    Numerical(String),
 }
 
-/// Fits BT scores, CIs and ranks. (Skeleton: implemented by the rating work.)
+/// Fits BT scores, CIs and ranks.
 pub fn rate(table: &PairTable, options: &RatingOptions) -> Result<Ratings, RatingError> {
     rate_from(table, options, None)
 }
 
 /// Same as [`rate`], warm-started from previous natural-log strengths keyed by
 /// model name (used by trends, where each step starts from the previous fit).
+/// Models missing from `start` start at the mean of the others.
 pub fn rate_from(
     table: &PairTable,
     options: &RatingOptions,
     start: Option<&std::collections::HashMap<String, f64>>,
 ) -> Result<Ratings, RatingError> {
-    let _ = (table, options, start);
-    Err(RatingError::InvalidOption(
-        "rating engine not implemented yet".into(),
-    ))
+    engine::rate_from(table, options, start)
 }

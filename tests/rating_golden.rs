@@ -1,0 +1,284 @@
+//! Golden and real-data checks of the rating engine: the LLMFAO golden BT
+//! strengths (evalica), and the Chatbot Arena pair counts of 2024-08-14.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use arenawatt::ingest::pair_counts::read_pair_counts;
+use arenawatt::rating::{
+    rate, CiMethod, Gauge, Outcome, PairTable, PairTableBuilder, RatingOptions, RatingStatus,
+    TiePolicy,
+};
+
+fn repo_file(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn arena() -> PairTable {
+    read_pair_counts(&repo_file(
+        "pkg/data/lmsys/chatbotarena_pairs_20240814.json",
+    ))
+    .expect("bundled arena file")
+}
+
+fn llmfao() -> PairTable {
+    let mut reader =
+        csv::Reader::from_path(repo_file("tests/fixtures/evalica/llmfao.csv")).expect("llmfao.csv");
+    let headers = reader.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (left, right, winner) = (col("left"), col("right"), col("winner"));
+    let mut builder = PairTableBuilder::new();
+    for record in reader.records() {
+        let record = record.expect("row");
+        let outcome = match &record[winner] {
+            "left" => Outcome::WinA,
+            "right" => Outcome::WinB,
+            "tie" => Outcome::Tie,
+            other => panic!("unexpected winner {other:?}"),
+        };
+        builder
+            .add(&record[left], &record[right], outcome)
+            .expect("vote");
+    }
+    builder.build()
+}
+
+#[test]
+fn llmfao_strengths_match_the_evalica_golden_to_1e_9() {
+    let table = llmfao();
+    let options = RatingOptions {
+        ci: CiMethod::None,
+        ..Default::default()
+    };
+    let ratings = rate(&table, &options).expect("fit");
+    assert!(
+        ratings.converged,
+        "did not converge in {} iterations",
+        ratings.iterations
+    );
+    // Strengths π = 10^(score/400), normalised to sum 1.
+    let raw: HashMap<&str, f64> = ratings
+        .models
+        .iter()
+        .map(|m| {
+            (
+                m.model.as_str(),
+                10f64.powf(m.bt_score.expect("all rated") / 400.0),
+            )
+        })
+        .collect();
+    let total: f64 = raw.values().sum();
+
+    let mut golden = csv::Reader::from_path(repo_file("tests/fixtures/evalica/llmfao-golden.csv"))
+        .expect("golden");
+    let mut compared = 0;
+    let mut worst = 0.0f64;
+    for record in golden.records() {
+        let record = record.expect("golden row");
+        if &record[0] != "bradley_terry" {
+            continue;
+        }
+        let want: f64 = record[2].parse().expect("golden score");
+        let got = raw
+            .get(&record[1])
+            .unwrap_or_else(|| panic!("model {:?} not rated", &record[1]))
+            / total;
+        let relative = ((got - want) / want).abs();
+        worst = worst.max(relative);
+        assert!(
+            relative < 1e-9,
+            "{}: got {got}, golden {want}, relative {relative:e}",
+            &record[1]
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, table.models.len(), "every model has a golden row");
+    eprintln!("llmfao: {compared} models, worst relative difference {worst:e}");
+}
+
+#[test]
+fn arena_mean_gauge_averages_1000_and_is_fully_rated() {
+    let table = arena();
+    assert_eq!(table.models.len(), 129);
+    assert_eq!(table.pairs.len(), 3460);
+    let ratings = rate(&table, &RatingOptions::default()).expect("fit");
+    assert!(ratings.converged);
+    let scores: Vec<f64> = ratings.models.iter().filter_map(|m| m.bt_score).collect();
+    assert_eq!(
+        scores.len(),
+        129,
+        "statuses: {:?}",
+        ratings.models.iter().map(|m| &m.status).collect::<Vec<_>>()
+    );
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    assert!((mean - 1000.0).abs() < 1e-9, "mean score {mean}");
+    let votes: u64 = ratings.models.iter().map(|m| m.votes).sum::<u64>() / 2;
+    assert_eq!(votes, 1_670_250);
+    assert_eq!(ratings.components.len(), 1);
+    // Sorted best first, and the CI contains the score.
+    for w in ratings.models.windows(2) {
+        assert!(w[0].bt_score >= w[1].bt_score);
+    }
+    for m in &ratings.models {
+        let (lo, hi, s) = (m.ci_low.unwrap(), m.ci_high.unwrap(), m.bt_score.unwrap());
+        assert!(
+            lo < s && s < hi && m.rank_low <= m.rank && m.rank <= m.rank_high,
+            "{m:?}"
+        );
+    }
+}
+
+#[test]
+fn arena_anchor_pins_mixtral_at_1114_and_ranks_gpt4o_first() {
+    let table = arena();
+    let options = RatingOptions {
+        gauge: Gauge::Anchor {
+            model: "mixtral-8x7b-instruct-v0.1".into(),
+            score: 1114.0,
+        },
+        ..Default::default()
+    };
+    let ratings = rate(&table, &options).expect("fit");
+    let by_name: HashMap<&str, _> = ratings
+        .models
+        .iter()
+        .map(|m| (m.model.as_str(), m))
+        .collect();
+    let mixtral = by_name["mixtral-8x7b-instruct-v0.1"];
+    assert_eq!(mixtral.bt_score, Some(1114.0));
+    assert_eq!(mixtral.std_error, Some(0.0));
+    // The anchored fit is the mean-gauge fit shifted by a constant.
+    let mean = rate(&table, &RatingOptions::default()).expect("fit");
+    let shift = 1114.0
+        - mean
+            .models
+            .iter()
+            .find(|m| m.model == "mixtral-8x7b-instruct-v0.1")
+            .unwrap()
+            .bt_score
+            .unwrap();
+    for m in &mean.models {
+        let anchored = by_name[m.model.as_str()].bt_score.unwrap();
+        assert!((anchored - m.bt_score.unwrap() - shift).abs() < 1e-9);
+    }
+    // Published leaderboard facts of 2024-08-13: chatgpt-4o-latest leads, around 1314.
+    let top = &ratings.models[0];
+    assert_eq!(top.model, "chatgpt-4o-latest");
+    assert!((top.bt_score.unwrap() - 1314.0).abs() < 5.0, "{top:?}");
+}
+
+#[test]
+fn arena_bootstrap_half_widths_agree_with_sandwich_within_10_percent() {
+    let table = arena();
+    let half_widths = |ci| {
+        let options = RatingOptions {
+            ci,
+            rounds: 1000,
+            seed: 7,
+            ..Default::default()
+        };
+        let r = rate(&table, &options).expect("fit");
+        let mut w: Vec<f64> = r
+            .models
+            .iter()
+            .map(|m| (m.ci_high.unwrap() - m.ci_low.unwrap()) / 2.0)
+            .collect();
+        w.sort_by(f64::total_cmp);
+        (w[w.len() / 2], r)
+    };
+    let (sandwich, _) = half_widths(CiMethod::Sandwich);
+    let (bootstrap, r) = half_widths(CiMethod::Bootstrap);
+    let summary = r.bootstrap.expect("bootstrap summary");
+    assert_eq!(summary.non_converged, 0);
+    let ratio = bootstrap / sandwich;
+    eprintln!("median CI half-width: sandwich {sandwich:.3}, bootstrap {bootstrap:.3} Elo pts (ratio {ratio:.3})");
+    assert!((ratio - 1.0).abs() < 0.10, "ratio {ratio}");
+    let (fisher, _) = half_widths(CiMethod::Fisher);
+    assert!(fisher > 0.0 && fisher < sandwich * 1.5);
+    for m in &r.models {
+        let (lo, hi) = (
+            m.bootstrap_rank_low.unwrap(),
+            m.bootstrap_rank_high.unwrap(),
+        );
+        assert!(lo <= hi && hi <= 129);
+    }
+}
+
+#[test]
+fn bootstrap_is_reproducible_whatever_the_thread_count() {
+    let table = arena();
+    let run = |threads| {
+        let options = RatingOptions {
+            ci: CiMethod::Bootstrap,
+            rounds: 40,
+            seed: 11,
+            threads,
+            ..Default::default()
+        };
+        rate(&table, &options).expect("fit")
+    };
+    let one = run(1);
+    assert_eq!(one, run(3));
+    let other_seed = rate(
+        &table,
+        &RatingOptions {
+            ci: CiMethod::Bootstrap,
+            rounds: 40,
+            seed: 12,
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .expect("fit");
+    assert_ne!(one.models[5].ci_low, other_seed.models[5].ci_low);
+}
+
+#[test]
+fn davidson_reports_its_tie_parameter() {
+    let table = arena();
+    let options = RatingOptions {
+        ties: TiePolicy::Davidson,
+        ..Default::default()
+    };
+    let r = rate(&table, &options).expect("fit");
+    assert!(r.converged);
+    let nu = r.tie_parameter.expect("tie parameter");
+    let (lo, hi) = (
+        r.tie_parameter_ci_low.unwrap(),
+        r.tie_parameter_ci_high.unwrap(),
+    );
+    assert!(lo < nu && nu < hi, "{lo} {nu} {hi}");
+    // About a third of arena votes are ties; ν at equal strengths gives P(tie) = ν/(2+ν).
+    let ties: u64 = table.pairs.iter().map(|p| p.ties + p.ties_both_bad).sum();
+    let all: u64 = table
+        .pairs
+        .iter()
+        .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+        .sum();
+    let share = ties as f64 / all as f64;
+    assert!(
+        nu / (2.0 + nu) > share * 0.8 && nu / (2.0 + nu) < share * 1.5,
+        "nu {nu}, tie share {share}"
+    );
+    // The ordering is close to the half policy's at the top.
+    let half = rate(&table, &RatingOptions::default()).expect("fit");
+    assert_eq!(half.models[0].model, r.models[0].model);
+    assert!(
+        rate(
+            &table,
+            &RatingOptions {
+                ties: TiePolicy::Drop,
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .converged
+    );
+    assert_eq!(
+        r.models
+            .iter()
+            .filter(|m| m.status == RatingStatus::Ok)
+            .count(),
+        129
+    );
+}
