@@ -265,7 +265,9 @@ impl ArenawattPlugin {
             .await
             .map_err(|e| ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
             .map_err(|e| match e {
-                votes::UploadError::Line { .. } | votes::UploadError::Empty => {
+                votes::UploadError::Line { .. }
+                | votes::UploadError::Empty
+                | votes::UploadError::Store(crate::store::StoreError::InvalidVote(_)) => {
                     ResourceError::new(StatusCode::BAD_REQUEST, e.to_string())
                 }
                 votes::UploadError::Store(_) => {
