@@ -43,7 +43,9 @@ fn args() -> Args {
                     .unwrap_or_else(|| fail("--requests needs a number"))
             }
             "--bench" => {}
-            other => fail(&format!("unknown argument {other:?} (expected --store PATH, --requests N)")),
+            other => fail(&format!(
+                "unknown argument {other:?} (expected --store PATH, --requests N)"
+            )),
         }
     }
     out
@@ -81,14 +83,22 @@ fn memory(pid: u32) -> String {
             .map(|l| l[key.len()..].trim().to_string())
             .unwrap_or_else(|| "?".into())
     };
-    format!("plugin memory: VmRSS {}, VmHWM (peak) {}", get("VmRSS:"), get("VmHWM:"))
+    format!(
+        "plugin memory: VmRSS {}, VmHWM (peak) {}",
+        get("VmRSS:"),
+        get("VmHWM:")
+    )
 }
 
 #[tokio::main]
 async fn main() {
     let args = args();
     let plugin = Plugin::start_with(&[("RUST_LOG", "warn")]);
-    println!("handshake after {:.1} ms: {}", plugin.handshake_after.as_secs_f64() * 1000.0, plugin.handshake);
+    println!(
+        "handshake after {:.1} ms: {}",
+        plugin.handshake_after.as_secs_f64() * 1000.0,
+        plugin.handshake
+    );
     let settings = match &args.store {
         Some(path) => json!({"path": path, "ci": "sandwich"}),
         None => json!({"ci": "sandwich"}),
@@ -96,7 +106,8 @@ async fn main() {
     let ctx = context(&settings, Some("Viewer"));
     let health = check_health(&plugin, ctx.clone()).await;
     println!("store: {}", health.message);
-    let details: serde_json::Value = serde_json::from_slice(&health.json_details).unwrap_or_default();
+    let details: serde_json::Value =
+        serde_json::from_slice(&health.json_details).unwrap_or_default();
     let day = 86_400_000i64;
     let now = chrono::Utc::now().timestamp_millis();
     let span_days = 180i64;
@@ -104,18 +115,28 @@ async fn main() {
     let scatter = json!({"queryType": "scatter", "window": "range", "ci": "sandwich"});
     let mut call = |from: i64, to: i64| {
         let mut q = data_query("A", &scatter);
-        q.time_range = Some(grafana_plugin_sdk::pluginv2::TimeRange { from_epoch_ms: from, to_epoch_ms: to });
+        q.time_range = Some(grafana_plugin_sdk::pluginv2::TimeRange {
+            from_epoch_ms: from,
+            to_epoch_ms: to,
+        });
         query_request(ctx.clone(), vec![q])
     };
     // Warm-up: connection, instance, first fit.
     let warm_up = call(now - span_days * day, now);
-    let r = client.query_data(warm_up).await.expect("warm-up query").into_inner();
+    let r = client
+        .query_data(warm_up)
+        .await
+        .expect("warm-up query")
+        .into_inner();
     let first = &r.responses["A"];
     if !first.error.is_empty() {
         fail(&format!("scatter failed: {}", first.error));
     }
     let pid = plugin_pid(&plugin);
-    println!("votes in store: {}, models: {}", details["votes"], details["models"]);
+    println!(
+        "votes in store: {}, models: {}",
+        details["votes"], details["models"]
+    );
 
     let mut cold = Vec::with_capacity(args.requests);
     for i in 0..args.requests as i64 {
@@ -124,9 +145,17 @@ async fn main() {
         let to = now - (i / 40) * day;
         let request = call(from, to);
         let started = Instant::now();
-        let r = client.query_data(request).await.expect("cold query").into_inner();
+        let r = client
+            .query_data(request)
+            .await
+            .expect("cold query")
+            .into_inner();
         cold.push(started.elapsed());
-        assert!(r.responses["A"].error.is_empty(), "{}", r.responses["A"].error);
+        assert!(
+            r.responses["A"].error.is_empty(),
+            "{}",
+            r.responses["A"].error
+        );
     }
     report("cold", cold);
     println!("{}", memory(pid));
@@ -135,9 +164,17 @@ async fn main() {
     for _ in 0..args.requests {
         let request = call(now - span_days * day, now - 3 * day);
         let started = Instant::now();
-        let r = client.query_data(request).await.expect("warm query").into_inner();
+        let r = client
+            .query_data(request)
+            .await
+            .expect("warm query")
+            .into_inner();
         warm.push(started.elapsed());
-        assert!(r.responses["A"].error.is_empty(), "{}", r.responses["A"].error);
+        assert!(
+            r.responses["A"].error.is_empty(),
+            "{}",
+            r.responses["A"].error
+        );
     }
     report("warm", warm);
     println!("{}", memory(pid));

@@ -37,8 +37,12 @@ fn dashboards() -> Vec<(String, Value)> {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        out.push((path.file_name().unwrap().to_string_lossy().into_owned(), value));
+        let value: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        out.push((
+            path.file_name().unwrap().to_string_lossy().into_owned(),
+            value,
+        ));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -71,7 +75,14 @@ enum Default_ {
 
 fn as_strings(value: &Value) -> Vec<String> {
     match value {
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect(),
         Value::String(s) => vec![s.clone()],
         Value::Null => vec![],
         other => vec![other.to_string()],
@@ -80,18 +91,31 @@ fn as_strings(value: &Value) -> Vec<String> {
 
 fn variable_defaults(dashboard: &Value) -> Vec<(String, Default_, Value)> {
     let mut out = Vec::new();
-    for var in dashboard["templating"]["list"].as_array().cloned().unwrap_or_default() {
+    for var in dashboard["templating"]["list"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
         let name = var["name"].as_str().unwrap_or_default().to_string();
         let values = as_strings(&var["current"]["value"]);
         let default = if values.iter().any(|v| v == "$__all") {
             Default_::All
         } else if values.is_empty() {
             // No current value: Grafana takes the first option.
-            let first = var["options"].as_array().and_then(|o| o.first()).map(|o| as_strings(&o["value"]));
+            let first = var["options"]
+                .as_array()
+                .and_then(|o| o.first())
+                .map(|o| as_strings(&o["value"]));
             match (first, var["type"].as_str()) {
                 (Some(v), _) => Default_::Values(v),
                 (None, Some("custom")) => Default_::Values(
-                    var["query"].as_str().unwrap_or_default().split(',').take(1).map(|s| s.trim().to_string()).collect(),
+                    var["query"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .split(',')
+                        .take(1)
+                        .map(|s| s.trim().to_string())
+                        .collect(),
                 ),
                 _ => Default_::Values(vec![]),
             }
@@ -120,18 +144,28 @@ fn substitute(value: &Value, vars: &HashMap<String, Vec<String>>) -> Value {
             }
             Value::Array(out)
         }
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), substitute(v, vars))).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, vars)))
+                .collect(),
+        ),
         Value::String(s) => Value::String(replace_text(s, vars)),
         other => other.clone(),
     }
 }
 
 fn variable_name(text: &str) -> Option<&str> {
-    let inner = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')).map(|t| t.split(':').next().unwrap_or(t));
+    let inner = text
+        .strip_prefix("${")
+        .and_then(|t| t.strip_suffix('}'))
+        .map(|t| t.split(':').next().unwrap_or(t));
     inner.or_else(|| text.strip_prefix('$'))
 }
 
-fn whole_variable<'a>(text: &str, vars: &'a HashMap<String, Vec<String>>) -> Option<&'a Vec<String>> {
+fn whole_variable<'a>(
+    text: &str,
+    vars: &'a HashMap<String, Vec<String>>,
+) -> Option<&'a Vec<String>> {
     variable_name(text).and_then(|name| vars.get(name))
 }
 
@@ -150,7 +184,11 @@ fn replace_text(text: &str, vars: &HashMap<String, Vec<String>>) -> String {
 }
 
 fn uses_arenawatt(panel: &Value, target: &Value) -> bool {
-    let ds = if target["datasource"].is_object() { &target["datasource"] } else { &panel["datasource"] };
+    let ds = if target["datasource"].is_object() {
+        &target["datasource"]
+    } else {
+        &panel["datasource"]
+    };
     ds["uid"] == DATASOURCE_UID || ds["type"] == "arenawatt-energy-datasource"
 }
 
@@ -160,7 +198,9 @@ fn relative_time(text: &str, now: i64) -> i64 {
         return text.parse().unwrap_or(now);
     };
     let rest = rest.split('/').next().unwrap_or_default();
-    let Some(amount) = rest.strip_prefix('-') else { return now };
+    let Some(amount) = rest.strip_prefix('-') else {
+        return now;
+    };
     let (digits, unit): (String, String) = amount.chars().partition(|c| c.is_ascii_digit());
     let n: i64 = digits.parse().unwrap_or(0);
     let unit_ms: i64 = match unit.as_str() {
@@ -199,7 +239,11 @@ enum Want {
 /// Checks a field exists in `frame`, has the right type and a non-null value.
 fn check_field(problems: &mut Problems, at: &str, frame: &FrameView, name: &str, want: Want) {
     let Some(field) = frame.frame.try_field(name) else {
-        problems.list.push(format!("{at}: no field {name:?} in frame {:?} (fields: {:?})", frame.frame.name, frame.frame.field_names()));
+        problems.list.push(format!(
+            "{at}: no field {name:?} in frame {:?} (fields: {:?})",
+            frame.frame.name,
+            frame.frame.field_names()
+        ));
         return;
     };
     let type_ok = match want {
@@ -207,9 +251,24 @@ fn check_field(problems: &mut Problems, at: &str, frame: &FrameView, name: &str,
         Want::NumberOrText => field.is_numeric() || field.strings_opt().is_some(),
         Want::Any => true,
     };
-    problems.check(type_ok, || format!("{at}: field {name:?} is {} (want {want:?})", field.data_type));
-    let values = frame.rows.iter().filter(|&&row| !field.values.is_null(row)).count();
-    problems.check(values > 0, || format!("{at}: field {name:?} has no value in frame {:?} ({} rows)", frame.frame.name, frame.rows.len()));
+    problems.check(type_ok, || {
+        format!(
+            "{at}: field {name:?} is {} (want {want:?})",
+            field.data_type
+        )
+    });
+    let values = frame
+        .rows
+        .iter()
+        .filter(|&&row| !field.values.is_null(row))
+        .count();
+    problems.check(values > 0, || {
+        format!(
+            "{at}: field {name:?} has no value in frame {:?} ({} rows)",
+            frame.frame.name,
+            frame.rows.len()
+        )
+    });
 }
 
 /// A frame with the rows left by the panel's `filterByValue` transformations.
@@ -218,10 +277,16 @@ struct FrameView {
     rows: Vec<usize>,
 }
 
-fn apply_filters(frames: &mut [FrameView], transformations: &[Value], problems: &mut Problems, at: &str) {
+fn apply_filters(
+    frames: &mut [FrameView],
+    transformations: &[Value],
+    problems: &mut Problems,
+    at: &str,
+) {
     for t in transformations {
         let id = t["id"].as_str().unwrap_or_default();
-        let ref_filter = (t["filter"]["id"] == "byRefId").then(|| t["filter"]["options"].as_str().unwrap_or_default());
+        let ref_filter = (t["filter"]["id"] == "byRefId")
+            .then(|| t["filter"]["options"].as_str().unwrap_or_default());
         for view in frames.iter_mut() {
             if ref_filter.is_some_and(|r| r != view.frame.ref_id) {
                 continue;
@@ -229,11 +294,17 @@ fn apply_filters(frames: &mut [FrameView], transformations: &[Value], problems: 
             match id {
                 "filterByValue" => {
                     let include = t["options"]["type"] != "exclude";
-                    let filters = t["options"]["filters"].as_array().cloned().unwrap_or_default();
+                    let filters = t["options"]["filters"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default();
                     for f in &filters {
                         let name = f["fieldName"].as_str().unwrap_or_default();
                         let Some(field) = view.frame.try_field(name) else {
-                            problems.list.push(format!("{at}: filterByValue names {name:?}, not a field of {:?}", view.frame.name));
+                            problems.list.push(format!(
+                                "{at}: filterByValue names {name:?}, not a field of {:?}",
+                                view.frame.name
+                            ));
                             continue;
                         };
                         if f["config"]["id"] != "equal" {
@@ -241,26 +312,56 @@ fn apply_filters(frames: &mut [FrameView], transformations: &[Value], problems: 
                         }
                         let wanted = &f["config"]["options"]["value"];
                         let matches: Vec<bool> = if let Some(bools) = field.bools_opt() {
-                            bools.iter().map(|b| b.map(Value::Bool).as_ref() == Some(wanted)).collect()
+                            bools
+                                .iter()
+                                .map(|b| b.map(Value::Bool).as_ref() == Some(wanted))
+                                .collect()
                         } else if let Some(strings) = field.strings_opt() {
-                            strings.iter().map(|s| s.as_deref().map(Value::from).as_ref() == Some(wanted)).collect()
+                            strings
+                                .iter()
+                                .map(|s| s.as_deref().map(Value::from).as_ref() == Some(wanted))
+                                .collect()
                         } else {
-                            field.numbers().iter().map(|n| n.is_some_and(|n| Some(n) == wanted.as_f64())).collect()
+                            field
+                                .numbers()
+                                .iter()
+                                .map(|n| n.is_some_and(|n| Some(n) == wanted.as_f64()))
+                                .collect()
                         };
                         view.rows.retain(|&r| matches[r] == include);
                     }
                 }
                 "organize" | "sortBy" => {
                     let names: Vec<String> = match id {
-                        "organize" => ["excludeByName", "indexByName", "renameByName", "includeByName"]
+                        "organize" => [
+                            "excludeByName",
+                            "indexByName",
+                            "renameByName",
+                            "includeByName",
+                        ]
+                        .iter()
+                        .flat_map(|k| {
+                            t["options"][k]
+                                .as_object()
+                                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                        _ => t["options"]["sort"]
+                            .as_array()
+                            .cloned()
+                            .unwrap_or_default()
                             .iter()
-                            .flat_map(|k| t["options"][k].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default())
+                            .filter_map(|s| s["field"].as_str().map(str::to_string))
                             .collect(),
-                        _ => t["options"]["sort"].as_array().cloned().unwrap_or_default().iter().filter_map(|s| s["field"].as_str().map(str::to_string)).collect(),
                     };
                     for name in names {
                         problems.check(view.frame.try_field(&name).is_some(), || {
-                            format!("{at}: {id} names {name:?}, not a field of {:?} ({:?})", view.frame.name, view.frame.field_names())
+                            format!(
+                                "{at}: {id} names {name:?}, not a field of {:?} ({:?})",
+                                view.frame.name,
+                                view.frame.field_names()
+                            )
                         });
                     }
                 }
@@ -275,15 +376,23 @@ fn apply_filters(frames: &mut [FrameView], transformations: &[Value], problems: 
 fn stat_field_names(pattern: &str) -> Option<Vec<String>> {
     let body = pattern.strip_prefix('/')?.strip_suffix('/')?;
     let body = body.strip_prefix('^')?.strip_suffix('$')?;
-    let body = body.strip_prefix('(').and_then(|b| b.strip_suffix(')')).unwrap_or(body);
+    let body = body
+        .strip_prefix('(')
+        .and_then(|b| b.strip_suffix(')'))
+        .unwrap_or(body);
     let names: Vec<String> = body.split('|').map(str::to_string).collect();
-    names.iter().all(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(names)
+    names
+        .iter()
+        .all(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then_some(names)
 }
 
 fn frame_by_matcher<'a>(views: &'a [FrameView], matcher: &Value) -> Option<&'a FrameView> {
     match matcher["id"].as_str() {
         Some("byIndex") => views.get(matcher["options"].as_u64().unwrap_or(0) as usize),
-        Some("byFrameRefID") => views.iter().find(|v| v.frame.ref_id == matcher["options"].as_str().unwrap_or_default()),
+        Some("byFrameRefID") => views
+            .iter()
+            .find(|v| v.frame.ref_id == matcher["options"].as_str().unwrap_or_default()),
         _ => views.first(),
     }
 }
@@ -291,32 +400,56 @@ fn frame_by_matcher<'a>(views: &'a [FrameView], matcher: &Value) -> Option<&'a F
 fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameView]) {
     let kind = panel["type"].as_str().unwrap_or_default();
     // Overrides by name must name real fields.
-    for o in panel["fieldConfig"]["overrides"].as_array().cloned().unwrap_or_default() {
+    for o in panel["fieldConfig"]["overrides"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
         if o["matcher"]["id"] == "byName" {
             let name = o["matcher"]["options"].as_str().unwrap_or_default();
-            problems.check(views.iter().any(|v| v.frame.try_field(name).is_some()), || format!("{at}: override names {name:?}, which no frame has"));
+            problems.check(
+                views.iter().any(|v| v.frame.try_field(name).is_some()),
+                || format!("{at}: override names {name:?}, which no frame has"),
+            );
         }
     }
     match kind {
         "xychart" => {
-            let series = panel["options"]["series"].as_array().cloned().unwrap_or_default();
-            problems.check(!series.is_empty(), || format!("{at}: xychart without series"));
+            let series = panel["options"]["series"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            problems.check(!series.is_empty(), || {
+                format!("{at}: xychart without series")
+            });
             for (i, s) in series.iter().enumerate() {
                 let Some(view) = frame_by_matcher(views, &s["frame"]["matcher"]) else {
-                    problems.list.push(format!("{at}: series {i} picks frame {}, which does not exist ({} frames)", s["frame"], views.len()));
+                    problems.list.push(format!(
+                        "{at}: series {i} picks frame {}, which does not exist ({} frames)",
+                        s["frame"],
+                        views.len()
+                    ));
                     continue;
                 };
                 for dim in ["x", "y", "color", "size"] {
                     let matcher = &s[dim]["matcher"];
                     if matcher["id"] == "byName" {
                         let name = matcher["options"].as_str().unwrap_or_default();
-                        check_field(problems, &format!("{at} series {i} {dim}"), view, name, Want::Number);
+                        check_field(
+                            problems,
+                            &format!("{at} series {i} {dim}"),
+                            view,
+                            name,
+                            Want::Number,
+                        );
                     }
                 }
             }
         }
         "stat" | "gauge" | "bargauge" => {
-            let pattern = panel["options"]["reduceOptions"]["fields"].as_str().unwrap_or_default();
+            let pattern = panel["options"]["reduceOptions"]["fields"]
+                .as_str()
+                .unwrap_or_default();
             let view = views.first();
             match (stat_field_names(pattern), view) {
                 (_, None) => problems.list.push(format!("{at}: no frame")),
@@ -327,13 +460,21 @@ fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameV
                 }
                 (None, Some(view)) => {
                     let numeric = view.frame.fields.iter().filter(|f| f.is_numeric()).count();
-                    problems.check(numeric > 0 && !view.rows.is_empty(), || format!("{at}: no numeric value for pattern {pattern:?}"));
+                    problems.check(numeric > 0 && !view.rows.is_empty(), || {
+                        format!("{at}: no numeric value for pattern {pattern:?}")
+                    });
                 }
             }
         }
         "table" => {
-            problems.check(views.iter().any(|v| !v.rows.is_empty()), || format!("{at}: the table has no rows"));
-            for o in panel["fieldConfig"]["overrides"].as_array().cloned().unwrap_or_default() {
+            problems.check(views.iter().any(|v| !v.rows.is_empty()), || {
+                format!("{at}: the table has no rows")
+            });
+            for o in panel["fieldConfig"]["overrides"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
                 if o["matcher"]["id"] == "byName" {
                     let name = o["matcher"]["options"].as_str().unwrap_or_default();
                     if let Some(view) = views.iter().find(|v| v.frame.try_field(name).is_some()) {
@@ -344,14 +485,28 @@ fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameV
         }
         "timeseries" | "barchart" => {
             for view in views {
-                let has_time = view.frame.fields.iter().any(|f| matches!(f.data_type, arrow::datatypes::DataType::Timestamp(_, _)));
-                let numbers = view.frame.fields.iter().filter(|f| f.is_numeric() && f.non_null() > 0).count();
-                problems.check(kind != "timeseries" || has_time, || format!("{at}: frame {:?} has no time field", view.frame.name));
-                problems.check(numbers > 0, || format!("{at}: frame {:?} has no numeric values", view.frame.name));
+                let has_time =
+                    view.frame.fields.iter().any(|f| {
+                        matches!(f.data_type, arrow::datatypes::DataType::Timestamp(_, _))
+                    });
+                let numbers = view
+                    .frame
+                    .fields
+                    .iter()
+                    .filter(|f| f.is_numeric() && f.non_null() > 0)
+                    .count();
+                problems.check(kind != "timeseries" || has_time, || {
+                    format!("{at}: frame {:?} has no time field", view.frame.name)
+                });
+                problems.check(numbers > 0, || {
+                    format!("{at}: frame {:?} has no numeric values", view.frame.name)
+                });
             }
         }
         _ => {
-            problems.check(views.iter().all(|v| !v.rows.is_empty()), || format!("{at}: empty frame"));
+            problems.check(views.iter().all(|v| !v.rows.is_empty()), || {
+                format!("{at}: empty frame")
+            });
         }
     }
 }
@@ -373,10 +528,26 @@ async fn every_panel_gets_the_fields_it_maps() {
                 Default_::Values(v) => v,
                 Default_::All => {
                     let query = substitute(&var["query"], &vars);
-                    let responses = query_data(&plugin, query_request(context.clone(), vec![data_query("V", &query)])).await;
+                    let responses = query_data(
+                        &plugin,
+                        query_request(context.clone(), vec![data_query("V", &query)]),
+                    )
+                    .await;
                     let r = &responses["V"];
-                    problems.check(r.error.is_empty(), || format!("{file}: variable {name}: {}", r.error));
-                    r.frames.first().map(|f| decode_frame(f).field("value").strings().into_iter().flatten().collect()).unwrap_or_default()
+                    problems.check(r.error.is_empty(), || {
+                        format!("{file}: variable {name}: {}", r.error)
+                    });
+                    r.frames
+                        .first()
+                        .map(|f| {
+                            decode_frame(f)
+                                .field("value")
+                                .strings()
+                                .into_iter()
+                                .flatten()
+                                .collect()
+                        })
+                        .unwrap_or_default()
                 }
             };
             vars.insert(name, values);
@@ -391,7 +562,9 @@ async fn every_panel_gets_the_fields_it_maps() {
                 continue;
             }
             let version = panel["pluginVersion"].as_str().unwrap_or_default();
-            problems.check(version_at_least(version, 11, 1), || format!("{at}: pluginVersion {version:?} < 11.1"));
+            problems.check(version_at_least(version, 11, 1), || {
+                format!("{at}: pluginVersion {version:?} < 11.1")
+            });
             let targets: Vec<Value> = panel["targets"]
                 .as_array()
                 .cloned()
@@ -408,7 +581,10 @@ async fn every_panel_gets_the_fields_it_maps() {
                 .map(|t| {
                     let json = substitute(t, &vars);
                     let mut q = data_query(t["refId"].as_str().unwrap_or("A"), &json);
-                    q.time_range = Some(pluginv2::TimeRange { from_epoch_ms: from, to_epoch_ms: to });
+                    q.time_range = Some(pluginv2::TimeRange {
+                        from_epoch_ms: from,
+                        to_epoch_ms: to,
+                    });
                     q
                 })
                 .collect();
@@ -418,7 +594,12 @@ async fn every_panel_gets_the_fields_it_maps() {
                 let ref_id = t["refId"].as_str().unwrap_or("A");
                 let r = &responses[ref_id];
                 if !r.error.is_empty() {
-                    problems.list.push(format!("{at} {ref_id}: query failed ({}): {} — query {}", r.status, r.error, substitute(t, &vars)));
+                    problems.list.push(format!(
+                        "{at} {ref_id}: query failed ({}): {} — query {}",
+                        r.status,
+                        r.error,
+                        substitute(t, &vars)
+                    ));
                     continue;
                 }
                 for bytes in &r.frames {
@@ -427,12 +608,26 @@ async fn every_panel_gets_the_fields_it_maps() {
                     views.push(FrameView { frame, rows });
                 }
             }
-            let transformations = panel["transformations"].as_array().cloned().unwrap_or_default();
+            let transformations = panel["transformations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             apply_filters(&mut views, &transformations, &mut problems, &at);
             check_panel(&mut problems, &at, &panel, &views);
         }
     }
-    assert!(checked_panels > 0, "no panel queries the arenawatt data source");
-    assert!(problems.list.is_empty(), "{} problems in the dashboards:\n{}", problems.list.len(), problems.list.join("\n"));
-    println!("{checked_panels} panels checked: {}", json!(all.iter().map(|(f, _)| f).collect::<Vec<_>>()));
+    assert!(
+        checked_panels > 0,
+        "no panel queries the arenawatt data source"
+    );
+    assert!(
+        problems.list.is_empty(),
+        "{} problems in the dashboards:\n{}",
+        problems.list.len(),
+        problems.list.join("\n")
+    );
+    println!(
+        "{checked_panels} panels checked: {}",
+        json!(all.iter().map(|(f, _)| f).collect::<Vec<_>>())
+    );
 }

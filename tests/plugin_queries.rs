@@ -44,9 +44,18 @@ fn kind(data_type: &DataType) -> &'static str {
 }
 
 async fn model_ids(plugin: &Plugin) -> Vec<String> {
-    let responses = demo_queries(plugin, &[("V", json!({"queryType": "variable", "of": "models"}))]).await;
+    let responses = demo_queries(
+        plugin,
+        &[("V", json!({"queryType": "variable", "of": "models"}))],
+    )
+    .await;
     let frames = frames_of(&responses, "V");
-    frames[0].field("value").strings().into_iter().flatten().collect()
+    frames[0]
+        .field("value")
+        .strings()
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 #[tokio::test]
@@ -61,25 +70,62 @@ async fn scatter_frame_has_every_field_with_units_and_methodology() {
     assert!(frame.rows >= 10, "scatter has {} rows", frame.rows);
     for (name, expected) in SCATTER_FIELDS {
         let field = frame.field(name);
-        assert_eq!(kind(&field.data_type), expected, "field {name} is {}", field.data_type);
-        assert!(field.labels.as_ref().map_or(true, |l| l.as_object().unwrap().is_empty()), "{name} labels");
+        assert_eq!(
+            kind(&field.data_type),
+            expected,
+            "field {name} is {}",
+            field.data_type
+        );
+        assert!(
+            field
+                .labels
+                .as_ref()
+                .map_or(true, |l| l.as_object().unwrap().is_empty()),
+            "{name} labels"
+        );
         assert!(field.config.is_some(), "field {name} has no config");
     }
     // Display names and units live in the field config.
-    assert_eq!(frame.field("wh_per_1k_tokens").unit().as_deref(), Some("watth"));
+    assert_eq!(
+        frame.field("wh_per_1k_tokens").unit().as_deref(),
+        Some("watth")
+    );
     assert_eq!(frame.field("wh_min").unit().as_deref(), Some("watth"));
-    assert_eq!(frame.field("gco2e_per_1k_tokens").unit().as_deref(), Some("massg"));
+    assert_eq!(
+        frame.field("gco2e_per_1k_tokens").unit().as_deref(),
+        Some("massg")
+    );
     assert_eq!(frame.field("bt_score").unit().as_deref(), Some("none"));
     // Display names would break dashboards' name matchers: the field name is the display name.
     assert_eq!(frame.field("wh_per_1k_tokens").display_name(), None);
-    let description = frame.field("wh_per_1k_tokens").config.as_ref().unwrap()["description"].as_str().unwrap().to_string();
-    assert!(description.contains("1000 tokens") && description.contains("Wh"), "{description}");
+    let description = frame.field("wh_per_1k_tokens").config.as_ref().unwrap()["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        description.contains("1000 tokens") && description.contains("Wh"),
+        "{description}"
+    );
     // Scatter plots open models with an energy estimate: no nulls there.
-    for name in ["wh_per_1k_tokens", "wh_min", "wh_max", "gco2e_per_1k_tokens", "bt_score", "size_rank"] {
-        assert_eq!(frame.field(name).non_null(), frame.rows, "{name} has nulls in scatter");
+    for name in [
+        "wh_per_1k_tokens",
+        "wh_min",
+        "wh_max",
+        "gco2e_per_1k_tokens",
+        "bt_score",
+        "size_rank",
+    ] {
+        assert_eq!(
+            frame.field(name).non_null(),
+            frame.rows,
+            "{name} has nulls in scatter"
+        );
     }
     let licenses = frame.field("license").strings();
-    assert!(licenses.iter().all(|l| l.as_deref() != Some("proprietary")), "{licenses:?}");
+    assert!(
+        licenses.iter().all(|l| l.as_deref() != Some("proprietary")),
+        "{licenses:?}"
+    );
     // Values are coherent.
     let bt = frame.field("bt_score").numbers();
     let lo = frame.field("bt_ci_low").numbers();
@@ -90,21 +136,56 @@ async fn scatter_frame_has_every_field_with_units_and_methodology() {
     for i in 0..frame.rows {
         let (b, l, h) = (bt[i].unwrap(), lo[i].unwrap(), hi[i].unwrap());
         assert!(l <= b && b <= h, "row {i}: ci {l}..{h} around {b}");
-        assert!(wh_min[i].unwrap() <= wh[i].unwrap() && wh[i].unwrap() <= wh_max[i].unwrap(), "row {i} energy range");
+        assert!(
+            wh_min[i].unwrap() <= wh[i].unwrap() && wh[i].unwrap() <= wh_max[i].unwrap(),
+            "row {i} energy range"
+        );
         assert!(wh[i].unwrap() > 0.0);
     }
-    let size_ranks: HashSet<i64> = frame.field("size_rank").numbers().iter().map(|v| v.unwrap() as i64).collect();
-    assert!(size_ranks.iter().all(|r| (1..=5).contains(r)), "{size_ranks:?}");
-    assert!(frame.field("pareto").bools().iter().any(|p| *p == Some(true)), "no Pareto point");
-    assert!(frame.field("selected").bools().iter().all(|p| *p == Some(false)), "nothing was selected");
+    let size_ranks: HashSet<i64> = frame
+        .field("size_rank")
+        .numbers()
+        .iter()
+        .map(|v| v.unwrap() as i64)
+        .collect();
+    assert!(
+        size_ranks.iter().all(|r| (1..=5).contains(r)),
+        "{size_ranks:?}"
+    );
+    assert!(
+        frame
+            .field("pareto")
+            .bools()
+            .iter()
+            .any(|p| *p == Some(true)),
+        "no Pareto point"
+    );
+    assert!(
+        frame
+            .field("selected")
+            .bools()
+            .iter()
+            .all(|p| *p == Some(false)),
+        "nothing was selected"
+    );
     // The methodology is in the metadata and a notice.
     let meta = frame.meta.as_ref().expect("frame meta");
     assert_eq!(meta["custom"]["methodology"], "ecologits-0.11", "{meta}");
     assert_eq!(meta["custom"]["zone"], "WOR", "{meta}");
     let notices = meta["notices"].as_array().expect("notices");
-    assert!(notices.iter().any(|n| n["text"].as_str().unwrap().contains("ecologits-0.11")), "{meta}");
+    assert!(
+        notices
+            .iter()
+            .any(|n| n["text"].as_str().unwrap().contains("ecologits-0.11")),
+        "{meta}"
+    );
     let methodology = frame.field("energy_methodology").strings();
-    assert!(methodology.iter().all(|m| m.as_deref() == Some("ecologits-0.11")), "{methodology:?}");
+    assert!(
+        methodology
+            .iter()
+            .all(|m| m.as_deref() == Some("ecologits-0.11")),
+        "{methodology:?}"
+    );
 }
 
 #[tokio::test]
@@ -112,13 +193,21 @@ async fn selected_models_are_flagged_and_options_change_the_energy() {
     let plugin = Plugin::start();
     let scatter = demo_queries(&plugin, &[("A", json!({"queryType": "scatter"}))]).await;
     let frame = &frames_of(&scatter, "A")[0];
-    let models: Vec<String> = frame.field("model").strings().into_iter().flatten().collect();
+    let models: Vec<String> = frame
+        .field("model")
+        .strings()
+        .into_iter()
+        .flatten()
+        .collect();
     let pick = models[models.len() / 2].clone();
     let responses = demo_queries(
         &plugin,
         &[
             ("S", json!({"queryType": "scatter", "selected": [pick]})),
-            ("M", json!({"queryType": "scatter", "methodology": "ecologits-0.8", "zone": "FRA"})),
+            (
+                "M",
+                json!({"queryType": "scatter", "methodology": "ecologits-0.8", "zone": "FRA"}),
+            ),
         ],
     )
     .await;
@@ -133,7 +222,10 @@ async fn selected_models_are_flagged_and_options_change_the_energy() {
         .collect();
     assert_eq!(selected, vec![pick]);
     let m = &frames_of(&responses, "M")[0];
-    assert_eq!(m.meta.as_ref().unwrap()["custom"]["methodology"], "ecologits-0.8");
+    assert_eq!(
+        m.meta.as_ref().unwrap()["custom"]["methodology"],
+        "ecologits-0.8"
+    );
     assert_eq!(m.meta.as_ref().unwrap()["custom"]["zone"], "FRA");
     let old: Vec<_> = m.field("wh_per_1k_tokens").numbers();
     let new: Vec<_> = frame.field("wh_per_1k_tokens").numbers();
@@ -149,16 +241,33 @@ async fn leaderboard_includes_proprietary_models_with_null_energy_and_a_reason()
     let licenses = frame.field("license").strings();
     let wh = frame.field("wh_per_1k_tokens").numbers();
     let notes = frame.field("energy_note").strings();
-    let proprietary: Vec<usize> = (0..frame.rows).filter(|&i| licenses[i].as_deref() == Some("proprietary")).collect();
-    assert!(!proprietary.is_empty(), "the demo data has proprietary models");
+    let proprietary: Vec<usize> = (0..frame.rows)
+        .filter(|&i| licenses[i].as_deref() == Some("proprietary"))
+        .collect();
+    assert!(
+        !proprietary.is_empty(),
+        "the demo data has proprietary models"
+    );
     for i in proprietary {
         assert_eq!(wh[i], None, "row {i}: proprietary energy must be null");
-        assert!(!notes[i].as_deref().unwrap_or_default().is_empty(), "row {i}: null energy needs a reason");
+        assert!(
+            !notes[i].as_deref().unwrap_or_default().is_empty(),
+            "row {i}: null energy needs a reason"
+        );
     }
-    let ranks: Vec<i64> = frame.field("rank").numbers().iter().flatten().map(|r| *r as i64).collect();
+    let ranks: Vec<i64> = frame
+        .field("rank")
+        .numbers()
+        .iter()
+        .flatten()
+        .map(|r| *r as i64)
+        .collect();
     assert!(ranks.contains(&1), "{ranks:?}");
     let scatter = demo_queries(&plugin, &[("A", json!({"queryType": "scatter"}))]).await;
-    assert!(frames_of(&scatter, "A")[0].rows < frame.rows, "leaderboard lists more models than scatter");
+    assert!(
+        frames_of(&scatter, "A")[0].rows < frame.rows,
+        "leaderboard lists more models than scatter"
+    );
 }
 
 #[tokio::test]
@@ -166,30 +275,63 @@ async fn model_query_returns_one_row() {
     let plugin = Plugin::start();
     let ids = model_ids(&plugin).await;
     let pick = &ids[0];
-    let responses = demo_queries(&plugin, &[("M", json!({"queryType": "model", "model": pick}))]).await;
+    let responses = demo_queries(
+        &plugin,
+        &[("M", json!({"queryType": "model", "model": pick}))],
+    )
+    .await;
     let frame = &frames_of(&responses, "M")[0];
     assert_eq!(frame.rows, 1);
-    assert_eq!(frame.field("model").strings()[0].as_deref(), Some(pick.as_str()));
+    assert_eq!(
+        frame.field("model").strings()[0].as_deref(),
+        Some(pick.as_str())
+    );
     assert!(frame.field("votes").numbers()[0].unwrap() > 0.0);
 }
 
 #[tokio::test]
 async fn variable_queries_list_each_kind_as_text_and_value() {
     let plugin = Plugin::start();
-    let kinds = ["sources", "organizations", "licenses", "architectures", "sizes", "models", "methodologies", "zones"];
-    let queries: Vec<(&str, Value)> = kinds.iter().map(|k| (*k, json!({"queryType": "variable", "of": k}))).collect();
+    let kinds = [
+        "sources",
+        "organizations",
+        "licenses",
+        "architectures",
+        "sizes",
+        "models",
+        "methodologies",
+        "zones",
+    ];
+    let queries: Vec<(&str, Value)> = kinds
+        .iter()
+        .map(|k| (*k, json!({"queryType": "variable", "of": k})))
+        .collect();
     let responses = demo_queries(&plugin, &queries).await;
     for kind in kinds {
         let frame = &frames_of(&responses, kind)[0];
         assert_eq!(frame.field_names(), ["text", "value"], "{kind}");
         assert_eq!(kind_of(frame, "text"), "text");
         assert!(frame.rows > 0, "{kind} is empty");
-        let values: Vec<String> = frame.field("value").strings().into_iter().flatten().collect();
+        let values: Vec<String> = frame
+            .field("value")
+            .strings()
+            .into_iter()
+            .flatten()
+            .collect();
         let unique: HashSet<&String> = values.iter().collect();
-        assert_eq!(unique.len(), values.len(), "{kind} has duplicates: {values:?}");
+        assert_eq!(
+            unique.len(),
+            values.len(),
+            "{kind} has duplicates: {values:?}"
+        );
         match kind {
-            "methodologies" => assert!(values.contains(&"ecologits-0.11".to_string()), "{values:?}"),
-            "zones" => assert!(values.contains(&"WOR".to_string()) && values.contains(&"FRA".to_string()), "{values:?}"),
+            "methodologies" => {
+                assert!(values.contains(&"ecologits-0.11".to_string()), "{values:?}")
+            }
+            "zones" => assert!(
+                values.contains(&"WOR".to_string()) && values.contains(&"FRA".to_string()),
+                "{values:?}"
+            ),
             "sources" => assert!(values.len() >= 2, "{values:?}"),
             "models" => assert!(values.len() >= 10, "{values:?}"),
             _ => {}
@@ -204,8 +346,16 @@ fn kind_of(frame: &DecodedFrame, name: &str) -> &'static str {
 #[tokio::test]
 async fn variable_query_type_can_come_from_the_protocol_field() {
     let plugin = Plugin::start();
-    let query = raw_query("V", serde_json::to_vec(&json!({"of": "methodologies"})).unwrap(), "variable");
-    let responses = query_data(&plugin, query_request(demo_context(Some("Viewer")), vec![query])).await;
+    let query = raw_query(
+        "V",
+        serde_json::to_vec(&json!({"of": "methodologies"})).unwrap(),
+        "variable",
+    );
+    let responses = query_data(
+        &plugin,
+        query_request(demo_context(Some("Viewer")), vec![query]),
+    )
+    .await;
     let frame = &frames_of(&responses, "V")[0];
     assert_eq!(frame.field_names(), ["text", "value"]);
 }
@@ -217,12 +367,25 @@ async fn bad_queries_fail_alone_with_a_400_status() {
         data_query("good", &json!({"queryType": "scatter"})),
         raw_query("badjson", b"{\"queryType\": \"scatter\",".to_vec(), ""),
         data_query("badtype", &json!({"queryType": "pie-chart"})),
-        data_query("badmodel", &json!({"queryType": "model", "model": "no-such-model-xyz"})),
-        data_query("badkey", &json!({"queryType": "scatter", "minVotes": "many"})),
-        data_query("badmethod", &json!({"queryType": "scatter", "methodology": "ecologits-9"})),
+        data_query(
+            "badmodel",
+            &json!({"queryType": "model", "model": "no-such-model-xyz"}),
+        ),
+        data_query(
+            "badkey",
+            &json!({"queryType": "scatter", "minVotes": "many"}),
+        ),
+        data_query(
+            "badmethod",
+            &json!({"queryType": "scatter", "methodology": "ecologits-9"}),
+        ),
         data_query("good2", &json!({"queryType": "variable", "of": "sources"})),
     ];
-    let responses = query_data(&plugin, query_request(demo_context(Some("Editor")), queries)).await;
+    let responses = query_data(
+        &plugin,
+        query_request(demo_context(Some("Editor")), queries),
+    )
+    .await;
     assert_eq!(responses.len(), 7, "{:?}", responses.keys());
     assert!(frames_of(&responses, "good")[0].rows > 0);
     assert!(frames_of(&responses, "good2")[0].rows > 0);
@@ -235,8 +398,17 @@ async fn bad_queries_fail_alone_with_a_400_status() {
     ];
     for (ref_id, named) in expect {
         let r = &responses[ref_id];
-        assert!((400..500).contains(&r.status), "{ref_id}: status {} ({})", r.status, r.error);
-        assert!(r.error.contains(named), "{ref_id}: {:?} should name {named:?}", r.error);
+        assert!(
+            (400..500).contains(&r.status),
+            "{ref_id}: status {} ({})",
+            r.status,
+            r.error
+        );
+        assert!(
+            r.error.contains(named),
+            "{ref_id}: {:?} should name {named:?}",
+            r.error
+        );
         assert!(r.frames.is_empty(), "{ref_id}");
     }
 }
@@ -246,8 +418,18 @@ async fn a_broken_data_source_fails_each_query_with_its_reason() {
     let plugin = Plugin::start();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("gone.sqlite");
-    let queries = vec![data_query("A", &json!({"queryType": "scatter"})), data_query("B", &json!({}))];
-    let responses = query_data(&plugin, query_request(context(&json!({"path": missing.display().to_string()}), None), queries)).await;
+    let queries = vec![
+        data_query("A", &json!({"queryType": "scatter"})),
+        data_query("B", &json!({})),
+    ];
+    let responses = query_data(
+        &plugin,
+        query_request(
+            context(&json!({"path": missing.display().to_string()}), None),
+            queries,
+        ),
+    )
+    .await;
     for ref_id in ["A", "B"] {
         let r = &responses[ref_id];
         assert!(r.status >= 400, "{ref_id}: {}", r.status);
@@ -258,7 +440,10 @@ async fn a_broken_data_source_fails_each_query_with_its_reason() {
 #[tokio::test]
 async fn alert_requests_without_a_user_work_the_same() {
     let plugin = Plugin::start();
-    let mut request = query_request(demo_context(None), vec![data_query("A", &json!({"queryType": "scatter"}))]);
+    let mut request = query_request(
+        demo_context(None),
+        vec![data_query("A", &json!({"queryType": "scatter"}))],
+    );
     request.headers.insert("FromAlert".into(), "true".into());
     let alert = query_data(&plugin, request).await;
     let dashboard = demo_queries(&plugin, &[("A", json!({"queryType": "scatter"}))]).await;
@@ -271,7 +456,13 @@ async fn alert_requests_without_a_user_work_the_same() {
 #[tokio::test]
 async fn none_role_users_can_query() {
     let plugin = Plugin::start();
-    let request = query_request(demo_context(Some("None")), vec![data_query("A", &json!({"queryType": "variable", "of": "sources"}))]);
+    let request = query_request(
+        demo_context(Some("None")),
+        vec![data_query(
+            "A",
+            &json!({"queryType": "variable", "of": "sources"}),
+        )],
+    );
     let responses = query_data(&plugin, request).await;
     assert!(frames_of(&responses, "A")[0].rows > 0);
 }
@@ -281,15 +472,39 @@ async fn the_range_window_follows_grafanas_time_range() {
     let plugin = Plugin::start();
     let now = chrono::Utc::now().timestamp_millis();
     let day = 86_400_000;
-    let mut all = data_query("all", &json!({"queryType": "leaderboard", "sources": ["simulated"]}));
-    all.time_range = Some(grafana_plugin_sdk::pluginv2::TimeRange { from_epoch_ms: now - 7 * day, to_epoch_ms: now });
-    let mut recent = data_query("week", &json!({"queryType": "leaderboard", "window": "range", "sources": ["simulated"]}));
+    let mut all = data_query(
+        "all",
+        &json!({"queryType": "leaderboard", "sources": ["simulated"]}),
+    );
+    all.time_range = Some(grafana_plugin_sdk::pluginv2::TimeRange {
+        from_epoch_ms: now - 7 * day,
+        to_epoch_ms: now,
+    });
+    let mut recent = data_query(
+        "week",
+        &json!({"queryType": "leaderboard", "window": "range", "sources": ["simulated"]}),
+    );
     recent.time_range = all.time_range;
-    let responses = query_data(&plugin, query_request(demo_context(Some("Viewer")), vec![all, recent])).await;
+    let responses = query_data(
+        &plugin,
+        query_request(demo_context(Some("Viewer")), vec![all, recent]),
+    )
+    .await;
     let votes = |ref_id: &str| -> f64 {
-        frames_of(&responses, ref_id)[0].field("votes").numbers().iter().flatten().sum()
+        frames_of(&responses, ref_id)[0]
+            .field("votes")
+            .numbers()
+            .iter()
+            .flatten()
+            .sum()
     };
     let (all_votes, week_votes) = (votes("all"), votes("week"));
-    assert!(week_votes > 0.0, "the demo store has votes in the last week");
-    assert!(week_votes < all_votes / 5.0, "a week of six months: {week_votes} vs {all_votes}");
+    assert!(
+        week_votes > 0.0,
+        "the demo store has votes in the last week"
+    );
+    assert!(
+        week_votes < all_votes / 5.0,
+        "a week of six months: {week_votes} vs {all_votes}"
+    );
 }

@@ -12,7 +12,10 @@ async fn demo_ready(plugin: &Plugin) {
     assert_eq!(response.status, 1, "demo store: {}", response.message);
 }
 
-fn store_context(path: &std::path::Path, role: Option<&str>) -> grafana_plugin_sdk::pluginv2::PluginContext {
+fn store_context(
+    path: &std::path::Path,
+    role: Option<&str>,
+) -> grafana_plugin_sdk::pluginv2::PluginContext {
     context(&json!({"path": path.display().to_string()}), role)
 }
 
@@ -31,16 +34,33 @@ fn vote_line(id: &str, a: &str, b: &str, outcome: &str) -> String {
 }
 
 async fn two_models(plugin: &Plugin) -> (String, String) {
-    let (status, body) = call_resource(plugin, demo_context(Some("Viewer")), "GET", "models", vec![]).await;
+    let (status, body) = call_resource(
+        plugin,
+        demo_context(Some("Viewer")),
+        "GET",
+        "models",
+        vec![],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let list = body.as_array().unwrap();
-    (list[0]["value"].as_str().unwrap().to_string(), list[1]["value"].as_str().unwrap().to_string())
+    (
+        list[0]["value"].as_str().unwrap().to_string(),
+        list[1]["value"].as_str().unwrap().to_string(),
+    )
 }
 
-async fn sources_of(plugin: &Plugin, context: grafana_plugin_sdk::pluginv2::PluginContext) -> Vec<String> {
+async fn sources_of(
+    plugin: &Plugin,
+    context: grafana_plugin_sdk::pluginv2::PluginContext,
+) -> Vec<String> {
     let (status, body) = call_resource(plugin, context, "GET", "sources", vec![]).await;
     assert_eq!(status, 200, "{body}");
-    body.as_array().unwrap().iter().map(|v| v["value"].as_str().unwrap().to_string()).collect()
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -57,38 +77,84 @@ async fn editor_lists_are_json_value_label_pairs() {
         ("architectures", Some("moe")),
         ("sizes", None),
     ] {
-        let (status, body) = call_resource(&plugin, demo_context(Some("Viewer")), "GET", path, vec![]).await;
+        let (status, body) =
+            call_resource(&plugin, demo_context(Some("Viewer")), "GET", path, vec![]).await;
         assert_eq!(status, 200, "{path}: {body}");
-        let list = body.as_array().unwrap_or_else(|| panic!("{path}: not a list: {body}"));
+        let list = body
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: not a list: {body}"));
         assert!(!list.is_empty(), "{path} is empty");
         for item in list {
-            assert!(item["value"].is_string() && item["label"].is_string(), "{path}: {item}");
+            assert!(
+                item["value"].is_string() && item["label"].is_string(),
+                "{path}: {item}"
+            );
         }
         if let Some(value) = must_contain {
-            assert!(list.iter().any(|i| i["value"] == value), "{path} lacks {value}: {body}");
+            assert!(
+                list.iter().any(|i| i["value"] == value),
+                "{path} lacks {value}: {body}"
+            );
         }
     }
     // Query-string keys filter like query keys.
-    let (_, all) = call_resource(&plugin, demo_context(Some("Viewer")), "GET", "models", vec![]).await;
-    let (status, some) =
-        call_resource(&plugin, demo_context(Some("Viewer")), "GET", "models?licenses=proprietary", vec![]).await;
+    let (_, all) = call_resource(
+        &plugin,
+        demo_context(Some("Viewer")),
+        "GET",
+        "models",
+        vec![],
+    )
+    .await;
+    let (status, some) = call_resource(
+        &plugin,
+        demo_context(Some("Viewer")),
+        "GET",
+        "models?licenses=proprietary",
+        vec![],
+    )
+    .await;
     assert_eq!(status, 200, "{some}");
     assert!(!some.as_array().unwrap().is_empty());
     assert!(some.as_array().unwrap().len() < all.as_array().unwrap().len());
-    let (status, zones08) =
-        call_resource(&plugin, demo_context(Some("Viewer")), "GET", "zones?methodology=ecologits-0.8", vec![]).await;
+    let (status, zones08) = call_resource(
+        &plugin,
+        demo_context(Some("Viewer")),
+        "GET",
+        "zones?methodology=ecologits-0.8",
+        vec![],
+    )
+    .await;
     assert_eq!(status, 200, "{zones08}");
 }
 
 #[tokio::test]
 async fn unknown_paths_and_methods_are_refused() {
     let plugin = Plugin::start();
-    let (status, body) = call_resource(&plugin, demo_context(Some("Admin")), "GET", "nothing-here", vec![]).await;
+    let (status, body) = call_resource(
+        &plugin,
+        demo_context(Some("Admin")),
+        "GET",
+        "nothing-here",
+        vec![],
+    )
+    .await;
     assert_eq!(status, 404, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("nothing-here"), "{body}");
-    let (status, body) = call_resource(&plugin, demo_context(Some("Admin")), "DELETE", "models", vec![]).await;
+    assert!(
+        body["error"].as_str().unwrap().contains("nothing-here"),
+        "{body}"
+    );
+    let (status, body) = call_resource(
+        &plugin,
+        demo_context(Some("Admin")),
+        "DELETE",
+        "models",
+        vec![],
+    )
+    .await;
     assert_eq!(status, 405, "{body}");
-    let (status, body) = call_resource(&plugin, demo_context(Some("Admin")), "GET", "votes", vec![]).await;
+    let (status, body) =
+        call_resource(&plugin, demo_context(Some("Admin")), "GET", "votes", vec![]).await;
     assert_eq!(status, 405, "{body}");
 }
 
@@ -99,24 +165,45 @@ async fn only_editors_and_admins_may_post_votes() {
     let dir = tempfile::tempdir().unwrap();
     let store = copy_of_demo_store(dir.path());
     let (a, b) = two_models(&plugin).await;
-    for (role, expected) in [(Some("Viewer"), 403), (Some("None"), 403), (None, 403), (Some("Editor"), 200), (Some("Admin"), 200)] {
+    for (role, expected) in [
+        (Some("Viewer"), 403),
+        (Some("None"), 403),
+        (None, 403),
+        (Some("Editor"), 200),
+        (Some("Admin"), 200),
+    ] {
         let body = vote_line(&format!("vote-{role:?}"), &a, &b, "a");
-        let (status, answer) =
-            call_resource(&plugin, store_context(&store, role), "POST", "votes", body.into_bytes()).await;
+        let (status, answer) = call_resource(
+            &plugin,
+            store_context(&store, role),
+            "POST",
+            "votes",
+            body.into_bytes(),
+        )
+        .await;
         assert_eq!(status, expected, "{role:?}: {answer}");
         if expected == 403 {
             let message = answer["error"].as_str().unwrap();
             assert!(message.contains("Editor or Admin"), "{message}");
             if role == Some("None") {
-                assert!(message.contains("None"), "the message names the None role: {message}");
+                assert!(
+                    message.contains("None"),
+                    "the message names the None role: {message}"
+                );
             }
         } else {
             assert_eq!(answer["inserted"], 1, "{answer}");
         }
     }
     // Writes to the bundled demo data are refused even for admins.
-    let (status, answer) =
-        call_resource(&plugin, demo_context(Some("Admin")), "POST", "votes", vote_line("x", &a, &b, "b").into_bytes()).await;
+    let (status, answer) = call_resource(
+        &plugin,
+        demo_context(Some("Admin")),
+        "POST",
+        "votes",
+        vote_line("x", &a, &b, "b").into_bytes(),
+    )
+    .await;
     assert_eq!(status, 409, "{answer}");
 }
 
@@ -127,25 +214,55 @@ async fn uploaded_votes_are_visible_to_queries_and_duplicates_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
     let store = copy_of_demo_store(dir.path());
     let (a, b) = two_models(&plugin).await;
-    assert!(!sources_of(&plugin, store_context(&store, Some("Viewer"))).await.contains(&"grafana-upload".to_string()));
-    let body: String = (0..25).map(|i| vote_line(&format!("u{i}"), &a, &b, if i % 2 == 0 { "a" } else { "tie" }) + "\n").collect();
-    let (status, answer) = call_resource(&plugin, store_context(&store, Some("Editor")), "POST", "votes", body.clone().into_bytes()).await;
+    assert!(!sources_of(&plugin, store_context(&store, Some("Viewer")))
+        .await
+        .contains(&"grafana-upload".to_string()));
+    let body: String = (0..25)
+        .map(|i| {
+            vote_line(
+                &format!("u{i}"),
+                &a,
+                &b,
+                if i % 2 == 0 { "a" } else { "tie" },
+            ) + "\n"
+        })
+        .collect();
+    let (status, answer) = call_resource(
+        &plugin,
+        store_context(&store, Some("Editor")),
+        "POST",
+        "votes",
+        body.clone().into_bytes(),
+    )
+    .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["inserted"], 25, "{answer}");
     let version = answer["dataVersion"].as_u64().unwrap();
-    assert!(sources_of(&plugin, store_context(&store, Some("Viewer"))).await.contains(&"grafana-upload".to_string()));
+    assert!(sources_of(&plugin, store_context(&store, Some("Viewer")))
+        .await
+        .contains(&"grafana-upload".to_string()));
     let responses = query_data(
         &plugin,
         query_request(
             store_context(&store, Some("Viewer")),
-            vec![data_query("A", &json!({"queryType": "leaderboard", "sources": ["grafana-upload"]}))],
+            vec![data_query(
+                "A",
+                &json!({"queryType": "leaderboard", "sources": ["grafana-upload"]}),
+            )],
         ),
     )
     .await;
     let frame = &frames_of(&responses, "A")[0];
     let votes: f64 = frame.field("votes").numbers().iter().flatten().sum();
     assert_eq!(votes, 50.0, "25 votes, counted once for each side");
-    let (status, again) = call_resource(&plugin, store_context(&store, Some("Admin")), "POST", "votes", body.into_bytes()).await;
+    let (status, again) = call_resource(
+        &plugin,
+        store_context(&store, Some("Admin")),
+        "POST",
+        "votes",
+        body.into_bytes(),
+    )
+    .await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(again["inserted"], 0, "{again}");
     assert_eq!(again["duplicates"], 25, "{again}");
@@ -168,17 +285,36 @@ async fn a_malformed_line_rejects_the_whole_batch() {
         vote_line("m4", &a, &b, "a"),
     ]
     .join("\n");
-    let (status, answer) = call_resource(&plugin, store_context(&store, Some("Editor")), "POST", "votes", body.into_bytes()).await;
+    let (status, answer) = call_resource(
+        &plugin,
+        store_context(&store, Some("Editor")),
+        "POST",
+        "votes",
+        body.into_bytes(),
+    )
+    .await;
     assert_eq!(status, 400, "{answer}");
     let message = answer["error"].as_str().unwrap();
-    assert!(message.contains("line 3") && message.contains("maybe"), "{message}");
-    let (status, answer) =
-        call_resource(&plugin, store_context(&store, Some("Editor")), "POST", "votes", b"{\"source\": \"x\"".to_vec()).await;
+    assert!(
+        message.contains("line 3") && message.contains("maybe"),
+        "{message}"
+    );
+    let (status, answer) = call_resource(
+        &plugin,
+        store_context(&store, Some("Editor")),
+        "POST",
+        "votes",
+        b"{\"source\": \"x\"".to_vec(),
+    )
+    .await;
     assert_eq!(status, 400, "{answer}");
     let after = check_health(&plugin, store_context(&store, Some("Admin"))).await;
     let after: Value = serde_json::from_slice(&after.json_details).unwrap();
     assert_eq!(before["votes"], after["votes"], "nothing was written");
-    assert_eq!(before["dataVersion"], after["dataVersion"], "nothing was written");
+    assert_eq!(
+        before["dataVersion"], after["dataVersion"],
+        "nothing was written"
+    );
 }
 
 #[tokio::test]
@@ -191,9 +327,19 @@ async fn bodies_over_the_limit_get_413() {
     let line = vote_line("big", &a, &b, "a") + "\n";
     let body = line.repeat(9 * 1024 * 1024 / line.len() + 1);
     assert!(body.len() > 8 * 1024 * 1024);
-    let (status, answer) = call_resource(&plugin, store_context(&store, Some("Admin")), "POST", "votes", body.into_bytes()).await;
+    let (status, answer) = call_resource(
+        &plugin,
+        store_context(&store, Some("Admin")),
+        "POST",
+        "votes",
+        body.into_bytes(),
+    )
+    .await;
     assert_eq!(status, 413, "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("at most"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("at most"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
@@ -203,13 +349,22 @@ async fn fifty_concurrent_queries_while_an_import_runs() {
     let dir = tempfile::tempdir().unwrap();
     let store = copy_of_demo_store(dir.path());
     let (a, b) = two_models(&plugin).await;
-    let body: String = (0..20_000).map(|i| vote_line(&format!("c{i}"), &a, &b, if i % 3 == 0 { "b" } else { "a" }) + "\n").collect();
+    let body: String = (0..20_000)
+        .map(|i| vote_line(&format!("c{i}"), &a, &b, if i % 3 == 0 { "b" } else { "a" }) + "\n")
+        .collect();
     let plugin = std::sync::Arc::new(plugin);
     let import = {
         let plugin = std::sync::Arc::clone(&plugin);
         let store = store.clone();
         tokio::spawn(async move {
-            call_resource(&plugin, store_context(&store, Some("Editor")), "POST", "votes", body.into_bytes()).await
+            call_resource(
+                &plugin,
+                store_context(&store, Some("Editor")),
+                "POST",
+                "votes",
+                body.into_bytes(),
+            )
+            .await
         })
     };
     let mut queries = Vec::new();
@@ -222,7 +377,14 @@ async fn fifty_concurrent_queries_while_an_import_runs() {
                 1 => json!({"queryType": "leaderboard"}),
                 _ => json!({"queryType": "variable", "of": "models"}),
             };
-            let responses = query_data(&plugin, query_request(store_context(&store, Some("Viewer")), vec![data_query("Q", &q)])).await;
+            let responses = query_data(
+                &plugin,
+                query_request(
+                    store_context(&store, Some("Viewer")),
+                    vec![data_query("Q", &q)],
+                ),
+            )
+            .await;
             frames_of(&responses, "Q")[0].rows
         }));
     }
@@ -235,9 +397,20 @@ async fn fifty_concurrent_queries_while_an_import_runs() {
     // After the import, the new votes are counted.
     let responses = query_data(
         &plugin,
-        query_request(store_context(&store, Some("Viewer")), vec![data_query("A", &json!({"queryType": "leaderboard", "sources": ["grafana-upload"]}))]),
+        query_request(
+            store_context(&store, Some("Viewer")),
+            vec![data_query(
+                "A",
+                &json!({"queryType": "leaderboard", "sources": ["grafana-upload"]}),
+            )],
+        ),
     )
     .await;
-    let votes: f64 = frames_of(&responses, "A")[0].field("votes").numbers().iter().flatten().sum();
+    let votes: f64 = frames_of(&responses, "A")[0]
+        .field("votes")
+        .numbers()
+        .iter()
+        .flatten()
+        .sum();
     assert_eq!(votes, 40_000.0);
 }

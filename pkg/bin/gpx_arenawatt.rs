@@ -19,8 +19,8 @@ fn main() {
         arenawatt::plugin::protocol::serve(arenawatt::plugin::ArenawattPlugin::new()).await
     });
     if let Err(e) = outcome {
-        tracing::error!("{e}");
-        eprintln!("gpx_arenawatt: {e}");
+        // Grafana reads stderr as hclog JSON; the logger is installed by now.
+        tracing::error!("gpx_arenawatt: {e}");
         std::process::exit(1);
     }
 }

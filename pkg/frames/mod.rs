@@ -22,9 +22,7 @@
 //! both: fields here carry config and no labels. Labelled series (trends) keep
 //! their units in dashboard overrides instead.
 
-use grafana_plugin_sdk::data::{
-    Field, FieldConfig, Frame, Metadata, Notice, Severity, VisType,
-};
+use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, Metadata, Notice, Severity, VisType};
 use grafana_plugin_sdk::prelude::*;
 use serde_json::{Map, Value};
 
@@ -75,30 +73,174 @@ use ColumnKind::{Boolean, Float, Integer, Text};
 /// The fields of `scatter`, `leaderboard` and `model` frames, in CSV order.
 pub const MODEL_COLUMNS: &[ColumnSpec] = &[
     col("model", Text, "Model id", None, "catalog id of the model"),
-    col("display_name", Text, "Model", None, "human-readable model name"),
-    col("organization", Text, "Organization", None, "who publishes the model"),
-    col("license", Text, "License", None, "open licence name, or proprietary"),
-    col("architecture", Text, "Architecture", None, "dense, moe, matformer or unknown"),
-    col("size_class", Text, "Size class", None, "XS <15B, S <60B, M <100B, L <400B, XL ≥400B total parameters"),
-    col("size_rank", Integer, "Size rank", Some("none"), "size class as a number, 1 (XS) to 5 (XL), for point size"),
-    col("arch_code", Integer, "Architecture code", Some("none"), "1 dense, 2 moe, 3 matformer, 0 unknown, for colour"),
-    col("total_params_b", Float, "Total parameters", Some("none"), "total parameters, billions"),
-    col("active_params_b", Float, "Active parameters", Some("none"), "parameters active per token, billions"),
-    col("votes", Integer, "Votes", Some("none"), "votes involving the model in the selected data"),
-    col("bt_score", Float, "BT score", Some("none"), "Bradley–Terry satisfaction score (scores average 1000 unless anchored)"),
-    col("bt_ci_low", Float, "BT CI low", Some("none"), "lower bound of the BT score's confidence interval"),
-    col("bt_ci_high", Float, "BT CI high", Some("none"), "upper bound of the BT score's confidence interval"),
-    col("rank", Integer, "Rank", Some("none"), "rank by BT score (1 = most liked)"),
-    col("rank_low", Integer, "Rank (best)", Some("none"), "best rank compatible with the confidence intervals"),
-    col("rank_high", Integer, "Rank (worst)", Some("none"), "worst rank compatible with the confidence intervals"),
-    col("wh_per_1k_tokens", Float, "Energy per 1000 tokens", Some("watth"), "estimated energy to generate 1000 output tokens, Wh (mean of the range)"),
-    col("wh_min", Float, "Energy per 1000 tokens (min)", Some("watth"), "low end of the energy estimate, Wh"),
-    col("wh_max", Float, "Energy per 1000 tokens (max)", Some("watth"), "high end of the energy estimate, Wh"),
-    col("gco2e_per_1k_tokens", Float, "Emissions per 1000 tokens", Some("massg"), "estimated greenhouse gas emissions for 1000 output tokens, gCO2e"),
-    col("energy_methodology", Text, "Energy methodology", None, "methodology profile behind the energy figures"),
-    col("energy_note", Text, "Energy note", None, "why energy is missing, or that parameters are estimated"),
-    col("pareto", Boolean, "Pareto frontier", None, "no other model is both more liked and more frugal"),
-    col("selected", Boolean, "Selected", None, "listed in the query's selected key"),
+    col(
+        "display_name",
+        Text,
+        "Model",
+        None,
+        "human-readable model name",
+    ),
+    col(
+        "organization",
+        Text,
+        "Organization",
+        None,
+        "who publishes the model",
+    ),
+    col(
+        "license",
+        Text,
+        "License",
+        None,
+        "open licence name, or proprietary",
+    ),
+    col(
+        "architecture",
+        Text,
+        "Architecture",
+        None,
+        "dense, moe, matformer or unknown",
+    ),
+    col(
+        "size_class",
+        Text,
+        "Size class",
+        None,
+        "XS <15B, S <60B, M <100B, L <400B, XL ≥400B total parameters",
+    ),
+    col(
+        "size_rank",
+        Integer,
+        "Size rank",
+        Some("none"),
+        "size class as a number, 1 (XS) to 5 (XL), for point size",
+    ),
+    col(
+        "arch_code",
+        Integer,
+        "Architecture code",
+        Some("none"),
+        "1 dense, 2 moe, 3 matformer, 0 unknown, for colour",
+    ),
+    col(
+        "total_params_b",
+        Float,
+        "Total parameters",
+        Some("none"),
+        "total parameters, billions",
+    ),
+    col(
+        "active_params_b",
+        Float,
+        "Active parameters",
+        Some("none"),
+        "parameters active per token, billions",
+    ),
+    col(
+        "votes",
+        Integer,
+        "Votes",
+        Some("none"),
+        "votes involving the model in the selected data",
+    ),
+    col(
+        "bt_score",
+        Float,
+        "BT score",
+        Some("none"),
+        "Bradley–Terry satisfaction score (scores average 1000 unless anchored)",
+    ),
+    col(
+        "bt_ci_low",
+        Float,
+        "BT CI low",
+        Some("none"),
+        "lower bound of the BT score's confidence interval",
+    ),
+    col(
+        "bt_ci_high",
+        Float,
+        "BT CI high",
+        Some("none"),
+        "upper bound of the BT score's confidence interval",
+    ),
+    col(
+        "rank",
+        Integer,
+        "Rank",
+        Some("none"),
+        "rank by BT score (1 = most liked)",
+    ),
+    col(
+        "rank_low",
+        Integer,
+        "Rank (best)",
+        Some("none"),
+        "best rank compatible with the confidence intervals",
+    ),
+    col(
+        "rank_high",
+        Integer,
+        "Rank (worst)",
+        Some("none"),
+        "worst rank compatible with the confidence intervals",
+    ),
+    col(
+        "wh_per_1k_tokens",
+        Float,
+        "Energy per 1000 tokens",
+        Some("watth"),
+        "estimated energy to generate 1000 output tokens, Wh (mean of the range)",
+    ),
+    col(
+        "wh_min",
+        Float,
+        "Energy per 1000 tokens (min)",
+        Some("watth"),
+        "low end of the energy estimate, Wh",
+    ),
+    col(
+        "wh_max",
+        Float,
+        "Energy per 1000 tokens (max)",
+        Some("watth"),
+        "high end of the energy estimate, Wh",
+    ),
+    col(
+        "gco2e_per_1k_tokens",
+        Float,
+        "Emissions per 1000 tokens",
+        Some("massg"),
+        "estimated greenhouse gas emissions for 1000 output tokens, gCO2e",
+    ),
+    col(
+        "energy_methodology",
+        Text,
+        "Energy methodology",
+        None,
+        "methodology profile behind the energy figures",
+    ),
+    col(
+        "energy_note",
+        Text,
+        "Energy note",
+        None,
+        "why energy is missing, or that parameters are estimated",
+    ),
+    col(
+        "pareto",
+        Boolean,
+        "Pareto frontier",
+        None,
+        "no other model is both more liked and more frugal",
+    ),
+    col(
+        "selected",
+        Boolean,
+        "Selected",
+        None,
+        "listed in the query's selected key",
+    ),
 ];
 
 /// The model columns, in CSV order.
@@ -134,6 +276,35 @@ pub fn to_frames(result: &QueryResult, context: &FrameContext) -> Vec<Frame> {
             notices,
         } => vec![model_frame(rows, methodology, zone, notices, context)],
         QueryResult::Variable { values } => vec![variable_frame(values, context)],
+        QueryResult::Trend {
+            rows,
+            include_ci,
+            step_days,
+            notices,
+        } => vec![time::trend_frame(
+            rows,
+            *include_ci,
+            *step_days,
+            notices,
+            context,
+        )],
+        QueryResult::EnergyTrend {
+            rows,
+            methodology,
+            zone,
+            notices,
+        } => vec![time::energy_trend_frame(
+            rows,
+            methodology,
+            zone,
+            notices,
+            context,
+        )],
+        QueryResult::Regression {
+            rows,
+            windows,
+            notices,
+        } => vec![time::regression_frame(rows, windows, notices, context)],
     }
 }
 
@@ -228,14 +399,26 @@ fn model_field(spec: &ColumnSpec, rows: &[ModelRow]) -> Field {
             .map(|r| r.size_rank)
             .collect::<Vec<_>>()
             .into_opt_field(name),
-        "arch_code" => rows.iter().map(|r| r.arch_code).collect::<Vec<_>>().into_field(name),
+        "arch_code" => rows
+            .iter()
+            .map(|r| r.arch_code)
+            .collect::<Vec<_>>()
+            .into_field(name),
         "total_params_b" => float(|r| r.total_params_b),
         "active_params_b" => float(|r| r.active_params_b),
-        "votes" => rows.iter().map(|r| r.votes).collect::<Vec<_>>().into_field(name),
+        "votes" => rows
+            .iter()
+            .map(|r| r.votes)
+            .collect::<Vec<_>>()
+            .into_field(name),
         "bt_score" => float(|r| r.bt_score),
         "bt_ci_low" => float(|r| r.bt_ci_low),
         "bt_ci_high" => float(|r| r.bt_ci_high),
-        "rank" => rows.iter().map(|r| r.rank).collect::<Vec<_>>().into_opt_field(name),
+        "rank" => rows
+            .iter()
+            .map(|r| r.rank)
+            .collect::<Vec<_>>()
+            .into_opt_field(name),
         "rank_low" => rows
             .iter()
             .map(|r| r.rank_low)
@@ -252,8 +435,16 @@ fn model_field(spec: &ColumnSpec, rows: &[ModelRow]) -> Field {
         "gco2e_per_1k_tokens" => float(|r| r.gco2e_per_1k_tokens),
         "energy_methodology" => text(|r| &r.energy_methodology),
         "energy_note" => text(|r| &r.energy_note),
-        "pareto" => rows.iter().map(|r| r.pareto).collect::<Vec<_>>().into_field(name),
-        "selected" => rows.iter().map(|r| r.selected).collect::<Vec<_>>().into_field(name),
+        "pareto" => rows
+            .iter()
+            .map(|r| r.pareto)
+            .collect::<Vec<_>>()
+            .into_field(name),
+        "selected" => rows
+            .iter()
+            .map(|r| r.selected)
+            .collect::<Vec<_>>()
+            .into_field(name),
         // Unreachable for the names in MODEL_COLUMNS; an empty field keeps
         // the frame valid if the two ever disagree (the tests catch it).
         _ => Vec::<&str>::new().into_field(name),
@@ -263,7 +454,13 @@ fn model_field(spec: &ColumnSpec, rows: &[ModelRow]) -> Field {
 /// `text` and `value` string fields, as Grafana's variable support expects.
 pub fn variable_frame(values: &[VariableValue], context: &FrameContext) -> Frame {
     let mut frame = Frame::new(frame_name(context, "variable"));
-    frame.add_field(values.iter().map(|v| v.text.as_str()).collect::<Vec<_>>().into_field("text"));
+    frame.add_field(
+        values
+            .iter()
+            .map(|v| v.text.as_str())
+            .collect::<Vec<_>>()
+            .into_field("text"),
+    );
     frame.add_field(
         values
             .iter()
@@ -282,6 +479,8 @@ pub fn check(frame: &Frame) -> Result<grafana_plugin_sdk::data::CheckedFrame<'_>
         source,
     })
 }
+
+pub mod time;
 
 #[cfg(test)]
 mod tests;

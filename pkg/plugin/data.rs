@@ -61,7 +61,10 @@ impl backend::DataQueryError for QueryFailure {
 /// Turns one query's JSON (and the protocol's `query_type`) into a [`Query`].
 pub fn read_query(json: &Value, protocol_query_type: &str) -> Result<Query, String> {
     if let Some(reason) = json.get(INVALID_QUERY_JSON_KEY) {
-        return Err(reason.as_str().unwrap_or("query JSON is not valid").to_string());
+        return Err(reason
+            .as_str()
+            .unwrap_or("query JSON is not valid")
+            .to_string());
     }
     let mut json = match json {
         Value::Null => Value::Object(Default::default()),
@@ -109,7 +112,10 @@ impl backend::DataService for ArenawattPlugin {
     type QueryError = QueryFailure;
     type Stream = backend::BoxDataResponseStream<Self::QueryError>;
 
-    async fn query_data(&self, request: backend::QueryDataRequest<Self::Query, Self>) -> Self::Stream {
+    async fn query_data(
+        &self,
+        request: backend::QueryDataRequest<Self::Query, Self>,
+    ) -> Self::Stream {
         let from_alert = request
             .headers
             .iter()
@@ -121,9 +127,10 @@ impl backend::DataService for ArenawattPlugin {
                 .queries
                 .into_iter()
                 .map(|q| {
-                    let instance = instance.as_ref().map(std::sync::Arc::clone).map_err(|e| {
-                        (instance_failure_kind(e), format!("data source: {e}"))
-                    });
+                    let instance = instance
+                        .as_ref()
+                        .map(std::sync::Arc::clone)
+                        .map_err(|e| (instance_failure_kind(e), format!("data source: {e}")));
                     async move { run_query(q, instance, from_alert).await }
                 })
                 .collect::<FuturesOrdered<_>>(),
@@ -143,7 +150,8 @@ async fn run_query(
         kind,
         message,
     };
-    let mut query = read_query(&q.query, &q.query_type).map_err(|m| fail(FailureKind::BadQuery, m))?;
+    let mut query =
+        read_query(&q.query, &q.query_type).map_err(|m| fail(FailureKind::BadQuery, m))?;
     if query.interval_ms.is_none() && !q.interval.is_zero() {
         query.interval_ms = Some(q.interval.as_millis() as u64);
     }
@@ -206,8 +214,11 @@ mod tests {
         assert!(e.contains("\"pie\"") && e.contains("scatter"), "{e}");
         let e = read_query(&json!({"queryType": "scatter", "minVotes": "lots"}), "").unwrap_err();
         assert!(e.contains("minVotes"), "{e}");
-        let e = read_query(&json!({INVALID_QUERY_JSON_KEY: "query JSON is not valid: eof"}), "")
-            .unwrap_err();
+        let e = read_query(
+            &json!({INVALID_QUERY_JSON_KEY: "query JSON is not valid: eof"}),
+            "",
+        )
+        .unwrap_err();
         assert!(e.contains("not valid"), "{e}");
     }
 

@@ -51,7 +51,10 @@ struct LockFile {
 
 impl LockFile {
     fn acquire(store: &Path) -> Result<LockFile, String> {
-        let mut name = store.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let mut name = store
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
         name.push(".lock");
         let path = store.with_file_name(name);
         if let Some(dir) = path.parent() {

@@ -103,7 +103,10 @@ impl backend::DiagnosticsService for ArenawattPlugin {
         request: backend::CheckHealthRequest<Self>,
     ) -> Result<backend::CheckHealthResponse, Self::CheckHealthError> {
         let settings = request.plugin_context.instance_settings;
-        let json = settings.as_ref().map(|s| s.json_data.clone()).unwrap_or(Value::Null);
+        let json = settings
+            .as_ref()
+            .map(|s| s.json_data.clone())
+            .unwrap_or(Value::Null);
         let report = match DataSourceSettings::from_json(&json).and_then(|s| s.validate()) {
             Err(e) => error(format!("invalid data source settings: {e}"), &json),
             Ok(_) => match self.instance(settings).await {

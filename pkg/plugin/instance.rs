@@ -28,6 +28,8 @@ pub enum InstanceError {
     Store { source: StoreError, hint: String },
     #[error("bundled demo data unavailable: {0}")]
     Demo(String),
+    #[error("opening the data source failed: {0}")]
+    Internal(String),
     #[error("cannot start the query engine on {path}: {reason}")]
     Engine { path: String, reason: String },
 }
@@ -102,7 +104,12 @@ impl Instances {
     ) -> Result<Arc<Instance>, InstanceError> {
         let (key, json) = match settings {
             Some(s) => (
-                (s.uid.clone(), s.id, s.updated.timestamp_millis(), s.json_data.to_string()),
+                (
+                    s.uid.clone(),
+                    s.id,
+                    s.updated.timestamp_millis(),
+                    s.json_data.to_string(),
+                ),
                 s.json_data.clone(),
             ),
             None => ((String::new(), 0, 0, String::new()), Value::Null),
@@ -121,6 +128,8 @@ impl Instances {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<InstanceKey, Arc<Instance>>> {
         // A panic while holding the lock leaves a usable map behind.
-        self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -55,19 +55,17 @@ impl ArenawattPlugin {
     /// store or touch the disk, so it runs off the async threads.
     async fn instance(
         &self,
-        settings: Option<grafana_plugin_sdk::backend::DataSourceInstanceSettings<
-            serde_json::Value,
-            serde_json::Value,
-        >>,
+        settings: Option<
+            grafana_plugin_sdk::backend::DataSourceInstanceSettings<
+                serde_json::Value,
+                serde_json::Value,
+            >,
+        >,
     ) -> Result<Arc<instance::Instance>, instance::InstanceError> {
         let instances = Arc::clone(&self.instances);
         tokio::task::spawn_blocking(move || instances.get(settings.as_ref()))
             .await
-            .unwrap_or_else(|e| {
-                Err(instance::InstanceError::Demo(format!(
-                    "opening the data source failed: {e}"
-                )))
-            })
+            .unwrap_or_else(|e| Err(instance::InstanceError::Internal(e.to_string())))
     }
 }
 

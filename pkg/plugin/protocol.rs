@@ -68,7 +68,11 @@ fn repair_context(context: &mut Option<pluginv2::PluginContext>) -> Option<Strin
         return None;
     }
     let original = std::mem::replace(&mut user.role, "Viewer".to_string());
-    Some(if original.is_empty() { "None".to_string() } else { original })
+    Some(if original.is_empty() {
+        "None".to_string()
+    } else {
+        original
+    })
 }
 
 fn repair_json_data(bytes: &mut Vec<u8>) {
@@ -143,7 +147,10 @@ where
 }
 
 type ResourceStream = std::pin::Pin<
-    Box<dyn futures_util::Stream<Item = Result<pluginv2::CallResourceResponse, tonic::Status>> + Send>,
+    Box<
+        dyn futures_util::Stream<Item = Result<pluginv2::CallResourceResponse, tonic::Status>>
+            + Send,
+    >,
 >;
 
 #[tonic::async_trait]
@@ -173,10 +180,16 @@ where
         });
         let uri = format!("/{}", inner.url);
         if let Err(e) = http::Uri::try_from(uri.as_str()) {
-            return Ok(direct_response(400, &format!("invalid resource URL {:?}: {e}", inner.url)));
+            return Ok(direct_response(
+                400,
+                &format!("invalid resource URL {:?}: {e}", inner.url),
+            ));
         }
         if http::Method::try_from(inner.method.as_str()).is_err() {
-            return Ok(direct_response(400, &format!("invalid HTTP method {:?}", inner.method)));
+            return Ok(direct_response(
+                400,
+                &format!("invalid HTTP method {:?}", inner.method),
+            ));
         }
         let response = self.0.call_resource(request).await?;
         let stream: ResourceStream = Box::pin(response.into_inner());
@@ -221,9 +234,7 @@ where
     let listener = backend::initialize().await?;
     let service = Arc::new(service);
     let (mut health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<DiagnosticsServer<Repaired<S>>>()
-        .await;
+    health.set_serving::<DiagnosticsServer<Repaired<S>>>().await;
     health.set_serving::<DataServer<Repaired<S>>>().await;
     health.set_serving::<ResourceServer<Repaired<S>>>().await;
     // go-plugin's client pings the service named "plugin".
@@ -314,7 +325,10 @@ mod tests {
         let json: Value =
             serde_json::from_slice(&c.unwrap().data_source_instance_settings.unwrap().json_data)
                 .unwrap();
-        assert!(json[INVALID_JSON_DATA_KEY].as_str().unwrap().contains("not valid JSON"));
+        assert!(json[INVALID_JSON_DATA_KEY]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"));
 
         let mut q = pluginv2::DataQuery {
             json: b"{\"queryType\": ".to_vec(),
@@ -322,7 +336,10 @@ mod tests {
         };
         repair_query(&mut q);
         let json: Value = serde_json::from_slice(&q.json).unwrap();
-        assert!(json[INVALID_QUERY_JSON_KEY].as_str().unwrap().contains("not valid"));
+        assert!(json[INVALID_QUERY_JSON_KEY]
+            .as_str()
+            .unwrap()
+            .contains("not valid"));
         assert!(q.time_range.is_some());
 
         let mut q = pluginv2::DataQuery {

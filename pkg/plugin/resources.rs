@@ -55,7 +55,10 @@ impl ResourceError {
 
 impl backend::ErrIntoHttpResponse for ResourceError {
     fn into_http_response(self) -> Result<Response<Bytes>, Box<dyn std::error::Error>> {
-        Ok(json_response(self.status, &json!({ "error": self.message }))?)
+        Ok(json_response(
+            self.status,
+            &json!({ "error": self.message }),
+        )?)
     }
 }
 
@@ -70,7 +73,11 @@ fn json_response(status: StatusCode, body: &Value) -> Result<Response<Bytes>, ht
 /// comma lists become arrays; the engine's lenient parser does the rest).
 fn query_string_json(query: Option<&str>) -> Map<String, Value> {
     let mut object = Map::new();
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(key);
         let value = Value::from(percent_decode(value));
@@ -97,9 +104,9 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let decoded = match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                hex(bytes[i + 1]).zip(hex(bytes[i + 2])).map(|(h, l)| h * 16 + l)
-            }
+            b'%' if i + 2 < bytes.len() => hex(bytes[i + 1])
+                .zip(hex(bytes[i + 2]))
+                .map(|(h, l)| h * 16 + l),
             _ => None,
         };
         match (decoded, bytes[i]) {
@@ -127,7 +134,10 @@ fn can_write(request: &backend::CallResourceRequest<ArenawattPlugin>) -> Result<
         .get(ORIGINAL_ROLE_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let role = match (&original, request.plugin_context.user.as_ref().map(|u| u.role)) {
+    let role = match (
+        &original,
+        request.plugin_context.user.as_ref().map(|u| u.role),
+    ) {
         (Some(original), _) => original.clone(),
         (None, Some(Role::Admin)) | (None, Some(Role::Editor)) => return Ok(()),
         (None, Some(Role::Viewer)) => "Viewer".to_string(),
@@ -173,7 +183,10 @@ impl ArenawattPlugin {
         method: &Method,
         request: backend::CallResourceRequest<Self>,
     ) -> Result<Response<Bytes>, ResourceError> {
-        let list = LIST_RESOURCES.iter().find(|(name, _)| *name == path).map(|(_, of)| *of);
+        let list = LIST_RESOURCES
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, of)| *of);
         match (path, list) {
             (_, Some(of)) if method == Method::GET => self.list(of, request).await,
             ("votes", _) if method == Method::POST => self.post_votes(request).await,
@@ -202,12 +215,18 @@ impl ArenawattPlugin {
         let mut object = query_string_json(request.request.uri().query());
         object.insert("queryType".into(), Value::from(QueryType::Variable.name()));
         object.insert("of".into(), serde_json::to_value(of).unwrap_or(Value::Null));
-        let query = query::parse_query(&Value::Object(object))
-            .map_err(|e| ResourceError::new(StatusCode::BAD_REQUEST, format!("bad parameter {e}")))?;
+        let query = query::parse_query(&Value::Object(object)).map_err(|e| {
+            ResourceError::new(StatusCode::BAD_REQUEST, format!("bad parameter {e}"))
+        })?;
         let instance = self
             .instance(request.plugin_context.instance_settings)
             .await
-            .map_err(|e| ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("data source: {e}")))?;
+            .map_err(|e| {
+                ResourceError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("data source: {e}"),
+                )
+            })?;
         let result = tokio::task::spawn_blocking(move || instance.engine.execute(&query, None))
             .await
             .map_err(|e| ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -220,7 +239,10 @@ impl ArenawattPlugin {
                 ))
             }
             Err(e @ query::QueryError::Store(_)) => {
-                return Err(ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+                return Err(ResourceError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    e.to_string(),
+                ))
             }
             Err(e) => return Err(ResourceError::new(StatusCode::BAD_REQUEST, e.to_string())),
         };
@@ -252,7 +274,12 @@ impl ArenawattPlugin {
         let instance = self
             .instance(request.plugin_context.instance_settings)
             .await
-            .map_err(|e| ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("data source: {e}")))?;
+            .map_err(|e| {
+                ResourceError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("data source: {e}"),
+                )
+            })?;
         if instance.demo {
             return Err(ResourceError::new(
                 StatusCode::CONFLICT,

@@ -112,10 +112,16 @@ impl DataSourceSettings {
             return Err(bad("pue", format!("{} is not a PUE (must be ≥ 1)", d.pue)));
         }
         if !(d.wue.is_finite() && d.wue >= 0.0) {
-            return Err(bad("wue", format!("{} is not a WUE (must be ≥ 0 L/kWh)", d.wue)));
+            return Err(bad(
+                "wue",
+                format!("{} is not a WUE (must be ≥ 0 L/kWh)", d.wue),
+            ));
         }
         if d.ci == CiMethod::Bootstrap && d.bootstrap_rounds == 0 {
-            return Err(bad("bootstrapRounds", "bootstrap CIs need at least 1 round"));
+            return Err(bad(
+                "bootstrapRounds",
+                "bootstrap CIs need at least 1 round",
+            ));
         }
         Ok(methodology)
     }
@@ -152,7 +158,9 @@ fn apply(defaults: &mut QueryDefaults, key: &str, value: Value) -> Result<(), Se
         "wue" => defaults.wue = serde_json::from_value(value).map_err(err)?,
         "ties" => defaults.ties = serde_json::from_value(value).map_err(err)?,
         "ci" => defaults.ci = serde_json::from_value(value).map_err(err)?,
-        "bootstrapRounds" => defaults.bootstrap_rounds = serde_json::from_value(value).map_err(err)?,
+        "bootstrapRounds" => {
+            defaults.bootstrap_rounds = serde_json::from_value(value).map_err(err)?
+        }
         _ => {}
     }
     Ok(())
@@ -164,7 +172,11 @@ fn closest(zone: &str, zones: &[String]) -> String {
     let mut scored: Vec<(usize, &String)> = zones
         .iter()
         .map(|z| {
-            let common = z.chars().zip(upper.chars()).take_while(|(a, b)| a == b).count();
+            let common = z
+                .chars()
+                .zip(upper.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
             (common, z)
         })
         .collect();
@@ -233,10 +245,19 @@ mod tests {
     #[test]
     fn validation_rejects_what_cannot_work() {
         let s = DataSourceSettings::from_json(&json!({"methodology": "ecologits-9"})).unwrap();
-        assert!(s.validate().unwrap_err().to_string().contains("ecologits-9"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("ecologits-9"));
         let s = DataSourceSettings::from_json(&json!({"pue": 0.5})).unwrap();
         assert!(s.validate().unwrap_err().to_string().contains("\"pue\""));
-        let s = DataSourceSettings::from_json(&json!({"ci": "bootstrap", "bootstrapRounds": 0})).unwrap();
-        assert!(s.validate().unwrap_err().to_string().contains("bootstrapRounds"));
+        let s = DataSourceSettings::from_json(&json!({"ci": "bootstrap", "bootstrapRounds": 0}))
+            .unwrap();
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("bootstrapRounds"));
     }
 }

@@ -73,10 +73,14 @@ fn timestamp(object: &Map<String, Value>) -> Result<i64, String> {
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| t.and_utc().timestamp())
-                .ok_or_else(|| format!("timestamp: {s:?} is not Unix seconds, RFC 3339 or YYYY-MM-DD"))
+                .ok_or_else(|| {
+                    format!("timestamp: {s:?} is not Unix seconds, RFC 3339 or YYYY-MM-DD")
+                })
         }
         None | Some(Value::Null) => Err("timestamp: missing".into()),
-        Some(other) => Err(format!("timestamp: expected seconds or a date, got {other}")),
+        Some(other) => Err(format!(
+            "timestamp: expected seconds or a date, got {other}"
+        )),
     }
 }
 
@@ -98,13 +102,16 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
             .map(|m| m.id.clone())
             .unwrap_or_else(|| name.to_string())
     };
+    let source = required(object, "source")?.to_string();
     let model_a = resolve(required(object, "model_a")?);
     let model_b = resolve(required(object, "model_b")?);
     if model_a == model_b {
-        return Err(format!("model_a and model_b are the same model {model_a:?}"));
+        return Err(format!(
+            "model_a and model_b are the same model {model_a:?}"
+        ));
     }
     Ok(Vote {
-        source: required(object, "source")?.to_string(),
+        source,
         source_id: text(object, "source_id")?.map(str::to_string),
         timestamp: timestamp(object)?,
         model_a,
@@ -120,7 +127,10 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
 /// Parses every line; the first bad one is the error.
 pub fn parse_json_lines(body: &[u8], catalog: &Catalog) -> Result<Vec<Vote>, UploadError> {
     let text = std::str::from_utf8(body).map_err(|e| UploadError::Line {
-        line: 1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        line: 1 + body[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
         reason: "not UTF-8 text".into(),
     })?;
     let mut votes = Vec::new();
@@ -150,7 +160,10 @@ pub fn import_json_lines(path: &Path, body: &[u8]) -> Result<ImportSummary, Uplo
     let votes = parse_json_lines(body, &Catalog::bundled())?;
     let audit = ImportAudit {
         file_name: "grafana resource POST votes".into(),
-        sha256: Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: Sha256::digest(body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         format: "jsonl".into(),
         rows_rejected: 0,
     };
@@ -179,12 +192,21 @@ mod tests {
     #[test]
     fn a_bad_line_is_named() {
         let body = b"{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"a\"}\n{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"maybe\"}";
-        let e = parse_json_lines(body, &Catalog::default()).unwrap_err().to_string();
+        let e = parse_json_lines(body, &Catalog::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("line 2: outcome: \"maybe\""), "{e}");
-        let e = parse_json_lines(b"{\"source\":1}", &Catalog::default()).unwrap_err().to_string();
+        let e = parse_json_lines(b"{\"source\":1}", &Catalog::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1: source"), "{e}");
-        let e = parse_json_lines(b"nope", &Catalog::default()).unwrap_err().to_string();
+        let e = parse_json_lines(b"nope", &Catalog::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 1: not valid JSON"), "{e}");
-        assert!(matches!(parse_json_lines(b"\n\n", &Catalog::default()), Err(UploadError::Empty)));
+        assert!(matches!(
+            parse_json_lines(b"\n\n", &Catalog::default()),
+            Err(UploadError::Empty)
+        ));
     }
 }

@@ -69,7 +69,9 @@ impl Plugin {
         for (k, v) in extra_env {
             command.env(k, v);
         }
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("spawning {binary}: {e}"));
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {binary}: {e}"));
         let stderr = Arc::new(Mutex::new(String::new()));
         {
             let sink = Arc::clone(&stderr);
@@ -80,7 +82,9 @@ impl Plugin {
                     if n == 0 {
                         break;
                     }
-                    sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
+                    sink.lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
                 }
             });
         }
@@ -243,12 +247,18 @@ pub async fn query_data(
     let mut client = plugin.data().await;
     match client.query_data(request).await {
         Ok(r) => r.into_inner().responses,
-        Err(status) => panic!("QueryData failed at the gRPC level: {status}\nstderr:\n{}", plugin.stderr()),
+        Err(status) => panic!(
+            "QueryData failed at the gRPC level: {status}\nstderr:\n{}",
+            plugin.stderr()
+        ),
     }
 }
 
 /// Runs queries against the demo data source and returns the responses.
-pub async fn demo_queries(plugin: &Plugin, queries: &[(&str, Value)]) -> HashMap<String, pluginv2::DataResponse> {
+pub async fn demo_queries(
+    plugin: &Plugin,
+    queries: &[(&str, Value)],
+) -> HashMap<String, pluginv2::DataResponse> {
     let queries = queries.iter().map(|(r, q)| data_query(r, q)).collect();
     query_data(plugin, query_request(demo_context(Some("Viewer")), queries)).await
 }
@@ -274,7 +284,11 @@ impl DecodedField {
     }
 
     pub fn unit(&self) -> Option<String> {
-        self.config.as_ref()?.get("unit")?.as_str().map(str::to_string)
+        self.config
+            .as_ref()?
+            .get("unit")?
+            .as_str()
+            .map(str::to_string)
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -283,8 +297,12 @@ impl DecodedField {
 
     /// Numeric values as f64 (nulls as None).
     pub fn numbers(&self) -> Vec<Option<f64>> {
-        let cast = arrow::compute::cast(&self.values, &DataType::Float64)
-            .unwrap_or_else(|e| panic!("field {} ({}) is not numeric: {e}", self.name, self.data_type));
+        let cast = arrow::compute::cast(&self.values, &DataType::Float64).unwrap_or_else(|e| {
+            panic!(
+                "field {} ({}) is not numeric: {e}",
+                self.name, self.data_type
+            )
+        });
         let floats = cast.as_primitive::<arrow::datatypes::Float64Type>();
         (0..floats.len())
             .map(|i| (!floats.is_null(i)).then(|| floats.value(i)))
@@ -295,10 +313,16 @@ impl DecodedField {
         let strings = self
             .values
             .as_string_opt::<i32>()
-            .map(|a| (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i).to_string())).collect())
+            .map(|a| {
+                (0..a.len())
+                    .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                    .collect()
+            })
             .or_else(|| {
                 self.values.as_string_opt::<i64>().map(|a| {
-                    (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i).to_string())).collect()
+                    (0..a.len())
+                        .map(|i| (!a.is_null(i)).then(|| a.value(i).to_string()))
+                        .collect()
                 })
             });
         strings.unwrap_or_else(|| panic!("field {} is {}, not a string", self.name, self.data_type))
@@ -313,10 +337,13 @@ impl DecodedField {
     }
 
     pub fn bools(&self) -> Vec<Option<bool>> {
-        let a = self.values.as_boolean_opt().unwrap_or_else(|| {
-            panic!("field {} is {}, not a boolean", self.name, self.data_type)
-        });
-        (0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect()
+        let a = self
+            .values
+            .as_boolean_opt()
+            .unwrap_or_else(|| panic!("field {} is {}, not a boolean", self.name, self.data_type));
+        (0..a.len())
+            .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+            .collect()
     }
 
     pub fn non_null(&self) -> usize {
@@ -335,13 +362,16 @@ pub struct DecodedFrame {
 
 impl DecodedFrame {
     pub fn field(&self, name: &str) -> &DecodedField {
-        self.fields.iter().find(|f| f.name == name).unwrap_or_else(|| {
-            panic!(
-                "frame {:?} has no field {name:?}; fields: {:?}",
-                self.name,
-                self.field_names()
-            )
-        })
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| {
+                panic!(
+                    "frame {:?} has no field {name:?}; fields: {:?}",
+                    self.name,
+                    self.field_names()
+                )
+            })
     }
 
     pub fn try_field(&self, name: &str) -> Option<&DecodedField> {
@@ -355,10 +385,13 @@ impl DecodedFrame {
 
 /// Decodes one Arrow IPC frame as written by the SDK.
 pub fn decode_frame(bytes: &[u8]) -> DecodedFrame {
-    let reader = arrow::ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes.to_vec()), None)
-        .unwrap_or_else(|e| panic!("frame is not an Arrow IPC file: {e}"));
+    let reader =
+        arrow::ipc::reader::FileReader::try_new(std::io::Cursor::new(bytes.to_vec()), None)
+            .unwrap_or_else(|e| panic!("frame is not an Arrow IPC file: {e}"));
     let schema = reader.schema();
-    let batches: Vec<_> = reader.collect::<Result<_, _>>().expect("arrow record batches");
+    let batches: Vec<_> = reader
+        .collect::<Result<_, _>>()
+        .expect("arrow record batches");
     let metadata = schema.metadata();
     let meta = metadata
         .get("meta")
@@ -376,8 +409,12 @@ pub fn decode_frame(bytes: &[u8]) -> DecodedFrame {
             name: field.name().clone(),
             data_type: field.data_type().clone(),
             nullable: field.is_nullable(),
-            labels: md.get("labels").map(|l| serde_json::from_str(l).expect("labels JSON")),
-            config: md.get("config").map(|c| serde_json::from_str(c).expect("config JSON")),
+            labels: md
+                .get("labels")
+                .map(|l| serde_json::from_str(l).expect("labels JSON")),
+            config: md
+                .get("config")
+                .map(|c| serde_json::from_str(c).expect("config JSON")),
             values,
         });
     }
@@ -392,7 +429,10 @@ pub fn decode_frame(bytes: &[u8]) -> DecodedFrame {
 }
 
 /// The frames of a successful response; panics with the error otherwise.
-pub fn frames_of(responses: &HashMap<String, pluginv2::DataResponse>, ref_id: &str) -> Vec<DecodedFrame> {
+pub fn frames_of(
+    responses: &HashMap<String, pluginv2::DataResponse>,
+    ref_id: &str,
+) -> Vec<DecodedFrame> {
     let response = responses
         .get(ref_id)
         .unwrap_or_else(|| panic!("no response for refId {ref_id}; got {:?}", responses.keys()));
@@ -426,7 +466,10 @@ pub async fn call_resource(
     };
     let mut stream = match client.call_resource(request).await {
         Ok(r) => r.into_inner(),
-        Err(status) => panic!("CallResource {method} {url} failed at the gRPC level: {status}\nstderr:\n{}", plugin.stderr()),
+        Err(status) => panic!(
+            "CallResource {method} {url} failed at the gRPC level: {status}\nstderr:\n{}",
+            plugin.stderr()
+        ),
     };
     let first = stream
         .message()
@@ -438,7 +481,10 @@ pub async fn call_resource(
     (first.code, body)
 }
 
-pub async fn check_health(plugin: &Plugin, context: pluginv2::PluginContext) -> pluginv2::CheckHealthResponse {
+pub async fn check_health(
+    plugin: &Plugin,
+    context: pluginv2::PluginContext,
+) -> pluginv2::CheckHealthResponse {
     let mut client = plugin.diagnostics().await;
     client
         .check_health(pluginv2::CheckHealthRequest {
@@ -446,7 +492,12 @@ pub async fn check_health(plugin: &Plugin, context: pluginv2::PluginContext) -> 
             headers: HashMap::new(),
         })
         .await
-        .unwrap_or_else(|s| panic!("CheckHealth failed at the gRPC level: {s}\nstderr:\n{}", plugin.stderr()))
+        .unwrap_or_else(|s| {
+            panic!(
+                "CheckHealth failed at the gRPC level: {s}\nstderr:\n{}",
+                plugin.stderr()
+            )
+        })
         .into_inner()
 }
 
@@ -455,7 +506,10 @@ pub fn copy_of_demo_store(dir: &Path) -> PathBuf {
     // Building happens in the plugin; make sure it exists by asking one.
     let target = dir.join("store.sqlite");
     std::fs::copy(demo_store_path(), &target).unwrap_or_else(|e| {
-        panic!("copying the demo store {}: {e}", demo_store_path().display())
+        panic!(
+            "copying the demo store {}: {e}",
+            demo_store_path().display()
+        )
     });
     target
 }
