@@ -113,7 +113,7 @@ async fn main() {
     let span_days = 180i64;
     let mut client = plugin.data().await;
     let scatter = json!({"queryType": "scatter", "window": "range", "ci": "sandwich"});
-    let mut call = |from: i64, to: i64| {
+    let call = |from: i64, to: i64| {
         let mut q = data_query("A", &scatter);
         q.time_range = Some(grafana_plugin_sdk::pluginv2::TimeRange {
             from_epoch_ms: from,
