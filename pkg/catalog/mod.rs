@@ -196,10 +196,11 @@ impl CatalogModel {
         self.total_params
             .map(|p| SizeClass::from_total_params(p.max()))
     }
-    /// The energy engine's view of the model, when its size is public.
-    /// `None` for estimated sizes: see [`CatalogModel::energy_size`].
+    /// The energy engine's view of the model, when the catalog holds a size
+    /// for it, disclosed or estimated (check `params_estimated`, or use
+    /// [`CatalogModel::energy_size`], which refuses estimates unless allowed).
     pub fn model_size(&self) -> Option<ModelSize> {
-        self.energy_size(false).ok()
+        self.energy_size(true).ok()
     }
     /// The size to estimate energy with: the disclosed counts, or (with
     /// `allow_estimates`) the estimated ones; otherwise why there is none.
@@ -321,6 +322,42 @@ impl Catalog {
     }
     pub fn models(&self) -> &[CatalogModel] {
         &self.models
+    }
+    /// The `limit` ids closest to an unknown name, for "did you mean"
+    /// errors: names containing every word of it first (`llama 405` finds
+    /// `llama-3.1-405b`), then by edit distance over ids and aliases.
+    pub fn suggest(&self, name: &str, limit: usize) -> Vec<String> {
+        let wanted = name.trim().to_lowercase();
+        let words: Vec<&str> = wanted
+            .split(|c: char| !c.is_alphanumeric() && c != '.')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let compact_wanted: String = wanted.chars().filter(|c| c.is_alphanumeric()).collect();
+        let mut best: std::collections::HashMap<usize, (usize, usize)> =
+            std::collections::HashMap::new();
+        for (candidate, &index) in &self.index {
+            let compact_candidate: String =
+                candidate.chars().filter(|c| c.is_alphanumeric()).collect();
+            let missing_words = if compact_candidate.contains(&compact_wanted) {
+                0
+            } else {
+                words.iter().filter(|w| !candidate.contains(**w)).count()
+            };
+            let distance = crate::energy::zones::edit_distance(candidate, &wanted);
+            let score = (missing_words, distance);
+            let entry = best.entry(index).or_insert(score);
+            *entry = (*entry).min(score);
+        }
+        let mut ranked: Vec<((usize, usize), &str)> = best
+            .into_iter()
+            .map(|(index, score)| (score, self.models[index].id.as_str()))
+            .collect();
+        ranked.sort();
+        ranked
+            .into_iter()
+            .take(limit)
+            .map(|(_, id)| id.to_string())
+            .collect()
     }
     /// Resolves a model name or alias, case-insensitively.
     pub fn resolve(&self, name: &str) -> Option<&CatalogModel> {
