@@ -262,3 +262,34 @@ async fn health_and_queries_survive_invalid_json_data_and_unknown_roles() {
         response.message
     );
 }
+
+#[tokio::test]
+async fn collect_metrics_counts_queries_in_prometheus_text() {
+    let plugin = Plugin::start();
+    let responses = demo_queries(
+        &plugin,
+        &[
+            ("A", json!({"queryType": "variable", "of": "zones"})),
+            ("B", json!({"queryType": "pie"})),
+        ],
+    )
+    .await;
+    assert!(responses["B"].status >= 400);
+    let mut client = plugin.diagnostics().await;
+    let response = client
+        .collect_metrics(grafana_plugin_sdk::pluginv2::CollectMetricsRequest {
+            plugin_context: Some(demo_context(Some("Admin"))),
+        })
+        .await
+        .expect("CollectMetrics")
+        .into_inner();
+    let text = String::from_utf8(response.metrics.expect("a metrics payload").prometheus).unwrap();
+    assert!(
+        text.contains("arenawatt_queries_total{query_type=\"variable\",outcome=\"ok\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# TYPE arenawatt_query_seconds_total counter"),
+        "{text}"
+    );
+}

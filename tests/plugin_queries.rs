@@ -510,7 +510,12 @@ async fn the_range_window_follows_grafanas_time_range() {
 }
 
 fn labels_of(field: &DecodedField) -> Option<String> {
-    field.labels.as_ref()?.get("model")?.as_str().map(str::to_string)
+    field
+        .labels
+        .as_ref()?
+        .get("model")?
+        .as_str()
+        .map(str::to_string)
 }
 
 #[tokio::test]
@@ -527,29 +532,50 @@ async fn trend_is_a_wide_time_series_labelled_by_model() {
     let frame = &frames_of(&responses, "T")[0];
     assert_eq!(frame.name, "trend");
     assert_eq!(frame.fields[0].name, "time");
-    assert!(matches!(frame.fields[0].data_type, DataType::Timestamp(_, _)), "{}", frame.fields[0].data_type);
-    assert!(frame.rows >= 20, "26 weekly steps over six months, got {}", frame.rows);
+    assert!(
+        matches!(frame.fields[0].data_type, DataType::Timestamp(_, _)),
+        "{}",
+        frame.fields[0].data_type
+    );
+    assert!(
+        frame.rows >= 20,
+        "26 weekly steps over six months, got {}",
+        frame.rows
+    );
     let series: Vec<&DecodedField> = frame.fields.iter().skip(1).collect();
     assert!(series.len() >= 10, "one series per model: {}", series.len());
     let mut models = HashSet::new();
     for field in &series {
         assert_eq!(field.name, "bt_score");
         assert!(field.is_numeric());
-        let model = labels_of(field).unwrap_or_else(|| panic!("bt_score without a model label: {:?}", field.labels));
+        let model = labels_of(field)
+            .unwrap_or_else(|| panic!("bt_score without a model label: {:?}", field.labels));
         assert!(models.insert(model.clone()), "two series for {model}");
         assert!(field.non_null() > 0, "{model} has no score");
     }
     let c = &frames_of(&responses, "C")[0];
     let names: Vec<String> = c.field_names();
-    assert_eq!(names, ["time", "bt_score", "bt_ci_low", "bt_ci_high"], "{names:?}");
+    assert_eq!(
+        names,
+        ["time", "bt_score", "bt_ci_low", "bt_ci_high"],
+        "{names:?}"
+    );
     for field in c.fields.iter().skip(1) {
         assert_eq!(labels_of(field).as_deref(), Some("llama-3.3-70b"));
     }
     // The demo's degraded model loses points in its last month.
-    let scores: Vec<f64> = c.field("bt_score").numbers().into_iter().flatten().collect();
+    let scores: Vec<f64> = c
+        .field("bt_score")
+        .numbers()
+        .into_iter()
+        .flatten()
+        .collect();
     let last = scores[scores.len() - 1];
     let earlier = scores[scores.len() / 2];
-    assert!(last < earlier - 30.0, "llama-3.3-70b degrades: {earlier} then {last}");
+    assert!(
+        last < earlier - 30.0,
+        "llama-3.3-70b degrades: {earlier} then {last}"
+    );
 }
 
 #[tokio::test]
@@ -567,15 +593,23 @@ async fn energy_trend_carries_units_in_total_and_labels_by_model() {
     assert_eq!(total.fields[0].name, "time");
     assert_eq!(total.field("wh").unit().as_deref(), Some("watth"));
     assert_eq!(total.field("gco2e").unit().as_deref(), Some("massg"));
-    assert_eq!(total.field("wh_per_1k_tokens").unit().as_deref(), Some("watth"));
+    assert_eq!(
+        total.field("wh_per_1k_tokens").unit().as_deref(),
+        Some("watth")
+    );
     let wh: Vec<f64> = total.field("wh").numbers().into_iter().flatten().collect();
-    assert!(!wh.is_empty() && wh.iter().all(|w| *w >= 0.0) && wh.iter().sum::<f64>() > 0.0, "{wh:?}");
+    assert!(
+        !wh.is_empty() && wh.iter().all(|w| *w >= 0.0) && wh.iter().sum::<f64>() > 0.0,
+        "{wh:?}"
+    );
     let meta = total.meta.as_ref().unwrap();
     assert_eq!(meta["custom"]["methodology"], "ecologits-0.11");
     let by_model = &frames_of(&responses, "M")[0];
     let wh_fields: Vec<&DecodedField> = by_model.fields.iter().filter(|f| f.name == "wh").collect();
     assert!(wh_fields.len() >= 5, "one wh series per model");
-    assert!(wh_fields.iter().all(|f| labels_of(f).is_some() && f.config.is_none()));
+    assert!(wh_fields
+        .iter()
+        .all(|f| labels_of(f).is_some() && f.config.is_none()));
     // The per-model series add up to the total at each step (models without energy count nothing).
     let mut per_step = vec![0.0; by_model.rows];
     for f in &wh_fields {
@@ -587,7 +621,10 @@ async fn energy_trend_carries_units_in_total_and_labels_by_model() {
     assert_eq!(totals.len(), per_step.len());
     for (t, s) in totals.iter().zip(&per_step) {
         let t = t.unwrap_or(0.0);
-        assert!((t - s).abs() <= 1e-6 * t.abs().max(1.0), "total {t} vs sum of models {s}");
+        assert!(
+            (t - s).abs() <= 1e-6 * t.abs().max(1.0),
+            "total {t} vs sum of models {s}"
+        );
     }
 }
 
@@ -596,12 +633,20 @@ async fn regression_is_alert_ready_and_flags_the_degraded_model() {
     let plugin = Plugin::start();
     let mut request = query_request(
         demo_context(None),
-        vec![data_query("R", &json!({"queryType": "regression", "sources": ["simulated"], "latestDays": 30}))],
+        vec![data_query(
+            "R",
+            &json!({"queryType": "regression", "sources": ["simulated"], "latestDays": 30}),
+        )],
     );
     request.headers.insert("FromAlert".into(), "true".into());
     let responses = query_data(&plugin, request).await;
     let frame = &frames_of(&responses, "R")[0];
-    let numeric: Vec<&str> = frame.fields.iter().filter(|f| f.is_numeric()).map(|f| f.name.as_str()).collect();
+    let numeric: Vec<&str> = frame
+        .fields
+        .iter()
+        .filter(|f| f.is_numeric())
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(numeric, ["value"], "exactly one numeric field");
     for name in ["model", "organization", "metric"] {
         assert_eq!(kind_of(frame, name), "text", "{name}");

@@ -127,11 +127,12 @@ impl backend::DataService for ArenawattPlugin {
                 .queries
                 .into_iter()
                 .map(|q| {
+                    let metrics = std::sync::Arc::clone(&self.metrics);
                     let instance = instance
                         .as_ref()
                         .map(std::sync::Arc::clone)
                         .map_err(|e| (instance_failure_kind(e), format!("data source: {e}")));
-                    async move { run_query(q, instance, from_alert).await }
+                    async move { run_query(q, instance, from_alert, &metrics).await }
                 })
                 .collect::<FuturesOrdered<_>>(),
         )
@@ -142,6 +143,7 @@ async fn run_query(
     q: backend::DataQuery<Value>,
     instance: Result<std::sync::Arc<super::instance::Instance>, (FailureKind, String)>,
     from_alert: bool,
+    metrics: &super::metrics::Metrics,
 ) -> Result<backend::DataResponse, QueryFailure> {
     let started = Instant::now();
     let ref_id = q.ref_id.clone();
@@ -169,6 +171,7 @@ async fn run_query(
             .map_err(|e| fail(FailureKind::Internal, format!("query worker failed: {e}")))?
     };
     let outcome = result.map_err(|e| fail(failure_kind(&e), e.to_string()));
+    metrics.query(query_type.name(), outcome.is_ok(), started.elapsed());
     tracing::debug!(
         ref_id = %ref_id,
         query_type = query_type.name(),

@@ -132,6 +132,9 @@ impl backend::DiagnosticsService for ArenawattPlugin {
         &self,
         _request: backend::CollectMetricsRequest<Self>,
     ) -> Result<backend::CollectMetricsResponse, Self::CollectMetricsError> {
-        Ok(backend::CollectMetricsResponse::new(None))
+        let text = self.metrics.render().into_bytes();
+        Ok(backend::CollectMetricsResponse::new(Some(
+            backend::MetricsPayload::prometheus(text),
+        )))
     }
 }

@@ -11,6 +11,7 @@
 //! - [`data`]: QueryData, one result or one error per refId;
 //! - [`health`]: CheckHealth, with an actionable message and JSON details;
 //! - [`resources`]: CallResource, lists for the query editor and vote uploads;
+//! - [`metrics`]: Prometheus counters for CollectMetrics;
 //! - [`protocol`]: the gRPC server, and the repairs that keep one bad part of
 //!   a request (an unknown role, one bad query) from failing all of it.
 //!
@@ -21,6 +22,7 @@ pub mod data;
 pub mod demo;
 pub mod health;
 pub mod instance;
+pub mod metrics;
 pub mod protocol;
 pub mod resources;
 pub mod settings;
@@ -38,6 +40,7 @@ pub const PLUGIN_ID: &str = "arenawatt-energy-datasource";
 #[grafana_plugin(plugin_type = "datasource")]
 pub struct ArenawattPlugin {
     instances: Arc<instance::Instances>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for ArenawattPlugin {

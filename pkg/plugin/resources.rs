@@ -164,10 +164,17 @@ impl backend::ResourceService for ArenawattPlugin {
         let method = request.request.method().clone();
         let started = std::time::Instant::now();
         let outcome = self.route(&path, &method, request).await;
+        let status = match &outcome {
+            Ok(response) => response.status().as_u16(),
+            Err(e) => e.status.as_u16(),
+        };
+        let known = LIST_RESOURCES.iter().any(|(n, _)| *n == path) || path == "votes";
+        self.metrics
+            .resource(if known { &path } else { "other" }, status);
         tracing::debug!(
             path = %path,
             method = %method,
-            status = outcome.as_ref().map(|r| r.status().as_u16()).unwrap_or_else(|e| e.status.as_u16()),
+            status,
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "resource"
         );
