@@ -2,9 +2,53 @@
 //! aggregates, written only through transactions.
 //!
 //! CONTRACT (skeleton): the types and method signatures below are what ingest
-//! and the query engine code against. The store work implements them (schema,
-//! migrations, WAL, cumulative aggregates) and documents the schema here; it may
-//! add methods and fields but keeps these names.
+//! and the query engine code against. They keep their names; the store adds
+//! methods and fields.
+//!
+//! # Why it looks like this
+//! Queries never read raw votes: a Bradley–Terry fit needs only the counts per
+//! unordered pair, so every import updates aggregates in the same transaction
+//! as the votes, and reads touch only aggregates.
+//!
+//! # Schema (version [`schema::SCHEMA_VERSION`], `PRAGMA user_version`)
+//! | table | holds |
+//! |---|---|
+//! | `meta` | `data_version`, bumped by every import that changes data |
+//! | `sources` | one row per vote source (`comparia`, `simulated`, …) with match counters |
+//! | `models` | compact integer ids for model names (catalog ids when the catalog knew the name) |
+//! | `aliases` | names seen in vote files or catalogs → model id |
+//! | `labels` | compact ids for categories and languages |
+//! | `votes` | `WITHOUT ROWID`, keyed by (source id, 64-bit hash of the source's vote id); ids and outcome as small integers, so a vote takes about 35–50 bytes on disk |
+//! | `pair_counts_daily` | per (source, day, model_lo, model_hi): wins of each side, ties, both-bad ties |
+//! | `pair_counts_cumulative` | the same counts summed from the first day up to each day that has data, for every pair seen so far |
+//! | `model_tokens_daily` | per (source, day, model): answers with and without token counts, output tokens |
+//! | `imports` | the audit trail: file, sha256, format, rows accepted and rejected, times |
+//! | `catalog_models` | models added with `arenawatt catalog import`, as JSON |
+//!
+//! # Reading a time range in O(pairs)
+//! `pair_counts_cumulative` holds, for each source and each day `d` that has
+//! votes, the running totals of every pair up to and including `d`. The counts
+//! of `[from, to]` are then `cumulative(last day ≤ to) − cumulative(last day <
+//! from)`: two contiguous index range scans of one row per pair, whatever the
+//! number of days. An import rewrites the cumulative rows from the first day it
+//! touched onwards (appending a new day rewrites one day).
+//!
+//! # Consistency
+//! The file is in WAL mode. An import runs in one `BEGIN IMMEDIATE`
+//! transaction, so a crash (even `kill -9`) leaves the old data, and a reader,
+//! whose reads each run in one read transaction, sees the old or the new data,
+//! never half of an import.
+
+mod buffer;
+mod catalog_models;
+mod import;
+mod key;
+mod read;
+mod schema;
+
+pub use buffer::{BufferedVote, VoteBuffer};
+pub use key::{content_key, id_key};
+pub use schema::SCHEMA_VERSION;
 
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +147,10 @@ pub struct StoreStats {
     pub schema_version: u32,
     pub data_version: u64,
     pub models: u64,
+    /// Matches counted in the aggregates (votes, reactions and imported pair counts).
     pub votes: u64,
+    /// Individual votes stored in the `votes` table.
+    pub vote_rows: u64,
     pub sources: Vec<String>,
     pub first_day: Option<i64>,
     pub last_day: Option<i64>,
@@ -121,27 +168,82 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("{path}: cannot open store: {reason}")]
+    CannotOpen { path: String, reason: String },
+    #[error("invalid vote: {0}")]
+    InvalidVote(String),
+    #[error("{path}: catalog model {id:?} stored in the store is unreadable: {reason}")]
+    BadCatalogModel {
+        path: String,
+        id: String,
+        reason: String,
+    },
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// An open store. (Skeleton: implemented by the store work.)
+/// One row of the `imports` audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub file_name: String,
+    pub sha256: String,
+    pub format: String,
+    pub rows_accepted: u64,
+    pub rows_rejected: u64,
+    pub votes_inserted: u64,
+    pub votes_duplicate: u64,
+    /// Unix seconds, UTC.
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub data_version: u64,
+}
+
+impl StoreError {
+    /// Maps an SQLite error met while opening `path` to a user-facing error.
+    fn opening(path: &std::path::Path, error: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        let display = path.display().to_string();
+        match error.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
+                StoreError::NotAStore {
+                    path: display,
+                    reason: error.to_string(),
+                }
+            }
+            Some(ErrorCode::CannotOpen)
+            | Some(ErrorCode::PermissionDenied)
+            | Some(ErrorCode::ReadOnly) => StoreError::CannotOpen {
+                path: display,
+                reason: error.to_string(),
+            },
+            _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+/// An open store. Not `Sync`: share it behind a mutex, or open one per thread.
 pub struct Store {
-    _private: (),
+    conn: rusqlite::Connection,
+    path: String,
 }
 
 impl Store {
     /// Opens (creating and migrating if needed) a store for writing.
     pub fn open(path: &std::path::Path) -> Result<Store, StoreError> {
-        Err(StoreError::Missing {
-            path: path.display().to_string(),
-        })
+        schema::open_for_writing(path)
     }
     /// Opens an existing store read-only; never creates or migrates.
     pub fn open_read_only(path: &std::path::Path) -> Result<Store, StoreError> {
-        Err(StoreError::Missing {
-            path: path.display().to_string(),
-        })
+        schema::open_read_only(path)
+    }
+    /// A fresh store in memory, for tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        schema::open_in_memory()
+    }
+    /// The path the store was opened from (`:memory:` for in-memory stores).
+    pub fn path(&self) -> &str {
+        &self.path
     }
     /// Writes votes and updates the aggregates in one transaction.
     pub fn import_votes(
@@ -149,8 +251,11 @@ impl Store {
         votes: &[Vote],
         audit: &ImportAudit,
     ) -> Result<ImportSummary, StoreError> {
-        let _ = (votes, audit);
-        unimplemented!("store")
+        let mut buffer = VoteBuffer::new();
+        for vote in votes {
+            buffer.push_vote(vote).map_err(StoreError::InvalidVote)?;
+        }
+        self.import_buffer(buffer, audit)
     }
     /// Writes pre-aggregated counts in one transaction.
     pub fn import_pair_counts(
@@ -158,29 +263,56 @@ impl Store {
         batch: &PairCountBatch,
         audit: &ImportAudit,
     ) -> Result<ImportSummary, StoreError> {
-        let _ = (batch, audit);
-        unimplemented!("store")
+        import::import_pair_counts(self, batch, audit)
+    }
+    /// Writes the votes collected in `buffer` (see [`VoteBuffer`]) and updates
+    /// the aggregates, in one transaction. This is the fast path for large files.
+    pub fn import_buffer(
+        &mut self,
+        buffer: VoteBuffer,
+        audit: &ImportAudit,
+    ) -> Result<ImportSummary, StoreError> {
+        import::import_buffer(self, buffer, audit)
     }
     /// Bumped by every import that changes data.
     pub fn data_version(&self) -> Result<u64, StoreError> {
-        unimplemented!("store")
+        read::data_version(&self.conn)
     }
-    /// Pair counts summed over the filter, read from aggregates only.
+    /// Pair counts summed over the filter, read from aggregates only, in
+    /// O(pairs) whatever the length of the time range.
     pub fn pair_table(&self, filter: &CountFilter) -> Result<PairTable, StoreError> {
-        let _ = filter;
-        unimplemented!("store")
+        read::pair_table(&self.conn, filter)
     }
     /// Output tokens per model summed over the filter.
     pub fn model_tokens(&self, filter: &CountFilter) -> Result<Vec<ModelTokens>, StoreError> {
-        let _ = filter;
-        unimplemented!("store")
+        read::model_tokens(&self.conn, filter)
     }
     /// Per-day aggregates over the filter, for trends.
     pub fn daily_counts(&self, filter: &CountFilter) -> Result<DailyCounts, StoreError> {
-        let _ = filter;
-        unimplemented!("store")
+        read::daily_counts(&self.conn, filter)
     }
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
-        unimplemented!("store")
+        read::stats(&self.conn)
+    }
+    /// The audit trail, oldest first.
+    pub fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        read::imports(&self.conn)
+    }
+    /// The stored vote whose source id is `source_id`, if any (the store keeps
+    /// a 64-bit hash of the id, not the id itself, so `source_id` is `None` in
+    /// the result).
+    pub fn find_vote(&self, source: &str, source_id: &str) -> Result<Option<Vote>, StoreError> {
+        read::find_vote(&self.conn, source, source_id)
+    }
+    /// Adds or replaces catalog models (by id) imported by `arenawatt catalog import`.
+    pub fn upsert_catalog_models(
+        &mut self,
+        models: &[crate::catalog::CatalogModel],
+    ) -> Result<(), StoreError> {
+        catalog_models::upsert(&mut self.conn, models)
+    }
+    /// The models added with [`Store::upsert_catalog_models`], sorted by id.
+    pub fn custom_catalog_models(&self) -> Result<Vec<crate::catalog::CatalogModel>, StoreError> {
+        catalog_models::list(&self.conn, &self.path)
     }
 }

@@ -1,0 +1,164 @@
+//! [`VoteBuffer`]: votes collected in memory, in compact form, before one
+//! import transaction writes them.
+//!
+//! Readers of large files push millions of votes; holding them as [`Vote`]s
+//! (five heap strings each) would cost hundreds of bytes per vote. The buffer
+//! interns names into small local ids instead and keeps 40 bytes per vote. The
+//! import then maps local ids to the store's ids inside its transaction, sorts
+//! by key, and inserts in key order, which fills the votes table's pages.
+
+use std::collections::HashMap;
+
+use super::key::{content_key, id_key};
+use super::{Outcome, Vote};
+
+/// Token counts are kept as `u32`; this value stands for "unknown".
+pub(crate) const NO_TOKENS: u32 = u32::MAX;
+/// Label ids are `u32`; this value stands for "none".
+pub(crate) const NO_LABEL: u32 = u32::MAX;
+
+/// One vote with names replaced by indices into the buffer's name lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferedVote {
+    /// [`id_key`] of the source's vote id, or [`content_key`] when derived.
+    pub key: u64,
+    /// Unix seconds, UTC.
+    pub timestamp: i64,
+    pub source: u32,
+    pub model_a: u32,
+    pub model_b: u32,
+    /// `NO_TOKENS` when unknown.
+    pub tokens_a: u32,
+    pub tokens_b: u32,
+    /// `NO_LABEL` when absent.
+    pub category: u32,
+    pub language: u32,
+    pub outcome: Outcome,
+    /// The key was derived from the content (no source id).
+    pub derived: bool,
+}
+
+/// Names interned to dense local ids.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Interner {
+    pub(crate) names: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), id);
+        id
+    }
+}
+
+/// Votes waiting for [`super::Store::import_buffer`].
+#[derive(Debug, Default, Clone)]
+pub struct VoteBuffer {
+    pub(crate) sources: Interner,
+    pub(crate) models: Interner,
+    pub(crate) labels: Interner,
+    pub(crate) votes: Vec<BufferedVote>,
+    /// (alias as written in the file, model name it resolved to).
+    pub(crate) aliases: Vec<(String, u32)>,
+}
+
+impl VoteBuffer {
+    pub fn new() -> VoteBuffer {
+        VoteBuffer::default()
+    }
+    pub fn len(&self) -> usize {
+        self.votes.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.votes.is_empty()
+    }
+    pub fn source_id(&mut self, source: &str) -> u32 {
+        self.sources.intern(source)
+    }
+    pub fn model_id(&mut self, model: &str) -> u32 {
+        self.models.intern(model)
+    }
+    pub fn label_id(&mut self, label: &str) -> u32 {
+        self.labels.intern(label)
+    }
+    pub fn model_name(&self, id: u32) -> &str {
+        &self.models.names[id as usize]
+    }
+    /// Records that votes named a model `alias` and it was stored as `model`.
+    pub fn record_alias(&mut self, alias: &str, model: u32) {
+        self.aliases.push((alias.to_string(), model));
+    }
+    /// Adds a vote whose names were already interned with this buffer.
+    pub fn push(&mut self, vote: BufferedVote) {
+        self.votes.push(vote);
+    }
+    /// The key of a vote without a source id, from its content.
+    pub fn derived_key(&self, vote: &BufferedVote) -> u64 {
+        let outcome = [vote.outcome as u8];
+        let label = |id: u32| {
+            if id == NO_LABEL {
+                &[][..]
+            } else {
+                self.labels.names[id as usize].as_bytes()
+            }
+        };
+        content_key(
+            &[
+                &vote.timestamp.to_le_bytes(),
+                self.models.names[vote.model_a as usize].as_bytes(),
+                self.models.names[vote.model_b as usize].as_bytes(),
+                &outcome,
+                &vote.tokens_a.to_le_bytes(),
+                &vote.tokens_b.to_le_bytes(),
+                label(vote.category),
+                label(vote.language),
+            ],
+            0,
+        )
+    }
+    /// Adds a [`Vote`]; the error names the bad field.
+    pub fn push_vote(&mut self, vote: &Vote) -> Result<(), String> {
+        if vote.model_a == vote.model_b {
+            return Err(format!(
+                "model_a and model_b are the same model {:?}",
+                vote.model_a
+            ));
+        }
+        let tokens = |value: Option<u64>, side: &str| match value {
+            None => Ok(NO_TOKENS),
+            Some(t) if t < NO_TOKENS as u64 => Ok(t as u32),
+            Some(t) => Err(format!("tokens_{side} {t} is too large")),
+        };
+        let mut buffered = BufferedVote {
+            key: 0,
+            timestamp: vote.timestamp,
+            source: self.source_id(&vote.source),
+            model_a: self.model_id(&vote.model_a),
+            model_b: self.model_id(&vote.model_b),
+            tokens_a: tokens(vote.tokens_a, "a")?,
+            tokens_b: tokens(vote.tokens_b, "b")?,
+            category: vote
+                .category
+                .as_deref()
+                .map_or(NO_LABEL, |c| self.label_id(c)),
+            language: vote
+                .language
+                .as_deref()
+                .map_or(NO_LABEL, |l| self.label_id(l)),
+            outcome: vote.outcome,
+            derived: vote.source_id.is_none(),
+        };
+        buffered.key = match &vote.source_id {
+            Some(id) => id_key(id),
+            None => self.derived_key(&buffered),
+        };
+        self.push(buffered);
+        Ok(())
+    }
+}

@@ -1,0 +1,466 @@
+//! Writing imports: votes and pre-aggregated pair counts, each import in one
+//! `BEGIN IMMEDIATE` transaction that also updates the daily and cumulative
+//! aggregates, the source counters, the data version and the audit trail.
+//!
+//! An import that adds nothing (every vote already stored, or the same
+//! pair-count file for the same day again) rolls back: the store is left
+//! byte-for-byte as it was, with no audit row and no new data version.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
+use super::key::repeat_key;
+use super::{ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
+
+/// Wins of the lower id, wins of the higher id, ties, both-bad ties.
+type Counts = [u64; 4];
+/// Answers with tokens, output tokens, answers without tokens.
+type TokenCounts = [u64; 3];
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+pub(super) fn import_buffer(
+    store: &mut Store,
+    mut buffer: VoteBuffer,
+    audit: &ImportAudit,
+) -> Result<ImportSummary, StoreError> {
+    let started_at = now();
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    remap_to_store_ids(&tx, &mut buffer)?;
+    number_repeated_votes(&mut buffer);
+
+    let mut summary = ImportSummary::default();
+    let mut pairs: HashMap<(u32, i64, u32, u32), Counts> = HashMap::new();
+    let mut tokens: HashMap<(u32, i64, u32), TokenCounts> = HashMap::new();
+    let mut per_source: HashMap<u32, u64> = HashMap::new();
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR IGNORE INTO votes (source_id, vote_key, timestamp, model_a, model_b,
+                 outcome, tokens_a, tokens_b, category_id, language_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        let mut previous: Option<(u32, u64)> = None;
+        for vote in &buffer.votes {
+            if previous == Some((vote.source, vote.key)) {
+                summary.votes_duplicate += 1;
+                continue;
+            }
+            previous = Some((vote.source, vote.key));
+            let optional = |value: u32, none: u32| (value != none).then_some(value);
+            let changed = insert.execute(params![
+                vote.source,
+                vote.key as i64,
+                vote.timestamp,
+                vote.model_a,
+                vote.model_b,
+                outcome_code(vote.outcome),
+                optional(vote.tokens_a, NO_TOKENS),
+                optional(vote.tokens_b, NO_TOKENS),
+                optional(vote.category, NO_LABEL),
+                optional(vote.language, NO_LABEL),
+            ])?;
+            if changed == 0 {
+                summary.votes_duplicate += 1;
+                continue;
+            }
+            summary.votes_inserted += 1;
+            *per_source.entry(vote.source).or_default() += 1;
+            let day = vote.timestamp.div_euclid(86_400);
+            let (lo, hi, lo_is_a) = if vote.model_a < vote.model_b {
+                (vote.model_a, vote.model_b, true)
+            } else {
+                (vote.model_b, vote.model_a, false)
+            };
+            let counts = pairs.entry((vote.source, day, lo, hi)).or_default();
+            match (vote.outcome, lo_is_a) {
+                (Outcome::A, true) | (Outcome::B, false) => counts[0] += 1,
+                (Outcome::A, false) | (Outcome::B, true) => counts[1] += 1,
+                (Outcome::Tie, _) => counts[2] += 1,
+                (Outcome::BothBad, _) => counts[3] += 1,
+            }
+            for (model, side_tokens) in
+                [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)]
+            {
+                let entry = tokens.entry((vote.source, day, model)).or_default();
+                if side_tokens == NO_TOKENS {
+                    entry[2] += 1;
+                } else {
+                    entry[0] += 1;
+                    entry[1] += side_tokens as u64;
+                }
+            }
+        }
+    }
+    if summary.votes_inserted == 0 {
+        summary.data_version = super::read::data_version(&tx)?;
+        tx.rollback()?;
+        return Ok(summary);
+    }
+    let first_days = add_daily_pairs(&tx, pairs)?;
+    add_daily_tokens(&tx, tokens)?;
+    for (&source, &first_day) in &first_days {
+        rebuild_cumulative(&tx, source as i64, first_day)?;
+    }
+    for (source, inserted) in per_source {
+        tx.execute(
+            "UPDATE sources SET matches = matches + ?2, vote_rows = vote_rows + ?2 WHERE id = ?1",
+            params![source, inserted],
+        )?;
+    }
+    let rows_accepted = buffer.votes.len() as u64;
+    summary.data_version = finish(&tx, audit, None, None, rows_accepted, &summary, started_at)?;
+    tx.commit()?;
+    store.fold_wal();
+    Ok(summary)
+}
+
+fn outcome_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::A => 0,
+        Outcome::B => 1,
+        Outcome::Tie => 2,
+        Outcome::BothBad => 3,
+    }
+}
+
+pub(super) fn outcome_from_code(code: u8) -> Option<Outcome> {
+    match code {
+        0 => Some(Outcome::A),
+        1 => Some(Outcome::B),
+        2 => Some(Outcome::Tie),
+        3 => Some(Outcome::BothBad),
+        _ => None,
+    }
+}
+
+/// Replaces the buffer's local ids by the store's ids, creating missing rows.
+fn remap_to_store_ids(tx: &Transaction<'_>, buffer: &mut VoteBuffer) -> Result<(), StoreError> {
+    let sources = ensure_names(tx, "sources", &buffer.sources.names)?;
+    let models = ensure_names(tx, "models", &buffer.models.names)?;
+    let labels = ensure_names(tx, "labels", &buffer.labels.names)?;
+    for vote in &mut buffer.votes {
+        vote.source = sources[vote.source as usize];
+        vote.model_a = models[vote.model_a as usize];
+        vote.model_b = models[vote.model_b as usize];
+        if vote.category != NO_LABEL {
+            vote.category = labels[vote.category as usize];
+        }
+        if vote.language != NO_LABEL {
+            vote.language = labels[vote.language as usize];
+        }
+    }
+    let mut alias =
+        tx.prepare_cached("INSERT OR IGNORE INTO aliases (alias, model_id) VALUES (?1, ?2)")?;
+    for (name, model) in &buffer.aliases {
+        alias.execute(params![name, models[*model as usize]])?;
+    }
+    Ok(())
+}
+
+/// The store ids of `names` in `table` (sources, models or labels), inserting
+/// the missing ones.
+pub(super) fn ensure_names(
+    tx: &Transaction<'_>,
+    table: &str,
+    names: &[String],
+) -> Result<Vec<u32>, StoreError> {
+    let mut insert =
+        tx.prepare_cached(&format!("INSERT OR IGNORE INTO {table} (name) VALUES (?1)"))?;
+    let mut select = tx.prepare_cached(&format!("SELECT id FROM {table} WHERE name = ?1"))?;
+    names
+        .iter()
+        .map(|name| {
+            insert.execute([name])?;
+            let id: i64 = select.query_row([name], |row| row.get(0))?;
+            Ok(id as u32)
+        })
+        .collect()
+}
+
+/// Sorts votes by (source, key) and gives the k-th repeat of a vote without
+/// source id its own key, so identical votes in one file all count.
+fn number_repeated_votes(buffer: &mut VoteBuffer) {
+    let order = |v: &super::BufferedVote| (v.source, v.key);
+    buffer.votes.sort_unstable_by_key(order);
+    let mut renumbered = false;
+    let mut run_start = 0;
+    for i in 1..=buffer.votes.len() {
+        let run_ends =
+            i == buffer.votes.len() || order(&buffer.votes[i]) != order(&buffer.votes[run_start]);
+        if !run_ends {
+            continue;
+        }
+        if i - run_start > 1 {
+            for (occurrence, vote) in buffer.votes[run_start..i].iter_mut().enumerate() {
+                if vote.derived && occurrence > 0 {
+                    vote.key = repeat_key(vote.key, occurrence as u64);
+                    renumbered = true;
+                }
+            }
+        }
+        run_start = i;
+    }
+    if renumbered {
+        buffer.votes.sort_unstable_by_key(order);
+    }
+}
+
+/// Adds per-day pair counts; returns the first day touched per source.
+fn add_daily_pairs(
+    tx: &Transaction<'_>,
+    pairs: HashMap<(u32, i64, u32, u32), Counts>,
+) -> Result<HashMap<u32, i64>, StoreError> {
+    let mut rows: Vec<_> = pairs.into_iter().collect();
+    rows.sort_unstable_by_key(|(key, _)| *key);
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO pair_counts_daily
+             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (source_id, day, model_lo, model_hi) DO UPDATE SET
+             wins_lo = wins_lo + excluded.wins_lo,
+             wins_hi = wins_hi + excluded.wins_hi,
+             ties = ties + excluded.ties,
+             ties_both_bad = ties_both_bad + excluded.ties_both_bad",
+    )?;
+    let mut first_days: HashMap<u32, i64> = HashMap::new();
+    for ((source, day, lo, hi), c) in rows {
+        upsert.execute(params![source, day, lo, hi, c[0], c[1], c[2], c[3]])?;
+        let first = first_days.entry(source).or_insert(day);
+        *first = (*first).min(day);
+    }
+    Ok(first_days)
+}
+
+fn add_daily_tokens(
+    tx: &Transaction<'_>,
+    tokens: HashMap<(u32, i64, u32), TokenCounts>,
+) -> Result<(), StoreError> {
+    let mut rows: Vec<_> = tokens.into_iter().collect();
+    rows.sort_unstable_by_key(|(key, _)| *key);
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO model_tokens_daily
+             (source_id, day, model_id, sides_with_tokens, output_tokens, sides_without_tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (source_id, day, model_id) DO UPDATE SET
+             sides_with_tokens = sides_with_tokens + excluded.sides_with_tokens,
+             output_tokens = output_tokens + excluded.output_tokens,
+             sides_without_tokens = sides_without_tokens + excluded.sides_without_tokens",
+    )?;
+    for ((source, day, model), t) in rows {
+        upsert.execute(params![source, day, model, t[0], t[1], t[2]])?;
+    }
+    Ok(())
+}
+
+/// Recomputes the running totals of `source` for every day ≥ `from_day` that
+/// has data, starting from the totals of the last earlier day.
+fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Result<(), StoreError> {
+    let base_day: Option<i64> = tx.query_row(
+        "SELECT max(day) FROM pair_counts_cumulative WHERE source_id = ?1 AND day < ?2",
+        params![source, from_day],
+        |row| row.get(0),
+    )?;
+    let mut running: BTreeMap<(i64, i64), Counts> = BTreeMap::new();
+    if let Some(base_day) = base_day {
+        let mut base = tx.prepare_cached(
+            "SELECT model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
+             FROM pair_counts_cumulative WHERE source_id = ?1 AND day = ?2",
+        )?;
+        let mut rows = base.query(params![source, base_day])?;
+        while let Some(row) = rows.next()? {
+            running.insert(
+                (row.get(0)?, row.get(1)?),
+                [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?],
+            );
+        }
+    }
+    tx.execute(
+        "DELETE FROM pair_counts_cumulative WHERE source_id = ?1 AND day >= ?2",
+        params![source, from_day],
+    )?;
+    let mut daily = tx.prepare_cached(
+        "SELECT day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
+         FROM pair_counts_daily WHERE source_id = ?1 AND day >= ?2
+         ORDER BY day, model_lo, model_hi",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO pair_counts_cumulative
+             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut flush = |day: i64, running: &BTreeMap<(i64, i64), Counts>| -> Result<(), StoreError> {
+        for (&(lo, hi), c) in running {
+            insert.execute(params![source, day, lo, hi, c[0], c[1], c[2], c[3]])?;
+        }
+        Ok(())
+    };
+    let mut rows = daily.query(params![source, from_day])?;
+    let mut current_day: Option<i64> = None;
+    while let Some(row) = rows.next()? {
+        let day: i64 = row.get(0)?;
+        if let Some(previous) = current_day {
+            if previous != day {
+                flush(previous, &running)?;
+            }
+        }
+        current_day = Some(day);
+        let counts = running.entry((row.get(1)?, row.get(2)?)).or_default();
+        for (i, total) in counts.iter_mut().enumerate() {
+            *total += row.get::<_, u64>(3 + i)?;
+        }
+    }
+    if let Some(day) = current_day {
+        flush(day, &running)?;
+    }
+    Ok(())
+}
+
+/// Bumps the data version and writes the audit row; returns the new version.
+fn finish(
+    tx: &Transaction<'_>,
+    audit: &ImportAudit,
+    source: Option<&str>,
+    day: Option<i64>,
+    rows_accepted: u64,
+    summary: &ImportSummary,
+    started_at: i64,
+) -> Result<u64, StoreError> {
+    let version: u64 = tx.query_row(
+        "UPDATE meta SET value = value + 1 WHERE key = 'data_version' RETURNING value",
+        [],
+        |row| row.get(0),
+    )?;
+    tx.execute(
+        "INSERT INTO imports (file_name, sha256, format, source, day, rows_accepted, rows_rejected,
+             votes_inserted, votes_duplicate, started_at, finished_at, data_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            audit.file_name,
+            audit.sha256,
+            audit.format,
+            source,
+            day,
+            rows_accepted,
+            audit.rows_rejected,
+            summary.votes_inserted,
+            summary.votes_duplicate,
+            started_at,
+            now(),
+            version,
+        ],
+    )?;
+    Ok(version)
+}
+
+pub(super) fn import_pair_counts(
+    store: &mut Store,
+    batch: &PairCountBatch,
+    audit: &ImportAudit,
+) -> Result<ImportSummary, StoreError> {
+    let started_at = now();
+    let table = &batch.table;
+    for pair in &table.pairs {
+        if pair.lo >= pair.hi || pair.hi >= table.models.len() {
+            return Err(StoreError::InvalidVote(format!(
+                "pair ({}, {}) is out of range for {} models or not ordered lo < hi",
+                pair.lo,
+                pair.hi,
+                table.models.len()
+            )));
+        }
+    }
+    let matches: u64 = table
+        .pairs
+        .iter()
+        .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+        .sum();
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let already: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM imports WHERE sha256 = ?1 AND format = ?2 AND source = ?3 AND day = ?4",
+            params![audit.sha256, audit.format, batch.source, batch.day],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if already.is_some() || matches == 0 {
+        let summary = ImportSummary {
+            votes_inserted: 0,
+            votes_duplicate: matches,
+            data_version: super::read::data_version(&tx)?,
+        };
+        tx.rollback()?;
+        return Ok(summary);
+    }
+    let source = ensure_names(&tx, "sources", std::slice::from_ref(&batch.source))?[0];
+    let models = ensure_names(&tx, "models", &table.models)?;
+    let mut pairs: HashMap<(u32, i64, u32, u32), Counts> = HashMap::new();
+    for pair in &table.pairs {
+        let (a, b) = (models[pair.lo], models[pair.hi]);
+        let (lo, hi, counts) = if a < b {
+            (
+                a,
+                b,
+                [pair.wins_lo, pair.wins_hi, pair.ties, pair.ties_both_bad],
+            )
+        } else {
+            (
+                b,
+                a,
+                [pair.wins_hi, pair.wins_lo, pair.ties, pair.ties_both_bad],
+            )
+        };
+        let total = pairs.entry((source, batch.day, lo, hi)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            *t += c;
+        }
+    }
+    add_daily_pairs(&tx, pairs)?;
+    rebuild_cumulative(&tx, source as i64, batch.day)?;
+    tx.execute(
+        "UPDATE sources SET matches = matches + ?2 WHERE id = ?1",
+        params![source, matches],
+    )?;
+    let summary = ImportSummary {
+        votes_inserted: matches,
+        votes_duplicate: 0,
+        data_version: 0,
+    };
+    let version = finish(
+        &tx,
+        audit,
+        Some(&batch.source),
+        Some(batch.day),
+        table.pairs.len() as u64,
+        &summary,
+        started_at,
+    )?;
+    tx.commit()?;
+    store.fold_wal();
+    Ok(ImportSummary {
+        data_version: version,
+        ..summary
+    })
+}
+
+impl Store {
+    /// Copies the write-ahead log back into the main file and truncates it, when
+    /// no reader holds an old snapshot (otherwise SQLite does it later).
+    fn fold_wal(&self) {
+        let _ = self.conn.busy_timeout(std::time::Duration::from_millis(50));
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        let _ = self.conn.busy_timeout(std::time::Duration::from_secs(30));
+    }
+}
