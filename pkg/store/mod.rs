@@ -45,10 +45,12 @@ mod import;
 mod key;
 mod read;
 mod schema;
+mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
 pub use key::{content_key, id_key};
 pub use schema::SCHEMA_VERSION;
+pub use tokens::{AttachSummary, VoteTokens};
 
 use serde::{Deserialize, Serialize};
 
