@@ -2,7 +2,7 @@
 //! catalog, counts unknown models, applies the bad-row policy, and pushes
 //! compact votes into the [`VoteBuffer`].
 
-use std::collections::HashMap;
+use crate::store::fast_hash::FastMap;
 
 use super::{IngestError, IngestOptions, Ingested, KEPT_REJECTIONS};
 use crate::store::{id_key, BufferedVote, Outcome};
@@ -42,6 +42,7 @@ impl RowProblem {
 }
 
 /// Model name as written → (buffer model id, known to the catalog).
+#[derive(Debug, Clone, Copy)]
 struct ResolvedModel {
     id: u32,
     known: bool,
@@ -51,7 +52,7 @@ pub(crate) struct Collector<'o, 'c> {
     pub(crate) file: String,
     options: &'o IngestOptions<'c>,
     pub(crate) out: Ingested,
-    models: HashMap<String, ResolvedModel>,
+    models: FastMap<String, ResolvedModel>,
     default_source: u32,
     /// The `--source` flag, when given: wins over per-row sources.
     forced_source: Option<u32>,
@@ -66,7 +67,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             file,
             options,
             out,
-            models: HashMap::new(),
+            models: FastMap::default(),
             default_source,
             forced_source,
         }
@@ -78,8 +79,11 @@ impl<'o, 'c> Collector<'o, 'c> {
         }
     }
 
-    fn model(&mut self, name: &str) -> &ResolvedModel {
-        if !self.models.contains_key(name) {
+    fn model(&mut self, name: &str) -> ResolvedModel {
+        if let Some(&known) = self.models.get(name) {
+            return known;
+        }
+        {
             let resolved = self.options.catalog.resolve(name).map(|m| m.id.clone());
             let known = resolved.is_some();
             let canonical = resolved.unwrap_or_else(|| name.to_string());
@@ -90,7 +94,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             self.models
                 .insert(name.to_string(), ResolvedModel { id, known });
         }
-        &self.models[name]
+        self.models[name]
     }
 
     /// A row that failed: fails the import, or is counted with `skip_invalid`.

@@ -8,10 +8,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::fast_hash::FastMap;
+
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
-use super::key::repeat_key;
+use super::key::{repeat_key, stored_key};
 use super::{ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
 
 /// Wins of the lower id, wins of the higher id, ties, both-bad ties.
@@ -39,8 +41,8 @@ pub(super) fn import_buffer(
     number_repeated_votes(&mut buffer);
 
     let mut summary = ImportSummary::default();
-    let mut pairs: HashMap<(u32, i64, u32, u32), Counts> = HashMap::new();
-    let mut tokens: HashMap<(u32, i64, u32), TokenCounts> = HashMap::new();
+    let mut pairs: FastMap<(u32, i64, u32, u32), Counts> = FastMap::default();
+    let mut tokens: FastMap<(u32, i64, u32), TokenCounts> = FastMap::default();
     let mut per_source: HashMap<u32, u64> = HashMap::new();
     {
         let mut insert = tx.prepare_cached(
@@ -48,13 +50,13 @@ pub(super) fn import_buffer(
                  outcome, tokens_a, tokens_b, category_id, language_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        let mut previous: Option<(u32, u64)> = None;
+        let mut previous: Option<u64> = None;
         for vote in &buffer.votes {
-            if previous == Some((vote.source, vote.key)) {
+            if previous == Some(vote.key) {
                 summary.votes_duplicate += 1;
                 continue;
             }
-            previous = Some((vote.source, vote.key));
+            previous = Some(vote.key);
             let optional = |value: u32, none: u32| (value != none).then_some(value);
             let changed = insert.execute(params![
                 vote.source,
@@ -148,6 +150,7 @@ fn remap_to_store_ids(tx: &Transaction<'_>, buffer: &mut VoteBuffer) -> Result<(
     let models = ensure_names(tx, "models", &buffer.models.names)?;
     let labels = ensure_names(tx, "labels", &buffer.labels.names)?;
     for vote in &mut buffer.votes {
+        vote.key = stored_key(&buffer.sources.names[vote.source as usize], vote.key);
         vote.source = sources[vote.source as usize];
         vote.model_a = models[vote.model_a as usize];
         vote.model_b = models[vote.model_b as usize];
@@ -186,10 +189,10 @@ pub(super) fn ensure_names(
         .collect()
 }
 
-/// Sorts votes by (source, key) and gives the k-th repeat of a vote without
+/// Sorts votes by stored key and gives the k-th repeat of a vote without
 /// source id its own key, so identical votes in one file all count.
 fn number_repeated_votes(buffer: &mut VoteBuffer) {
-    let order = |v: &super::BufferedVote| (v.source, v.key);
+    let order = |v: &super::BufferedVote| v.key;
     buffer.votes.sort_unstable_by_key(order);
     let mut renumbered = false;
     let mut run_start = 0;
@@ -217,7 +220,7 @@ fn number_repeated_votes(buffer: &mut VoteBuffer) {
 /// Adds per-day pair counts; returns the first day touched per source.
 fn add_daily_pairs(
     tx: &Transaction<'_>,
-    pairs: HashMap<(u32, i64, u32, u32), Counts>,
+    pairs: FastMap<(u32, i64, u32, u32), Counts>,
 ) -> Result<HashMap<u32, i64>, StoreError> {
     let mut rows: Vec<_> = pairs.into_iter().collect();
     rows.sort_unstable_by_key(|(key, _)| *key);
@@ -242,7 +245,7 @@ fn add_daily_pairs(
 
 fn add_daily_tokens(
     tx: &Transaction<'_>,
-    tokens: HashMap<(u32, i64, u32), TokenCounts>,
+    tokens: FastMap<(u32, i64, u32), TokenCounts>,
 ) -> Result<(), StoreError> {
     let mut rows: Vec<_> = tokens.into_iter().collect();
     rows.sort_unstable_by_key(|(key, _)| *key);
@@ -404,7 +407,7 @@ pub(super) fn import_pair_counts(
     }
     let source = ensure_names(&tx, "sources", std::slice::from_ref(&batch.source))?[0];
     let models = ensure_names(&tx, "models", &table.models)?;
-    let mut pairs: HashMap<(u32, i64, u32, u32), Counts> = HashMap::new();
+    let mut pairs: FastMap<(u32, i64, u32, u32), Counts> = FastMap::default();
     for pair in &table.pairs {
         let (a, b) = (models[pair.lo], models[pair.hi]);
         let (lo, hi, counts) = if a < b {

@@ -18,7 +18,7 @@
 //! | `models` | compact integer ids for model names (catalog ids when the catalog knew the name) |
 //! | `aliases` | names seen in vote files or catalogs → model id |
 //! | `labels` | compact ids for categories and languages |
-//! | `votes` | `WITHOUT ROWID`, keyed by (source id, 64-bit hash of the source's vote id); ids and outcome as small integers, so a vote takes about 35–50 bytes on disk |
+//! | `votes` | a rowid table keyed by a 64-bit hash of (source, the source's vote id); models, labels and outcome as small integers, so a vote takes about 35–45 bytes on disk |
 //! | `pair_counts_daily` | per (source, day, model_lo, model_hi): wins of each side, ties, both-bad ties |
 //! | `pair_counts_cumulative` | the same counts summed from the first day up to each day that has data, for every pair seen so far |
 //! | `model_tokens_daily` | per (source, day, model): answers with and without token counts, output tokens |
@@ -41,6 +41,7 @@
 
 mod buffer;
 mod catalog_models;
+pub(crate) mod fast_hash;
 mod import;
 mod key;
 mod read;
@@ -48,7 +49,7 @@ mod schema;
 mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
-pub use key::{content_key, id_key};
+pub use key::{content_key, id_key, stored_key};
 pub use schema::SCHEMA_VERSION;
 pub use tokens::{AttachSummary, VoteTokens};
 

@@ -386,7 +386,7 @@ pub(super) fn find_vote(
     source: &str,
     source_id: &str,
 ) -> Result<Option<Vote>, StoreError> {
-    let key = super::key::id_key(source_id) as i64;
+    let key = super::key::stored_key(source, super::key::id_key(source_id)) as i64;
     let found = conn
         .query_row(
             "SELECT v.timestamp, ma.name, mb.name, v.outcome, v.tokens_a, v.tokens_b, c.name, l.name

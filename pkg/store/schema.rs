@@ -47,10 +47,11 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL UNIQUE
     );
 
+    -- vote_key: 64-bit hash of (source name, vote id); see store::key.
     -- outcome: 0 = A won, 1 = B won, 2 = tie, 3 = tie where both were bad.
     CREATE TABLE votes (
+        vote_key    INTEGER PRIMARY KEY,
         source_id   INTEGER NOT NULL,
-        vote_key    INTEGER NOT NULL,
         timestamp   INTEGER NOT NULL,
         model_a     INTEGER NOT NULL,
         model_b     INTEGER NOT NULL,
@@ -58,9 +59,8 @@ const MIGRATIONS: &[&str] = &[
         tokens_a    INTEGER,
         tokens_b    INTEGER,
         category_id INTEGER,
-        language_id INTEGER,
-        PRIMARY KEY (source_id, vote_key)
-    ) WITHOUT ROWID;
+        language_id INTEGER
+    );
 
     CREATE TABLE pair_counts_daily (
         source_id     INTEGER NOT NULL,

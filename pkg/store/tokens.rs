@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::key::id_key;
+use super::key::{id_key, stored_key};
 use super::{ImportAudit, Store, StoreError};
 
 /// Output tokens for both sides of the vote with this source id.
@@ -73,7 +73,7 @@ impl Store {
                 "UPDATE votes SET tokens_a = ?3, tokens_b = ?4 WHERE source_id = ?1 AND vote_key = ?2",
             )?;
             for entry in tokens {
-                let key = id_key(&entry.source_id) as i64;
+                let key = stored_key(source, id_key(&entry.source_id)) as i64;
                 let found = find
                     .query_row(params![source_id, key], |row| {
                         Ok((
