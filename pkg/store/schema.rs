@@ -122,8 +122,15 @@ const MIGRATIONS: &[&str] = &[
 /// Settings for every connection: wait for a writer instead of failing.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    // 64 MiB of page cache: large imports touch each page once, in key order.
-    conn.pragma_update(None, "cache_size", -65_536)?;
+    // Page cache (default 64 MiB): large imports touch each page once, in key
+    // order. `ARENAWATT_CACHE_MIB` tunes it; a small cache makes SQLite spill
+    // an import's pages to the write-ahead log before the commit.
+    let cache_mib: i64 = std::env::var("ARENAWATT_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(64);
+    conn.pragma_update(None, "cache_size", -cache_mib * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
