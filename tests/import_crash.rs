@@ -63,14 +63,19 @@ fn run_import(db: &Path, csv: &Path) {
 fn counts(db: &Path) -> (u64, u64, u64) {
     let store = Store::open_read_only(db).unwrap();
     let table = store.pair_table(&CountFilter::default()).unwrap();
-    let aggregated = table.pairs.iter().map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad).sum();
+    let aggregated = table
+        .pairs
+        .iter()
+        .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+        .sum();
     let stats = store.stats().unwrap();
     (aggregated, stats.votes, stats.vote_rows)
 }
 
 fn integrity(db: &Path) -> String {
     let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap()
+    conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
 }
 
 struct Fixture {
@@ -89,7 +94,12 @@ fn fixture() -> Fixture {
     run_import(&seed_db, &seed_csv);
     let big_csv = folder.join("big.csv");
     write_csv(&big_csv, BIG_VOTES, "big-");
-    Fixture { _dir: dir, seed_db, big_csv, folder }
+    Fixture {
+        _dir: dir,
+        seed_db,
+        big_csv,
+        folder,
+    }
 }
 
 fn copy_store(from: &Path, to: &Path) {
@@ -147,14 +157,30 @@ fn kill_9_during_a_large_import_leaves_a_consistent_store() {
             started.elapsed()
         ));
         assert_eq!(integrity(&db), "ok", "{seen:#?}");
-        assert!(rows == SEED_VOTES || rows == SEED_VOTES + BIG_VOTES, "half an import is visible: {seen:#?}");
-        assert_eq!((aggregated, counted), (rows, rows), "aggregates disagree with the votes: {seen:#?}");
+        assert!(
+            rows == SEED_VOTES || rows == SEED_VOTES + BIG_VOTES,
+            "half an import is visible: {seen:#?}"
+        );
+        assert_eq!(
+            (aggregated, counted),
+            (rows, rows),
+            "aggregates disagree with the votes: {seen:#?}"
+        );
         // The store stays usable: importing again completes the data.
         run_import(&db, &f.big_csv);
-        assert_eq!(counts(&db), (SEED_VOTES + BIG_VOTES, SEED_VOTES + BIG_VOTES, SEED_VOTES + BIG_VOTES), "{seen:#?}");
+        assert_eq!(
+            counts(&db),
+            (
+                SEED_VOTES + BIG_VOTES,
+                SEED_VOTES + BIG_VOTES,
+                SEED_VOTES + BIG_VOTES
+            ),
+            "{seen:#?}"
+        );
     }
     assert!(
-        seen.iter().any(|s| s.contains("still running: true") && !s.contains("log 0 bytes")),
+        seen.iter()
+            .any(|s| s.contains("still running: true") && !s.contains("log 0 bytes")),
         "no kill landed while the transaction was being written: {seen:#?}"
     );
     println!("{seen:#?}");
@@ -174,13 +200,24 @@ fn a_reader_during_an_import_sees_old_or_new_data_never_half() {
     loop {
         let finished = child.try_wait().unwrap().is_some();
         let table = store.pair_table(&CountFilter::default()).unwrap();
-        let total: u64 = table.pairs.iter().map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad).sum();
+        let total: u64 = table
+            .pairs
+            .iter()
+            .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+            .sum();
         let stats = store.stats().unwrap();
         let daily = store.daily_counts(&CountFilter::default()).unwrap();
-        let daily_total: u64 = daily.pairs.iter().map(|(_, p)| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad).sum();
+        let daily_total: u64 = daily
+            .pairs
+            .iter()
+            .map(|(_, p)| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+            .sum();
         reads += 1;
         for value in [total, stats.votes, stats.vote_rows, daily_total] {
-            assert!(value == old || value == new, "read {reads} saw {value} matches (old {old}, new {new})");
+            assert!(
+                value == old || value == new,
+                "read {reads} saw {value} matches (old {old}, new {new})"
+            );
         }
         if total == old {
             saw_old += 1;
@@ -193,8 +230,15 @@ fn a_reader_during_an_import_sees_old_or_new_data_never_half() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     println!("{reads} reads: {saw_old} saw the old data, {saw_new} the new");
-    assert!(saw_old > 0, "the reader never ran during the import ({reads} reads)");
+    assert!(
+        saw_old > 0,
+        "the reader never ran during the import ({reads} reads)"
+    );
     assert!(saw_new > 0, "the reader never saw the committed import");
 }

@@ -14,6 +14,7 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
 use super::key::{repeat_key, stored_key};
+use super::packed;
 use super::{ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
 
 /// Wins of the lower id, wins of the higher id, ties, both-bad ties.
@@ -264,30 +265,26 @@ fn add_daily_tokens(
     Ok(())
 }
 
-/// Recomputes the running totals of `source` for every day ≥ `from_day` that
-/// has data, starting from the totals of the last earlier day.
+/// Rewrites the packed rows of `source` for every day ≥ `from_day` that has
+/// data: each day's counts, and the running totals from the last earlier day.
 fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Result<(), StoreError> {
-    let base_day: Option<i64> = tx.query_row(
-        "SELECT max(day) FROM pair_counts_cumulative WHERE source_id = ?1 AND day < ?2",
-        params![source, from_day],
-        |row| row.get(0),
-    )?;
-    let mut running: BTreeMap<(i64, i64), Counts> = BTreeMap::new();
-    if let Some(base_day) = base_day {
-        let mut base = tx.prepare_cached(
-            "SELECT model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
-             FROM pair_counts_cumulative WHERE source_id = ?1 AND day = ?2",
-        )?;
-        let mut rows = base.query(params![source, base_day])?;
-        while let Some(row) = rows.next()? {
-            running.insert(
-                (row.get(0)?, row.get(1)?),
-                [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?],
-            );
-        }
+    let base: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT cumulative FROM pair_counts_packed WHERE source_id = ?1 AND day < ?2
+             ORDER BY day DESC LIMIT 1",
+            params![source, from_day],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let mut running: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    if let Some(base) = base {
+        packed::decode(&base, |(lo, hi, counts)| {
+            running.insert((lo, hi), counts);
+        })
+        .map_err(StoreError::Corrupt)?;
     }
     tx.execute(
-        "DELETE FROM pair_counts_cumulative WHERE source_id = ?1 AND day >= ?2",
+        "DELETE FROM pair_counts_packed WHERE source_id = ?1 AND day >= ?2",
         params![source, from_day],
     )?;
     let mut daily = tx.prepare_cached(
@@ -296,14 +293,16 @@ fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Resul
          ORDER BY day, model_lo, model_hi",
     )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO pair_counts_cumulative
-             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO pair_counts_packed (source_id, day, daily, cumulative) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut flush = |day: i64, running: &BTreeMap<(i64, i64), Counts>| -> Result<(), StoreError> {
-        for (&(lo, hi), c) in running {
-            insert.execute(params![source, day, lo, hi, c[0], c[1], c[2], c[3]])?;
-        }
+    let mut day_pairs: Vec<packed::PackedPair> = Vec::new();
+    let mut flush = |day: i64,
+                     day_pairs: &mut Vec<packed::PackedPair>,
+                     running: &BTreeMap<(u32, u32), Counts>|
+     -> Result<(), StoreError> {
+        let daily_blob = packed::encode(day_pairs.drain(..));
+        let cumulative_blob = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+        insert.execute(params![source, day, daily_blob, cumulative_blob])?;
         Ok(())
     };
     let mut rows = daily.query(params![source, from_day])?;
@@ -312,17 +311,20 @@ fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Resul
         let day: i64 = row.get(0)?;
         if let Some(previous) = current_day {
             if previous != day {
-                flush(previous, &running)?;
+                flush(previous, &mut day_pairs, &running)?;
             }
         }
         current_day = Some(day);
-        let counts = running.entry((row.get(1)?, row.get(2)?)).or_default();
-        for (i, total) in counts.iter_mut().enumerate() {
-            *total += row.get::<_, u64>(3 + i)?;
+        let (lo, hi): (u32, u32) = (row.get(1)?, row.get(2)?);
+        let counts: Counts = [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?];
+        day_pairs.push((lo, hi, counts));
+        let total = running.entry((lo, hi)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            *t += c;
         }
     }
     if let Some(day) = current_day {
-        flush(day, &running)?;
+        flush(day, &mut day_pairs, &running)?;
     }
     Ok(())
 }

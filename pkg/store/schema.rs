@@ -73,17 +73,15 @@ const MIGRATIONS: &[&str] = &[
         ties_both_bad INTEGER NOT NULL,
         PRIMARY KEY (source_id, day, model_lo, model_hi)
     ) WITHOUT ROWID;
-    CREATE TABLE pair_counts_cumulative (
-        source_id     INTEGER NOT NULL,
-        day           INTEGER NOT NULL,
-        model_lo      INTEGER NOT NULL,
-        model_hi      INTEGER NOT NULL,
-        wins_lo       INTEGER NOT NULL,
-        wins_hi       INTEGER NOT NULL,
-        ties          INTEGER NOT NULL,
-        ties_both_bad INTEGER NOT NULL,
-        PRIMARY KEY (source_id, day, model_lo, model_hi)
-    ) WITHOUT ROWID;
+    -- Per source and day with data: that day's pair counts and the running
+    -- totals up to it, each packed in a BLOB (see store::packed).
+    CREATE TABLE pair_counts_packed (
+        source_id  INTEGER NOT NULL,
+        day        INTEGER NOT NULL,
+        daily      BLOB NOT NULL,
+        cumulative BLOB NOT NULL,
+        PRIMARY KEY (source_id, day)
+    );
     CREATE TABLE model_tokens_daily (
         source_id            INTEGER NOT NULL,
         day                  INTEGER NOT NULL,

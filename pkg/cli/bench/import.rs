@@ -92,6 +92,18 @@ pub fn write_simulated_csv(
     Ok(())
 }
 
+/// CPU seconds (user + system) used by this process so far, on Linux
+/// (`/proc/self/stat`, in clock ticks of 1/100 s); `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.get(stat.rfind(')')? + 2..)?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
@@ -148,6 +160,7 @@ fn measure(dir: &Path, args: &ImportBenchArgs) -> anyhow::Result<()> {
     );
 
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     let mut store = Store::open(&db)?;
     let catalog = catalog_with_custom_models(&store)?;
     let import_args = ImportArgs {
@@ -160,6 +173,7 @@ fn measure(dir: &Path, args: &ImportBenchArgs) -> anyhow::Result<()> {
     };
     let report = import_file(&mut store, &catalog, &csv, &import_args, None)?;
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_start.zip(cpu_seconds()).map(|(a, b)| b - a);
     drop(store);
     let on_disk =
         file_size(&db) + file_size(&dir.join(format!("bench-{}-votes.db-wal", args.votes)));
