@@ -179,10 +179,16 @@ fn measure(dir: &Path, args: &ImportBenchArgs) -> anyhow::Result<()> {
         file_size(&db) + file_size(&dir.join(format!("bench-{}-votes.db-wal", args.votes)));
     println!("import (sha256 + parse + one transaction + checkpoint):");
     println!(
-        "  {} votes added in {elapsed:.2} s: {:.0} votes/s",
+        "  {} votes added in {elapsed:.2} s wall: {:.0} votes/s",
         report.votes_inserted,
         report.votes_inserted as f64 / elapsed
     );
+    if let Some(cpu) = cpu {
+        println!(
+            "  CPU time {cpu:.2} s (user + system): {:.0} votes per CPU-second (the wall figure is lower when other processes share the cores)",
+            report.votes_inserted as f64 / cpu
+        );
+    }
     println!(
         "  store file {:.1} MB: {:.1} bytes/vote (database + write-ahead log)",
         on_disk as f64 / 1e6,
