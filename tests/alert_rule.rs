@@ -528,6 +528,44 @@ fn the_rule_file_follows_the_provisioning_format_and_queries_arenawatt_for_bt_z(
     assert_eq!(evaluator["params"][0].as_f64(), Some(-3.0), "{evaluator}");
 }
 
+fn yaml_file(relative: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    mini_yaml::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn grafana_loads_the_rule_next_to_the_provisioned_data_source_and_dashboards() {
+    let (_, file) = rule_file();
+    let rule = checked_rule(&file);
+    let group = &file["groups"][0];
+    // The data source the rule queries is the provisioned one.
+    let datasources = yaml_file("provisioning/datasources/arenawatt.yaml");
+    let uid = &data_item(&rule, "A")["datasourceUid"];
+    let provisioned = datasources["datasources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| &d["uid"] == uid)
+        .unwrap_or_else(|| panic!("no provisioned data source with uid {uid}"));
+    assert_eq!(provisioned["type"], "arenawatt-energy-datasource");
+    // The rule's folder is the dashboards' folder.
+    let dashboards = yaml_file("provisioning/dashboards/arenawatt.yaml");
+    assert_eq!(dashboards["providers"][0]["folder"], group["folder"]);
+    // docker-compose.yaml mounts provisioning/ where Grafana reads it, so
+    // provisioning/alerting/ is loaded too.
+    let compose = yaml_file("docker-compose.yaml");
+    let volumes = compose["services"]["grafana"]["volumes"]
+        .as_array()
+        .unwrap();
+    assert!(
+        volumes.iter().any(|v| v
+            .as_str()
+            .is_some_and(|v| v.starts_with("./provisioning:/etc/grafana/provisioning"))),
+        "volumes: {volumes:?}"
+    );
+}
+
 #[tokio::test]
 async fn the_alert_query_returns_a_number_table_and_fires_for_the_degraded_model() {
     let (_, file) = rule_file();
