@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of the project: Rust (unit, property, integration),
-# the frontend (jest), and the Magefile (go test). Exits non-zero on the first
+# the frontend (jest), the packaging (node --test), and the Magefile (go test). Exits non-zero on the first
 # failing suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ if [ -f package.json ]; then
   npm run typecheck
   npm run build
   npm run test -- --ci
+  echo "== packaging (scripts/package.sh, debug backend)"
+  PROFILE=dev node --test tests/package.test.mjs
 fi
 
 if [ -f Magefile.go ] && command -v go >/dev/null 2>&1; then

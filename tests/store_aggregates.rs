@@ -423,6 +423,7 @@ fn catalog_models_round_trip_and_bump_the_data_version() {
         ttft: Some(0.4),
         params_estimated: false,
         aliases: vec!["mine".into()],
+        params_source: None,
     };
     store
         .upsert_catalog_models(std::slice::from_ref(&model))

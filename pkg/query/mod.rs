@@ -2,14 +2,42 @@
 //! counts, the rating engine, the catalog and the energy engine. The CLI and the
 //! Grafana plugin are thin shells over [`Engine::execute`].
 //!
+//! A query flows through one file per stage: [`parse`] (lenient JSON, errors
+//! naming the key) → [`resolve`] (defaults, Grafana macros, normalised names:
+//! also the cache key) → [`cache`] (keyed by data version and resolved query)
+//! → one module per query type ([`leaderboard`], [`variable`], [`trend`],
+//! [`energy_trend`], [`regression`]), built from [`rows`], [`filters`] and
+//! [`pareto`]. Row filters never change which votes a fit uses: the fit always
+//! uses every model's votes in the sources and dates asked for.
+//!
+//! [`simulate`] and [`demo`] build the bundled demo store (simulated votes
+//! whose true strengths are compar:IA's published medians).
+//!
 //! CONTRACT (skeleton): [`Query`], [`ModelRow`], [`QueryResult`] and
 //! [`Engine::execute`] are what the frames, plugin and CLI code against. The
 //! query work implements them; it may add fields and variants but keeps these
 //! names.
 
+pub mod cache;
+pub mod demo;
+pub mod energy_trend;
+mod engine;
+pub mod filters;
+pub mod keys;
+pub mod leaderboard;
 pub mod model;
+pub mod pareto;
+pub mod parse;
+pub mod regression;
+pub mod resolve;
+pub mod rows;
+pub mod simulate;
+pub mod time;
+pub mod trend;
+pub mod variable;
 
 pub use model::{GroupBy, Query, QueryType, Step, VariableOf, Window};
+pub use parse::{parse_query, parse_query_text, ParseError};
 
 use serde::Serialize;
 
@@ -70,6 +98,88 @@ pub enum QueryResult {
     Variable {
         values: Vec<VariableValue>,
     },
+    /// `trend`: long rows (one per step and model); frames make them wide.
+    Trend {
+        rows: Vec<TrendRow>,
+        /// Whether `bt_ci_low`/`bt_ci_high` are filled (the query's `includeCi`).
+        include_ci: bool,
+        step_days: u32,
+        notices: Vec<String>,
+    },
+    /// `energy-trend`: per step, per model or in total.
+    EnergyTrend {
+        rows: Vec<EnergyTrendRow>,
+        methodology: String,
+        zone: String,
+        notices: Vec<String>,
+    },
+    /// `regression`: string fields model, organization, metric and one number.
+    Regression {
+        rows: Vec<RegressionRow>,
+        windows: RegressionWindows,
+        notices: Vec<String>,
+    },
+}
+
+/// One model's BT score at one step of a trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendRow {
+    /// Start of the step, Unix milliseconds (UTC midnight). The score uses the
+    /// votes up to the end of the step (cumulative) or of the rolling window
+    /// ending with the step.
+    pub time_ms: i64,
+    pub model: String,
+    pub bt_score: f64,
+    pub bt_ci_low: Option<f64>,
+    pub bt_ci_high: Option<f64>,
+    /// Votes of the model in the fit of this step.
+    pub votes: u64,
+}
+
+/// Energy of the traffic the votes represent, for one step (and model).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnergyTrendRow {
+    /// Start of the step, Unix milliseconds (UTC midnight).
+    pub time_ms: i64,
+    /// The model id, or `total`.
+    pub model: String,
+    /// Output tokens of the answers (both sides of every vote) in the step.
+    pub output_tokens: u64,
+    /// Answers with a token count.
+    pub sides_with_tokens: u64,
+    /// Answers without a token count: counted here, never treated as zero.
+    pub sides_without_tokens: u64,
+    /// Output tokens of models without an energy estimate (not in `wh`).
+    pub tokens_without_energy: u64,
+    /// Wh of generating `output_tokens` (null when the model's energy is unknown).
+    pub wh: Option<f64>,
+    /// gCO2e of generating `output_tokens`, in the query's zone.
+    pub gco2e: Option<f64>,
+    /// Traffic-weighted Wh per 1000 output tokens.
+    pub wh_per_1k_tokens: Option<f64>,
+    pub energy_methodology: String,
+    /// Why `wh` is null, for a model row.
+    pub energy_note: String,
+}
+
+/// One alert-ready number: Grafana makes one alert instance per row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionRow {
+    /// The model id, or `mix` for the traffic mix's `wh_delta_pct`.
+    pub model: String,
+    pub organization: String,
+    /// `bt_delta`, `bt_z`, `rank_delta` or `wh_delta_pct`.
+    pub metric: String,
+    pub value: f64,
+}
+
+/// The two windows a regression compares (inclusive `YYYY-MM-DD` days).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionWindows {
+    pub latest_from: String,
+    pub latest_to: String,
+    pub previous_from: String,
+    pub previous_to: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,21 +232,4 @@ pub struct TimeRange {
     pub to_ms: i64,
 }
 
-/// The engine. Send + Sync: the plugin shares one across requests.
-pub struct Engine {
-    _private: (),
-}
-
-impl Engine {
-    /// (Skeleton: implemented by the query work.)
-    pub fn execute(
-        &self,
-        query: &Query,
-        time_range: Option<TimeRange>,
-    ) -> Result<QueryResult, QueryError> {
-        let _ = (query, time_range);
-        Err(QueryError::BadQuery(
-            "query engine not implemented yet".into(),
-        ))
-    }
-}
+pub use engine::Engine;

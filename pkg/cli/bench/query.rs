@@ -1,10 +1,139 @@
-//! `arenawatt bench query`. (Skeleton: implemented by the work that owns this engine.)
+//! `arenawatt bench query`: latency of the query engine on a store, inside the
+//! process (engine only, cache bypassed) and for the whole process (`arenawatt
+//! query` run as a child, including start-up, store open and output).
+//!
+//! Figures are printed, never asserted. A 10M-vote store for the README's
+//! figures: `arenawatt simulate --votes 10000000 --seed 1 --out votes.csv`, then
+//! `arenawatt --db big.db import --format csv votes.csv`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::query::{Engine, Query, QueryResult, QueryType};
 
 #[derive(Debug, clap::Args)]
-pub struct QueryBenchArgs {}
+pub struct QueryBenchArgs {
+    /// Query type to time.
+    #[arg(long = "type", value_name = "TYPE", default_value = "scatter")]
+    pub query_type: String,
+    /// Confidence intervals (as `arenawatt query --ci`).
+    #[arg(long, value_name = "METHOD", default_value = "sandwich")]
+    pub ci: String,
+    /// Vote sources (comma-separated; default all).
+    #[arg(long, value_name = "SOURCE,...")]
+    pub sources: Option<String>,
+    /// Timed runs of each kind.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub runs: u32,
+}
 
-pub fn run(db: &std::path::Path, args: QueryBenchArgs) -> anyhow::Result<()> {
-    let _ = db;
-    let _ = args;
-    anyhow::bail!("`arenawatt bench query` is not implemented yet")
+/// Min, median and max of durations, in milliseconds.
+pub fn summary(mut times: Vec<Duration>) -> (f64, f64, f64) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    match (times.first(), times.last()) {
+        (Some(&first), Some(&last)) => (ms(first), ms(times[times.len() / 2]), ms(last)),
+        _ => (0.0, 0.0, 0.0),
+    }
+}
+
+pub fn rows_of(result: &QueryResult) -> usize {
+    match result {
+        QueryResult::Models { rows, .. } => rows.len(),
+        QueryResult::Variable { values } => values.len(),
+        QueryResult::Trend { rows, .. } => rows.len(),
+        QueryResult::EnergyTrend { rows, .. } => rows.len(),
+        QueryResult::Regression { rows, .. } => rows.len(),
+    }
+}
+
+pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
+    let mut json = serde_json::json!({"queryType": args.query_type, "ci": args.ci});
+    if let Some(sources) = &args.sources {
+        json["sources"] = serde_json::Value::String(sources.clone());
+    }
+    let query: Query = crate::query::parse_query(&json)?;
+    let runs = args.runs.max(1);
+    let engine = Engine::new(db);
+    let stats = engine.stats()?;
+    println!(
+        "store {}: {} votes, {} models, days {:?}..{:?}, sources {}",
+        db.display(),
+        stats.votes,
+        stats.models,
+        stats.first_day.map(crate::query::time::format_day),
+        stats.last_day.map(crate::query::time::format_day),
+        stats.sources.join(", ")
+    );
+
+    let started = Instant::now();
+    let first = engine.execute_uncached(&query, None)?;
+    let cold = started.elapsed();
+    let mut inside = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        engine.execute_uncached(&query, None)?;
+        inside.push(started.elapsed());
+    }
+    engine.execute(&query, None)?;
+    let mut cached = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        engine.execute(&query, None)?;
+        cached.push(started.elapsed());
+    }
+
+    let exe = std::env::current_exe().context("cannot find the arenawatt executable")?;
+    let mut whole = Vec::new();
+    for _ in 0..runs.min(10) {
+        let mut command = std::process::Command::new(&exe);
+        command.arg("--db").arg(db).args([
+            "query",
+            "--type",
+            &args.query_type,
+            "--ci",
+            &args.ci,
+            "--format",
+            "csv",
+        ]);
+        if let Some(sources) = &args.sources {
+            command.args(["--sources", sources]);
+        }
+        let started = Instant::now();
+        let output = command.output().context("cannot run arenawatt query")?;
+        whole.push(started.elapsed());
+        if !output.status.success() {
+            anyhow::bail!(
+                "arenawatt query failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+
+    let kind = if query.query_type == QueryType::Scatter {
+        "scatter"
+    } else {
+        args.query_type.as_str()
+    };
+    println!(
+        "query --type {kind} --ci {}: {} rows",
+        args.ci,
+        rows_of(&first)
+    );
+    println!(
+        "  first run (opens the store):     {:8.2} ms",
+        cold.as_secs_f64() * 1000.0
+    );
+    let (min, median, max) = summary(inside);
+    println!("  inside the process, uncached:    min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({runs} runs)");
+    let (min, median, max) = summary(cached);
+    println!("  inside the process, cached:      min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({runs} runs)");
+    let (min, median, max) = summary(whole.clone());
+    println!(
+        "  whole process (arenawatt query): min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({} runs)",
+        whole.len()
+    );
+    Ok(())
 }

@@ -1,10 +1,83 @@
-//! `arenawatt bench trend`. (Skeleton: implemented by the work that owns this engine.)
+//! `arenawatt bench trend`: latency of a `trend` query (daily steps, every
+//! model, cumulative window) inside the process, cache bypassed. Each step's
+//! fit is warm-started from the previous step's.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::query::{time, Engine, Query, QueryResult};
+
+use super::query::summary;
 
 #[derive(Debug, clap::Args)]
-pub struct TrendBenchArgs {}
+pub struct TrendBenchArgs {
+    /// Daily steps, ending on the store's last day.
+    #[arg(long, value_name = "N", default_value_t = 180)]
+    pub steps: u32,
+    /// Window: cumulative or rolling.
+    #[arg(long, value_name = "WINDOW", default_value = "cumulative")]
+    pub window: String,
+    /// Add sandwich confidence intervals to every point.
+    #[arg(long)]
+    pub include_ci: bool,
+    /// Vote sources (comma-separated; default all).
+    #[arg(long, value_name = "SOURCE,...")]
+    pub sources: Option<String>,
+    /// Timed runs.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub runs: u32,
+}
 
-pub fn run(db: &std::path::Path, args: TrendBenchArgs) -> anyhow::Result<()> {
-    let _ = db;
-    let _ = args;
-    anyhow::bail!("`arenawatt bench trend` is not implemented yet")
+pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
+    let engine = Engine::new(db);
+    let stats = engine.stats()?;
+    let Some(last) = stats.last_day else {
+        anyhow::bail!("{}: the store holds no votes", db.display());
+    };
+    let first = last - args.steps.max(1) as i64 + 1;
+    let mut json = serde_json::json!({
+        "queryType": "trend",
+        "window": args.window,
+        "from": time::format_day(first),
+        "to": time::format_day(last),
+        "includeCi": args.include_ci,
+    });
+    if let Some(sources) = &args.sources {
+        json["sources"] = serde_json::Value::String(sources.clone());
+    }
+    let query: Query = crate::query::parse_query(&json)?;
+    println!(
+        "store {}: {} votes, {} models; trend of {} daily steps {}..{} ({} window{})",
+        db.display(),
+        stats.votes,
+        stats.models,
+        args.steps,
+        time::format_day(first),
+        time::format_day(last),
+        args.window,
+        if args.include_ci {
+            ", with sandwich CIs"
+        } else {
+            ""
+        }
+    );
+    let mut times = Vec::new();
+    let mut points = 0;
+    let mut models = 0;
+    for _ in 0..args.runs.max(1) {
+        let started = Instant::now();
+        let result = engine.execute_uncached(&query, None)?;
+        times.push(started.elapsed());
+        if let QueryResult::Trend { rows, .. } = &result {
+            points = rows.len();
+            let mut names: Vec<&str> = rows.iter().map(|r| r.model.as_str()).collect();
+            names.sort();
+            names.dedup();
+            models = names.len();
+        }
+    }
+    let (min, median, max) = summary(times);
+    println!("  {points} points ({models} models)");
+    println!("  inside the process, uncached: min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({} runs)", args.runs.max(1));
+    Ok(())
 }

@@ -1,0 +1,3 @@
+module arenawatt
+
+go 1.19

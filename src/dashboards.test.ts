@@ -1,0 +1,208 @@
+/**
+ * Static checks of the provisioned dashboards: what Grafana and the plugin
+ * need before any query runs. (The contract test in `tests/` sends each
+ * panel's targets to the real backend.)
+ */
+import { readdirSync, readFileSync } from 'fs';
+import { join } from 'path';
+
+import { DEFAULT_QUERY, QUERY_TYPES, VARIABLE_OFS } from './types';
+
+const ROOT = join(__dirname, '..');
+const DS = { type: 'arenawatt-energy-datasource', uid: 'arenawatt' };
+
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  pluginVersion?: string;
+  datasource?: { type: string; uid: string };
+  targets?: Array<Record<string, unknown>>;
+  fieldConfig?: { defaults?: Record<string, unknown>; overrides?: Array<{ matcher: { id: string; options: unknown }; properties: Array<{ id: string; value: unknown }> }> };
+  options?: Record<string, unknown>;
+  panels?: Panel[];
+}
+
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; datasource?: unknown; query?: unknown; current?: unknown }> };
+}
+
+const files = readdirSync(join(ROOT, 'dashboards')).filter((f) => f.endsWith('.json'));
+const dashboards: Array<[string, Dashboard]> = files.map((f) => [
+  f,
+  JSON.parse(readFileSync(join(ROOT, 'dashboards', f), 'utf8')) as Dashboard,
+]);
+
+function allPanels(d: Dashboard): Panel[] {
+  return d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+}
+
+function versionAtLeast(version: string, min: number[]): boolean {
+  const parts = version.split('.').map(Number);
+  for (let i = 0; i < min.length; i++) {
+    if ((parts[i] ?? 0) !== min[i]) {
+      return (parts[i] ?? 0) > min[i];
+    }
+  }
+  return true;
+}
+
+/** Names of the variables a string references: $name, ${name}, ${name:format}, [[name]]. */
+function referencedVariables(text: string): string[] {
+  const names = [...text.matchAll(/\$\{(\w+)(?::[^}]*)?\}|\$(\w+)|\[\[(\w+)\]\]/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  return names.filter((n) => !n.startsWith('__'));
+}
+
+function overrideValue(panel: Panel, field: string, property: string): unknown {
+  const found = (panel.fieldConfig?.overrides ?? []).find(
+    (o) => o.matcher.id === 'byName' && o.matcher.options === field && o.properties.some((p) => p.id === property)
+  );
+  return found?.properties.find((p) => p.id === property)?.value;
+}
+
+describe.each(dashboards)('dashboard %s', (file, dashboard) => {
+  const panels = allPanels(dashboard);
+
+  it('is listed in plugin.json', () => {
+    const plugin = JSON.parse(readFileSync(join(ROOT, 'plugin.json'), 'utf8'));
+    const paths = plugin.includes.filter((i: { type: string }) => i.type === 'dashboard').map((i: { path: string }) => i.path);
+    expect(paths).toContain(`dashboards/${file}`);
+  });
+
+  it('gives every panel a pluginVersion of at least 11.1', () => {
+    const bad = panels.filter((p) => p.type !== 'row' && !(p.pluginVersion && versionAtLeast(p.pluginVersion, [11, 1])));
+    expect(bad.map((p) => `${p.id} ${p.title}: ${p.pluginVersion}`)).toEqual([]);
+  });
+
+  it('refers to the data source by its fixed uid everywhere', () => {
+    const refs: unknown[] = [];
+    for (const p of panels) {
+      if (p.datasource) {
+        refs.push(p.datasource);
+      }
+      for (const t of p.targets ?? []) {
+        refs.push(t.datasource);
+      }
+    }
+    for (const v of dashboard.templating.list.filter((v) => v.type === 'query')) {
+      refs.push(v.datasource);
+    }
+    expect(refs.length).toBeGreaterThan(0);
+    expect(refs.filter((r) => JSON.stringify(r) !== JSON.stringify(DS))).toEqual([]);
+  });
+
+  it('writes only keys of the query model in its targets, with known query types', () => {
+    const known = new Set([...Object.keys(DEFAULT_QUERY), 'refId', 'datasource', 'hide']);
+    const problems: string[] = [];
+    for (const p of panels) {
+      for (const t of p.targets ?? []) {
+        for (const key of Object.keys(t).filter((k) => !known.has(k))) {
+          problems.push(`panel ${p.id} target ${t.refId}: unknown key ${key}`);
+        }
+        if (!QUERY_TYPES.includes(t.queryType as never)) {
+          problems.push(`panel ${p.id} target ${t.refId}: query type ${t.queryType}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('defines every variable it uses, and its query variables use the variable query type', () => {
+    const defined = new Set(dashboard.templating.list.map((v) => v.name));
+    const used = referencedVariables(JSON.stringify(dashboard.panels));
+    expect(used.length).toBeGreaterThan(0);
+    expect([...new Set(used)].filter((n) => !defined.has(n))).toEqual([]);
+    for (const v of dashboard.templating.list.filter((v) => v.type === 'query')) {
+      const query = v.query as { queryType?: string; of?: string };
+      expect([v.name, query.queryType]).toEqual([v.name, 'variable']);
+      expect(VARIABLE_OFS).toContain(query.of);
+      expect(v.current).toBeDefined();
+    }
+  });
+
+  it('gives energy fields their units: watth for Wh, massg for gCO2e', () => {
+    for (const p of panels.filter((p) => p.targets?.length)) {
+      const text = JSON.stringify(p);
+      for (const [field, unit] of [
+        ['wh_per_1k_tokens', 'watth'],
+        ['gco2e_per_1k_tokens', 'massg'],
+      ]) {
+        if (text.includes(`"${field}"`)) {
+          expect([p.title, field, overrideValue(p, field, 'unit')]).toEqual([p.title, field, unit]);
+        }
+      }
+    }
+  });
+});
+
+describe('dashboard Satisfaction vs energy', () => {
+  const dashboard = dashboards.find(([f]) => f === 'satisfaction-energy.json')![1];
+  const panels = allPanels(dashboard);
+  const xy = panels.find((p) => p.type === 'xychart')!;
+
+  it('has the variables the issue asks for', () => {
+    expect(dashboard.templating.list.map((v) => v.name)).toEqual([
+      'source',
+      'organization',
+      'license',
+      'architecture',
+      'size',
+      'model',
+      'methodology',
+      'zone',
+      'min_votes',
+    ]);
+  });
+
+  it('maps the xychart: x = Wh (log scale), y = BT score, colour = architecture, size = size class', () => {
+    const series = (xy.options as { mapping: string; series: Array<Record<string, { matcher: { options: unknown } }>> });
+    expect(series.mapping).toBe('manual');
+    const main = series.series[0];
+    expect(main.x.matcher.options).toBe('wh_per_1k_tokens');
+    expect(main.y.matcher.options).toBe('bt_score');
+    expect(main.color.matcher.options).toBe('arch_code');
+    expect(main.size.matcher.options).toBe('size_rank');
+    expect(overrideValue(xy, 'wh_per_1k_tokens', 'custom.scaleDistribution')).toEqual({ type: 'log', log: 10 });
+  });
+
+  it('draws the Pareto frontier and the selected model from the scatter frame flags', () => {
+    const targets = xy.targets!;
+    expect(targets.map((t) => t.queryType)).toEqual(['scatter', 'scatter', 'scatter']);
+    expect(targets.every((t) => JSON.stringify(t.selected) === '["$model"]')).toBe(true);
+    const transformations = (xy as unknown as { transformations: Array<{ id: string; filter?: { options: string }; options: { filters?: Array<{ fieldName: string }> } }> }).transformations;
+    const filters = transformations.filter((t) => t.id === 'filterByValue').map((t) => [t.filter?.options, t.options.filters?.[0].fieldName]);
+    expect(filters).toEqual([
+      ['B', 'pareto'],
+      ['C', 'selected'],
+    ]);
+  });
+
+  it('shows model, CI, votes, gCO2e and methodology in the tooltip', () => {
+    const organize = (xy as unknown as { transformations: Array<{ id: string; options: { excludeByName?: Record<string, boolean> } }> }).transformations.find(
+      (t) => t.id === 'organize'
+    )!;
+    const hidden = organize.options.excludeByName ?? {};
+    for (const field of ['display_name', 'bt_ci_low', 'bt_ci_high', 'votes', 'gco2e_per_1k_tokens', 'energy_methodology']) {
+      expect([field, hidden[field] ?? false]).toEqual([field, false]);
+    }
+  });
+
+  it('has stat panels for the selected model, a leaderboard and a bilingual reading guide', () => {
+    const stats = panels.filter((p) => p.type === 'stat');
+    expect(stats.length).toBeGreaterThanOrEqual(4);
+    expect(stats.every((p) => p.targets?.[0].queryType === 'model' && p.targets?.[0].model === '$model')).toBe(true);
+    const statFields = stats.map((p) => String((p.options as { reduceOptions: { fields: string } }).reduceOptions.fields)).join(' ');
+    for (const field of ['bt_score', 'bt_ci_low', 'bt_ci_high', 'rank', 'rank_low', 'rank_high', 'wh_per_1k_tokens', 'gco2e_per_1k_tokens']) {
+      expect(statFields).toContain(field);
+    }
+    expect(panels.some((p) => p.type === 'table' && p.targets?.[0].queryType === 'leaderboard')).toBe(true);
+    const text = panels.find((p) => p.type === 'text')!;
+    const content = (text.options as { content: string }).content;
+    for (const phrase of ['Top left', 'En haut à gauche', 'Llama 3.1 405B', 'GLM 4.5', 'proprietary', 'propriétaires', '${methodology}']) {
+      expect(content).toContain(phrase);
+    }
+  });
+});
