@@ -133,6 +133,19 @@ async fn main() {
         fail(&format!("scatter failed: {}", first.error));
     }
     let pid = plugin_pid(&plugin);
+    // Transport overhead: calls that do almost no work.
+    let mut health_times = Vec::new();
+    let mut diagnostics = plugin.diagnostics().await;
+    for _ in 0..50 {
+        let started = Instant::now();
+        let _ = diagnostics
+            .collect_metrics(grafana_plugin_sdk::pluginv2::CollectMetricsRequest {
+                plugin_context: Some(ctx.clone()),
+            })
+            .await;
+        health_times.push(started.elapsed());
+    }
+    report("metrics", health_times);
     println!(
         "votes in store: {}, models: {}",
         details["votes"], details["models"]
