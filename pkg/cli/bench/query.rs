@@ -27,6 +27,88 @@ pub struct QueryBenchArgs {
     /// Timed runs of each kind.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub runs: u32,
+    /// When the store does not exist, first fill it with this many simulated
+    /// votes (180 days, bundled strengths, source `simulated`).
+    #[arg(long, value_name = "N")]
+    pub simulate: Option<u64>,
+}
+
+/// Fills a new store with `votes` simulated votes over 180 days ending today,
+/// in chunks of one transaction each (the benchmark store). Does nothing when
+/// the store exists.
+pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
+    let Some(votes) = votes else { return Ok(()) };
+    if db.exists() {
+        println!("store {} exists: not simulating", db.display());
+        return Ok(());
+    }
+    use crate::query::simulate::{self, SimulationOptions};
+    use crate::store::{ImportAudit, Store, Vote};
+    let catalog = crate::catalog::Catalog::bundled();
+    let strengths = simulate::bundled_strengths();
+    let names: Vec<String> = strengths
+        .iter()
+        .map(|s| crate::query::resolve::canonical_model(&catalog, &s.model))
+        .collect();
+    let options = SimulationOptions {
+        votes,
+        days: 180,
+        end_day: crate::query::time::today(),
+        tie_rate: 0.2,
+        seed: 1,
+        degrade: None,
+        id_prefix: "bench-".into(),
+    };
+    let started = Instant::now();
+    let mut store = Store::open(db)?;
+    let mut batch: Vec<Vote> = Vec::with_capacity(500_000);
+    let flush = |batch: &mut Vec<Vote>, store: &mut Store| -> anyhow::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        store.import_votes(
+            batch,
+            &ImportAudit {
+                file_name: "bench simulation".into(),
+                sha256: String::new(),
+                format: "simulated".into(),
+                rows_rejected: 0,
+            },
+        )?;
+        batch.clear();
+        Ok(())
+    };
+    let mut failure = None;
+    simulate::simulate(&strengths, &options, |v| {
+        batch.push(Vote {
+            source: "simulated".into(),
+            source_id: Some(format!("bench-{}", v.number)),
+            timestamp: v.timestamp,
+            model_a: names[v.model_a].clone(),
+            model_b: names[v.model_b].clone(),
+            outcome: v.outcome,
+            tokens_a: Some(v.tokens_a),
+            tokens_b: Some(v.tokens_b),
+            category: None,
+            language: None,
+        });
+        if batch.len() == 500_000 && failure.is_none() {
+            if let Err(e) = flush(&mut batch, &mut store) {
+                failure = Some(e);
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    flush(&mut batch, &mut store)?;
+    println!(
+        "simulated {votes} votes into {} in {:.1} s",
+        db.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Min, median and max of durations, in milliseconds.
@@ -55,6 +137,7 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         json["sources"] = serde_json::Value::String(sources.clone());
     }
     let query: Query = crate::query::parse_query(&json)?;
+    ensure_bench_store(db, args.simulate)?;
     let runs = args.runs.max(1);
     let engine = Engine::new(db);
     let stats = engine.stats()?;

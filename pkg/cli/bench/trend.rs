@@ -26,9 +26,13 @@ pub struct TrendBenchArgs {
     /// Timed runs.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub runs: u32,
+    /// When the store does not exist, first fill it with this many simulated votes.
+    #[arg(long, value_name = "N")]
+    pub simulate: Option<u64>,
 }
 
 pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
+    super::query::ensure_bench_store(db, args.simulate)?;
     let engine = Engine::new(db);
     let stats = engine.stats()?;
     let Some(last) = stats.last_day else {
