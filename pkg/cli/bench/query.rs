@@ -111,6 +111,53 @@ pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// CPU time this thread has run, from Linux's `/proc/thread-self/schedstat`
+/// (nanoseconds on the CPU). On a shared machine the wall clock also counts
+/// the time spent waiting for a core; this does not. `None` elsewhere.
+pub fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// CPU time (user + system) of this process's waited-for children, from
+/// `/proc/self/stat` (clock ticks of 10 ms). `None` elsewhere.
+pub fn children_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let rest = &text[text.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 of stat, 14 and 15 after the name.
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Runs `work`, returning its wall-clock and CPU durations.
+pub fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let cpu_before = thread_cpu_time();
+    let started = Instant::now();
+    let value = work();
+    let wall = started.elapsed();
+    let cpu = match (cpu_before, thread_cpu_time()) {
+        (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+        _ => None,
+    };
+    (value, wall, cpu)
+}
+
+/// Prints one line of min/median/max for wall-clock and CPU times.
+pub fn print_times(label: &str, wall: Vec<Duration>, cpu: Vec<Option<Duration>>) {
+    let runs = wall.len();
+    let (min, median, max) = summary(wall);
+    print!("  {label}: wall min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms");
+    let cpu: Option<Vec<Duration>> = cpu.into_iter().collect();
+    if let Some(cpu) = cpu.filter(|c| !c.is_empty()) {
+        let (min, median, _) = summary(cpu);
+        print!("  | CPU min {min:8.2} ms  median {median:8.2} ms");
+    }
+    println!("  ({runs} runs)");
+}
+
 /// Min, median and max of durations, in milliseconds.
 pub fn summary(mut times: Vec<Duration>) -> (f64, f64, f64) {
     times.sort();
@@ -154,22 +201,24 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let first = engine.execute_uncached(&query, None)?;
     let cold = started.elapsed();
-    let mut inside = Vec::new();
+    let (mut inside, mut inside_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let started = Instant::now();
-        engine.execute_uncached(&query, None)?;
-        inside.push(started.elapsed());
+        let (result, wall, cpu) = timed(|| engine.execute_uncached(&query, None));
+        result?;
+        inside.push(wall);
+        inside_cpu.push(cpu);
     }
     engine.execute(&query, None)?;
-    let mut cached = Vec::new();
+    let (mut cached, mut cached_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let started = Instant::now();
-        engine.execute(&query, None)?;
-        cached.push(started.elapsed());
+        let (result, wall, cpu) = timed(|| engine.execute(&query, None));
+        result?;
+        cached.push(wall);
+        cached_cpu.push(cpu);
     }
 
     let exe = std::env::current_exe().context("cannot find the arenawatt executable")?;
-    let mut whole = Vec::new();
+    let (mut whole, mut whole_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs.min(10) {
         let mut command = std::process::Command::new(&exe);
         command.arg("--db").arg(db).args([
@@ -184,9 +233,14 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         if let Some(sources) = &args.sources {
             command.args(["--sources", sources]);
         }
+        let before = children_cpu_time();
         let started = Instant::now();
         let output = command.output().context("cannot run arenawatt query")?;
         whole.push(started.elapsed());
+        whole_cpu.push(match (before, children_cpu_time()) {
+            (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+            _ => None,
+        });
         if !output.status.success() {
             anyhow::bail!(
                 "arenawatt query failed: {}",
@@ -209,14 +263,10 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         "  first run (opens the store):     {:8.2} ms",
         cold.as_secs_f64() * 1000.0
     );
-    let (min, median, max) = summary(inside);
-    println!("  inside the process, uncached:    min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({runs} runs)");
-    let (min, median, max) = summary(cached);
-    println!("  inside the process, cached:      min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({runs} runs)");
-    let (min, median, max) = summary(whole.clone());
-    println!(
-        "  whole process (arenawatt query): min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({} runs)",
-        whole.len()
-    );
+    print_times("inside the process, uncached   ", inside, inside_cpu);
+    print_times("inside the process, cached     ", cached, cached_cpu);
+    let children: Vec<Option<Duration>> = whole_cpu;
+    print_times("whole process (arenawatt query)", whole, children);
+    println!("  (CPU: time on a core, from /proc; the wall clock also counts waiting for a core on a busy machine)");
     Ok(())
 }
