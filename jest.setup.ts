@@ -40,3 +40,12 @@ jest.mock('react-inlinesvg', () => {
       createElement('svg', { ...rest, 'data-testid': 'icon' }),
   };
 });
+
+// i18next (inside @grafana/ui) advertises itself on console.info at start-up.
+const consoleInfo = console.info;
+console.info = (...args: unknown[]) => {
+  if (typeof args[0] === 'string' && args[0].includes('i18next')) {
+    return;
+  }
+  consoleInfo(...args);
+};

@@ -45,8 +45,8 @@ export class DataSource extends DataSourceWithBackend<ArenawattQuery, ArenawattS
   }
 
   /** Fetches one of the backend's resources for the editors. */
-  fetchResource(name: ResourceName): Promise<unknown> {
-    return this.getResource(name);
+  fetchResource(name: ResourceName, params?: Record<string, string>): Promise<unknown> {
+    return this.getResource(name, params);
   }
 
   /**

@@ -11,8 +11,12 @@ import { SelectableValue } from '@grafana/data';
 export const RESOURCES = ['models', 'organizations', 'sources', 'zones', 'methodologies'] as const;
 export type ResourceName = (typeof RESOURCES)[number];
 
-/** Fetches one resource's JSON (the data source's `getResource`, or the backend API in the config editor). */
-export type ResourceFetcher = (name: ResourceName) => Promise<unknown>;
+/**
+ * Fetches one resource's JSON (the data source's `getResource`, or the backend
+ * API in the config editor). Params are query keys the backend narrows the
+ * list with, e.g. `zones?methodology=ecologits-0.8`.
+ */
+export type ResourceFetcher = (name: ResourceName, params?: Record<string, string>) => Promise<unknown>;
 
 const VALUE_KEYS = ['value', 'id', 'code', 'name', 'model'];
 const LABEL_KEYS = ['text', 'label', 'display_name', 'displayName', 'name', 'title'];

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use arenawatt::catalog::{Architecture, SizeClass};
+use arenawatt::catalog::{Architecture, License, SizeClass};
 use arenawatt::energy::Methodology;
 use arenawatt::query::{GroupBy, Query, QueryDefaults, QueryType, Step, VariableOf, Window};
 use arenawatt::rating::{CiMethod, TiePolicy};
@@ -403,6 +403,17 @@ fn all_size_classes() -> Vec<SizeClass> {
         }
     }
     all
+}
+
+/// The values of the `licenses` filter: `License::kind` of each variant.
+fn all_license_kinds() -> Vec<String> {
+    let all = vec![License::Open("Apache 2.0".into()), License::Proprietary];
+    for l in &all {
+        match l {
+            License::Open(_) | License::Proprietary => {}
+        }
+    }
+    all.iter().map(|l| l.kind().to_string()).collect()
 }
 
 #[test]

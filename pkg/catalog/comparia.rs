@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(gpt.license, License::Proprietary);
         assert_eq!(gpt.architecture, Architecture::Unknown);
         assert!(gpt.params_estimated);
-        assert!(gpt.model_size().is_none());
+        assert!(gpt.energy_size(false).is_err() && gpt.model_size().is_some());
     }
 
     #[test]

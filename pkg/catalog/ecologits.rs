@@ -131,10 +131,15 @@ fn to_catalog_model(path: &str, record: &ModelRecord) -> Result<CatalogModel, Ca
         id: name.clone(),
         display_name: name.rsplit('/').next().unwrap_or(name).to_string(),
         organization: organization(&record.provider, name),
+        // EcoLogits records sizes, not licences: a published size on the
+        // Hugging Face hub means downloadable weights; for API providers only
+        // the size is known to be public.
         license: if estimated {
             License::Proprietary
-        } else {
+        } else if record.provider == "huggingface_hub" {
             License::Open("open weights (licence not recorded by EcoLogits)".into())
+        } else {
+            License::Open("size published (licence not recorded by EcoLogits)".into())
         },
         architecture: if estimated {
             Architecture::Unknown

@@ -196,10 +196,11 @@ impl CatalogModel {
         self.total_params
             .map(|p| SizeClass::from_total_params(p.max()))
     }
-    /// The energy engine's view of the model, when its size is public.
-    /// `None` for estimated sizes: see [`CatalogModel::energy_size`].
+    /// The energy engine's view of the model, when the catalog holds a size
+    /// for it, disclosed or estimated (check `params_estimated`, or use
+    /// [`CatalogModel::energy_size`], which refuses estimates unless allowed).
     pub fn model_size(&self) -> Option<ModelSize> {
-        self.energy_size(false).ok()
+        self.energy_size(true).ok()
     }
     /// The size to estimate energy with: the disclosed counts, or (with
     /// `allow_estimates`) the estimated ones; otherwise why there is none.
@@ -305,8 +306,8 @@ impl Catalog {
         bundled::catalog()
     }
     /// This catalog extended with custom models (e.g. from the store): a
-    /// custom model replaces a bundled one with the same id, and its names win
-    /// alias clashes.
+    /// custom model replaces a bundled one with the same id, and its aliases
+    /// win clashes with bundled aliases (never with another model's id).
     pub fn with_custom(&self, custom: Vec<CatalogModel>) -> Catalog {
         let custom_ids: std::collections::HashSet<String> =
             custom.iter().map(|m| m.id.to_lowercase()).collect();
@@ -322,10 +323,144 @@ impl Catalog {
     pub fn models(&self) -> &[CatalogModel] {
         &self.models
     }
+    /// The `limit` ids closest to an unknown name, for "did you mean"
+    /// errors: names containing every word of it first (`llama 405` finds
+    /// `llama-3.1-405b`), then by edit distance over ids and aliases.
+    pub fn suggest(&self, name: &str, limit: usize) -> Vec<String> {
+        let wanted = name.trim().to_lowercase();
+        let words: Vec<&str> = wanted
+            .split(|c: char| !c.is_alphanumeric() && c != '.')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let compact_wanted: String = wanted.chars().filter(|c| c.is_alphanumeric()).collect();
+        let mut best: std::collections::HashMap<usize, (usize, usize)> =
+            std::collections::HashMap::new();
+        for (candidate, &index) in &self.index {
+            let compact_candidate: String =
+                candidate.chars().filter(|c| c.is_alphanumeric()).collect();
+            let missing_words = if compact_candidate.contains(&compact_wanted) {
+                0
+            } else {
+                words.iter().filter(|w| !candidate.contains(**w)).count()
+            };
+            let distance = crate::energy::zones::edit_distance(candidate, &wanted);
+            let score = (missing_words, distance);
+            let entry = best.entry(index).or_insert(score);
+            *entry = (*entry).min(score);
+        }
+        let mut ranked: Vec<((usize, usize), &str)> = best
+            .into_iter()
+            .map(|(index, score)| (score, self.models[index].id.as_str()))
+            .collect();
+        ranked.sort();
+        ranked
+            .into_iter()
+            .take(limit)
+            .map(|(_, id)| id.to_string())
+            .collect()
+    }
     /// Resolves a model name or alias, case-insensitively.
     pub fn resolve(&self, name: &str) -> Option<&CatalogModel> {
         self.index
             .get(&name.trim().to_lowercase())
             .map(|&i| &self.models[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(id: &str, aliases: &[&str], total: Option<f64>) -> CatalogModel {
+        CatalogModel {
+            id: id.into(),
+            display_name: id.into(),
+            organization: "org".into(),
+            license: License::Open("MIT".into()),
+            architecture: Architecture::Dense,
+            total_params: total.map(ParamCount::Exact),
+            active_params: None,
+            quantization: None,
+            release_date: None,
+            tps: None,
+            ttft: None,
+            params_estimated: false,
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            params_source: None,
+        }
+    }
+
+    #[test]
+    fn ids_win_over_aliases_and_lookups_ignore_case_and_spaces() {
+        let catalog = Catalog::from_models(vec![
+            model("a", &["b-alias"], Some(7.0)),
+            model("B-alias", &[], Some(8.0)),
+        ]);
+        assert_eq!(
+            catalog.resolve(" b-ALIAS ").map(|m| m.id.as_str()),
+            Some("B-alias")
+        );
+        assert_eq!(catalog.resolve("A").map(|m| m.id.as_str()), Some("a"));
+        assert!(catalog.resolve("c").is_none());
+    }
+
+    #[test]
+    fn custom_models_replace_bundled_ones_with_the_same_id() {
+        let bundled =
+            Catalog::from_models(vec![model("a", &["x"], Some(7.0)), model("b", &[], None)]);
+        let merged = bundled.with_custom(vec![model("A", &["y"], Some(70.0))]);
+        assert_eq!(merged.models().len(), 2);
+        assert_eq!(
+            merged.resolve("a").and_then(|m| m.total_params),
+            Some(ParamCount::Exact(70.0))
+        );
+        assert_eq!(merged.resolve("y").map(|m| m.id.as_str()), Some("A"));
+        assert!(
+            merged.resolve("x").is_none(),
+            "the replaced model's aliases go with it"
+        );
+    }
+
+    #[test]
+    fn suggestions_prefer_names_containing_every_word() {
+        let catalog = Catalog::from_models(vec![
+            model("llama-3.1-405b", &["llama-3.1-405b-instruct"], Some(405.0)),
+            model("llama-13b", &[], Some(13.0)),
+            model("mixtral-8x7b-instruct-v0.1", &[], Some(46.7)),
+        ]);
+        assert_eq!(catalog.suggest("llama 405", 1), vec!["llama-3.1-405b"]);
+        assert_eq!(
+            catalog.suggest("mixtral8x7b", 1),
+            vec!["mixtral-8x7b-instruct-v0.1"]
+        );
+    }
+
+    #[test]
+    fn energy_needs_a_disclosed_size_unless_estimates_are_allowed() {
+        let open = model("open", &[], Some(8.0));
+        let context = EnergyContext::default();
+        let energy = open.energy(1000.0, &context, false).unwrap();
+        assert!(energy.impacts.is_some() && energy.note().is_empty());
+
+        let mut guessed = model("guessed", &[], Some(400.0));
+        guessed.license = License::Proprietary;
+        guessed.params_estimated = true;
+        let energy = guessed.energy(1000.0, &context, false).unwrap();
+        assert_eq!(
+            (energy.impacts.is_none(), energy.note()),
+            (true, "parameters not disclosed")
+        );
+        let energy = guessed.energy(1000.0, &context, true).unwrap();
+        assert_eq!(
+            (energy.impacts.is_some(), energy.note()),
+            (true, "estimated parameters")
+        );
+
+        let unknown = model("unknown", &[], None);
+        let energy = unknown.energy(1000.0, &context, true).unwrap();
+        assert_eq!(
+            energy.null_reason,
+            Some(NoEnergyReason::ParametersNotDisclosed)
+        );
     }
 }

@@ -58,7 +58,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Rank(args) => rank::run(args),
-        Command::Energy(args) => energy::run(args),
+        Command::Energy(args) => energy::run(&cli.db, args),
         Command::Import(args) => import::run(&cli.db, args),
         Command::Catalog(cmd) => catalog::run(&cli.db, cmd),
         Command::Query(args) => query::run(&cli.db, args),

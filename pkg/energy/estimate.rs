@@ -7,6 +7,13 @@
 //! (smallest parameter counts, PUE, WUE, and the −1.96σ coefficients of 0.8),
 //! one with every input at its high end. A result is `[low.min, high.max]`,
 //! and its mean is the middle of that range.
+//!
+//! Two readings of details no published test vector covers:
+//! - a measured speed is used only when both `tps` and `ttft` are known
+//!   (and only by the 0.11 profile); it replaces the modelled latency and is
+//!   still capped by the request latency;
+//! - under 0.8, a request latency cap applies to each end of the ±1.96σ
+//!   latency band separately.
 
 use super::profiles::{
     EmbodiedImpacts, GpuCountRule, GpuModel, Profile, COMPARIA_TOKENS, ECOLOGITS_0_11,
@@ -416,5 +423,23 @@ pub fn estimate_with_datacenter(
     } else {
         (low.scaled(factor), high.scaled(factor))
     };
-    Ok(combine(methodology, zone, tokens, &low, &high))
+    let impacts = combine(methodology, zone, tokens, &low, &high);
+    let finite = [
+        impacts.energy_wh,
+        impacts.gwp_gco2eq,
+        impacts.adpe_kgsbeq,
+        impacts.pe_mj,
+        impacts.gpu_count,
+        impacts.latency_s,
+    ]
+    .iter()
+    .chain(impacts.wcf_l.iter())
+    .all(|b| b.min.is_finite() && b.max.is_finite() && b.mean.is_finite());
+    if !finite {
+        return Err(EnergyError::InvalidInput(format!(
+            "inputs too large: {} B total parameters and {tokens} tokens overflow the computation",
+            size.total_params.max()
+        )));
+    }
+    Ok(impacts)
 }

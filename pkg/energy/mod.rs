@@ -8,7 +8,7 @@
 //! [`Methodology`] profile that produced it, and old figures stay reproducible.
 //!
 //! CONTRACT: the types below are the interface the query engine and the
-//! catalog code against ([`estimate`], [`zones`], [`ModelSize`],
+//! catalog code against ([`estimate()`], [`zones()`], [`ModelSize`],
 //! [`EnergyContext`], [`Impacts`]).
 //!
 //! How an estimate is made (P_a/P_t: active/total parameters in billions,
@@ -18,7 +18,7 @@
 //!   speed is known, capped by the request latency), and the server energy
 //!   over that latency;
 //! - energy = PUE × (server + GPUs); usage impacts = energy × the zone's
-//!   electricity mix ([`zones`]); water = IT energy × (WUE + PUE × zone WUE);
+//!   electricity mix ([`zones`](mod@zones)); water = IT energy × (WUE + PUE × zone WUE);
 //!   embodied impacts = the hardware's share of its lifespan;
 //! - a parameter range runs the model at both ends: every result is a
 //!   [`Bounds`] `{min, max, mean}` (the `estimate` submodule explains why).

@@ -65,9 +65,18 @@ beforeEach(() => {
 describe('ConfigEditor', () => {
   it('loads zones from the backend resource and stores the chosen one', async () => {
     const { last } = await setup();
-    expect(backendGet).toHaveBeenCalledWith('/api/datasources/uid/arenawatt/resources/zones');
+    expect(backendGet).toHaveBeenCalledWith('/api/datasources/uid/arenawatt/resources/zones', {
+      methodology: 'ecologits-0.11',
+    });
     await choose('config-zone', 'France');
     expect(last()).toEqual({ zone: 'FRA' });
+  });
+
+  it('asks for the zones of the chosen methodology', async () => {
+    await setup({ methodology: 'ecologits-0.8' });
+    expect(backendGet).toHaveBeenCalledWith('/api/datasources/uid/arenawatt/resources/zones', {
+      methodology: 'ecologits-0.8',
+    });
   });
 
   it('reports a zones resource that fails, and still offers the world mix', async () => {

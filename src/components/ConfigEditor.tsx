@@ -45,7 +45,8 @@ const ZONE_FALLBACK: Array<SelectableValue<string>> = [
 
 /** The backend's resources for a saved data source (the config page has no data source instance). */
 export function backendResourceFetcher(uid: string): ResourceFetcher {
-  return (name: ResourceName) => getBackendSrv().get(`/api/datasources/uid/${uid}/resources/${name}`);
+  return (name: ResourceName, params?: Record<string, string>) =>
+    getBackendSrv().get(`/api/datasources/uid/${uid}/resources/${name}`, params);
 }
 
 export function ConfigEditor({ options, onOptionsChange }: Props) {
@@ -63,7 +64,10 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
     [options, onOptionsChange]
   );
   const fetcher = React.useMemo(() => (options.uid ? backendResourceFetcher(options.uid) : undefined), [options.uid]);
-  const zones = useResourceOptions(fetcher, 'zones', ZONE_FALLBACK);
+  // Zones differ between methodology versions (their electricity mixes).
+  const zones = useResourceOptions(fetcher, 'zones', ZONE_FALLBACK, {
+    methodology: jsonData.methodology ?? DEFAULT_SETTINGS.methodology,
+  });
   const methodologies = useResourceOptions(fetcher, 'methodologies', METHODOLOGY_OPTIONS);
 
   return (

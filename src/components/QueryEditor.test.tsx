@@ -54,6 +54,14 @@ describe('QueryEditor', () => {
     ]);
   });
 
+  it("asks for the zones of the query's methodology, unless it is a variable", async () => {
+    const fixed = await setup({ methodology: 'ecologits-0.8' });
+    expect(fixed.fetchResource).toHaveBeenCalledWith('zones', { methodology: 'ecologits-0.8' });
+    fixed.unmount();
+    const variable = await setup({ methodology: '$methodology' });
+    expect(variable.fetchResource).toHaveBeenCalledWith('zones', undefined);
+  });
+
   it('writes filters chosen in the multi-selects as lists', async () => {
     const { last, onRunQuery } = await setup();
     await choose('query-sources', 'lmsys');

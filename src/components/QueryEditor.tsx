@@ -78,13 +78,15 @@ type Patch = Partial<Record<keyof ArenawattQuery, unknown>>;
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const queryType: QueryType = query.queryType ?? DEFAULT_QUERY.queryType;
   const fetch: ResourceFetcher | undefined = useMemo(
-    () => (datasource ? (name) => datasource.fetchResource(name) : undefined),
+    () => (datasource ? (name, params) => datasource.fetchResource(name, params) : undefined),
     [datasource]
   );
   const sources = useResourceOptions(fetch, 'sources');
   const organizations = useResourceOptions(fetch, 'organizations');
   const models = useResourceOptions(fetch, 'models');
-  const zones = useResourceOptions(fetch, 'zones');
+  // Zones differ between methodology versions; a variable ($methodology) cannot be resolved here.
+  const methodology = query.methodology && !query.methodology.includes('$') ? query.methodology : undefined;
+  const zones = useResourceOptions(fetch, 'zones', [], methodology ? { methodology } : undefined);
   const methodologies = useResourceOptions(fetch, 'methodologies', METHODOLOGY_OPTIONS);
 
   /** Applies a patch; a key set to `undefined` is removed so it takes its default. */

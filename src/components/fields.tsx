@@ -59,12 +59,17 @@ export function NumberInput({ id, value, placeholder, width = 16, min, step, onC
   );
 }
 
-/** Loads a resource once; while it loads, or when it fails, the fallback options are used. */
+/**
+ * Loads a resource, again when its params change; while it loads, or when it
+ * fails, the fallback options are used.
+ */
 export function useResourceOptions(
   fetch: ResourceFetcher | undefined,
   name: ResourceName,
-  fallback: Array<SelectableValue<string>> = []
+  fallback: Array<SelectableValue<string>> = [],
+  params?: Record<string, string>
 ): { options: Array<SelectableValue<string>>; loading: boolean; error?: string } {
+  const paramsKey = JSON.stringify(params ?? {});
   const [state, setState] = useState<{ options: Array<SelectableValue<string>>; loading: boolean; error?: string }>({
     options: fallback,
     loading: fetch !== undefined,
@@ -74,7 +79,8 @@ export function useResourceOptions(
       return;
     }
     let live = true;
-    fetch(name)
+    const query = JSON.parse(paramsKey) as Record<string, string>;
+    (Object.keys(query).length ? fetch(name, query) : fetch(name))
       .then((body) => {
         const options = toOptions(body, name);
         if (live) {
@@ -91,6 +97,6 @@ export function useResourceOptions(
       live = false;
     };
     // The fallback is a constant per call site; reloading on its identity would loop.
-  }, [fetch, name]);
+  }, [fetch, name, paramsKey]);
   return state;
 }

@@ -1,0 +1,352 @@
+//! The gRPC side of the plugin: the go-plugin handshake, the server, and a
+//! thin layer that repairs requests the SDK would reject as a whole.
+//!
+//! grafana-plugin-sdk 0.5 converts each protobuf request into its own types
+//! before calling our services, and fails the *whole* request when one part
+//! does not convert:
+//!
+//! - a user whose role is not `Admin`, `Editor` or `Viewer` (Grafana's `None`
+//!   basic role, or a custom one) fails every data, health and resource call;
+//! - one query whose JSON does not parse fails all queries of the request;
+//! - a query without a time range, or jsonData that is not JSON, likewise.
+//!
+//! So the services are wrapped in [`Repaired`], which fixes the protobuf
+//! request first and then hands it to the SDK unchanged otherwise:
+//!
+//! - an unknown role becomes `Viewer` (the least privileged role the SDK
+//!   knows, and the one that matches what `None` may do here: read, not
+//!   write); the original is kept in the [`ORIGINAL_ROLE_HEADER`] header so
+//!   error messages can name it;
+//! - a query whose JSON is invalid gets `{INVALID_QUERY_JSON_KEY: reason}`,
+//!   which the data service answers with a 400 on that refId only;
+//! - a missing time range becomes "all time up to now";
+//! - invalid jsonData becomes `{INVALID_JSON_DATA_KEY: reason}`, which the
+//!   settings report;
+//! - resource headers that are not valid HTTP are dropped, and a resource URL
+//!   that is not a valid URI is answered 400 directly.
+//!
+//! Since the wrapped services cannot go through the SDK's `Plugin` builder
+//! (it only accepts SDK services), [`serve`] builds the same tonic server
+//! itself: handshake via [`backend::initialize`], gRPC health, and the
+//! diagnostics, data and resource services.
+
+use std::sync::Arc;
+
+use grafana_plugin_sdk::backend;
+use grafana_plugin_sdk::pluginv2::{
+    self, data_server::DataServer, diagnostics_server::DiagnosticsServer,
+    resource_server::ResourceServer,
+};
+use serde_json::{json, Value};
+
+use super::settings::INVALID_JSON_DATA_KEY;
+
+/// Request header carrying a user role the SDK does not know (e.g. `None`).
+pub const ORIGINAL_ROLE_HEADER: &str = "x-arenawatt-original-role";
+/// Key of the stand-in JSON for a query whose JSON did not parse.
+pub const INVALID_QUERY_JSON_KEY: &str = "__arenawatt_invalid_query_json";
+/// Largest gRPC message accepted (resource bodies are limited further).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+const KNOWN_ROLES: [&str; 3] = ["Admin", "Editor", "Viewer"];
+
+/// A service whose requests are repaired before the SDK sees them.
+pub struct Repaired<T>(pub Arc<T>);
+
+/// Repairs the user and settings of a plugin context; returns the original
+/// role when it had to be replaced.
+fn repair_context(context: &mut Option<pluginv2::PluginContext>) -> Option<String> {
+    let context = context.as_mut()?;
+    if let Some(settings) = context.data_source_instance_settings.as_mut() {
+        repair_json_data(&mut settings.json_data);
+    }
+    if let Some(settings) = context.app_instance_settings.as_mut() {
+        repair_json_data(&mut settings.json_data);
+    }
+    let user = context.user.as_mut()?;
+    if KNOWN_ROLES.contains(&user.role.as_str()) {
+        return None;
+    }
+    let original = std::mem::replace(&mut user.role, "Viewer".to_string());
+    Some(if original.is_empty() {
+        "None".to_string()
+    } else {
+        original
+    })
+}
+
+fn repair_json_data(bytes: &mut Vec<u8>) {
+    if bytes.is_empty() {
+        return;
+    }
+    if let Err(e) = serde_json::from_slice::<Value>(bytes) {
+        *bytes = json!({ INVALID_JSON_DATA_KEY: format!("jsonData is not valid JSON: {e}") })
+            .to_string()
+            .into_bytes();
+    }
+}
+
+fn repair_query(query: &mut pluginv2::DataQuery) {
+    if query.time_range.is_none() {
+        query.time_range = Some(pluginv2::TimeRange {
+            from_epoch_ms: 0,
+            to_epoch_ms: chrono::Utc::now().timestamp_millis(),
+        });
+    }
+    if query.json.is_empty() {
+        return;
+    }
+    if let Err(e) = serde_json::from_slice::<Value>(&query.json) {
+        query.json = json!({ INVALID_QUERY_JSON_KEY: format!("query JSON is not valid: {e}") })
+            .to_string()
+            .into_bytes();
+    }
+}
+
+#[tonic::async_trait]
+impl<T> pluginv2::data_server::Data for Repaired<T>
+where
+    T: pluginv2::data_server::Data,
+{
+    async fn query_data(
+        &self,
+        mut request: tonic::Request<pluginv2::QueryDataRequest>,
+    ) -> Result<tonic::Response<pluginv2::QueryDataResponse>, tonic::Status> {
+        let inner = request.get_mut();
+        if let Some(role) = repair_context(&mut inner.plugin_context) {
+            inner.headers.insert(ORIGINAL_ROLE_HEADER.to_string(), role);
+        }
+        inner.queries.iter_mut().for_each(repair_query);
+        self.0.query_data(request).await
+    }
+}
+
+#[tonic::async_trait]
+impl<T> pluginv2::diagnostics_server::Diagnostics for Repaired<T>
+where
+    T: pluginv2::diagnostics_server::Diagnostics,
+{
+    async fn check_health(
+        &self,
+        mut request: tonic::Request<pluginv2::CheckHealthRequest>,
+    ) -> Result<tonic::Response<pluginv2::CheckHealthResponse>, tonic::Status> {
+        let inner = request.get_mut();
+        if let Some(role) = repair_context(&mut inner.plugin_context) {
+            inner.headers.insert(ORIGINAL_ROLE_HEADER.to_string(), role);
+        }
+        self.0.check_health(request).await
+    }
+
+    async fn collect_metrics(
+        &self,
+        mut request: tonic::Request<pluginv2::CollectMetricsRequest>,
+    ) -> Result<tonic::Response<pluginv2::CollectMetricsResponse>, tonic::Status> {
+        repair_context(&mut request.get_mut().plugin_context);
+        self.0.collect_metrics(request).await
+    }
+}
+
+type ResourceStream = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<Item = Result<pluginv2::CallResourceResponse, tonic::Status>>
+            + Send,
+    >,
+>;
+
+#[tonic::async_trait]
+impl<T> pluginv2::resource_server::Resource for Repaired<T>
+where
+    T: pluginv2::resource_server::Resource,
+{
+    type CallResourceStream = ResourceStream;
+
+    async fn call_resource(
+        &self,
+        mut request: tonic::Request<pluginv2::CallResourceRequest>,
+    ) -> Result<tonic::Response<Self::CallResourceStream>, tonic::Status> {
+        let inner = request.get_mut();
+        if let Some(role) = repair_context(&mut inner.plugin_context) {
+            inner.headers.insert(
+                ORIGINAL_ROLE_HEADER.to_string(),
+                pluginv2::StringList { values: vec![role] },
+            );
+        }
+        inner.headers.retain(|name, values| {
+            http::HeaderName::try_from(name.as_str()).is_ok()
+                && values
+                    .values
+                    .iter()
+                    .all(|v| http::HeaderValue::try_from(v.as_str()).is_ok())
+        });
+        let uri = format!("/{}", inner.url);
+        if let Err(e) = http::Uri::try_from(uri.as_str()) {
+            return Ok(direct_response(
+                400,
+                &format!("invalid resource URL {:?}: {e}", inner.url),
+            ));
+        }
+        if http::Method::try_from(inner.method.as_str()).is_err() {
+            return Ok(direct_response(
+                400,
+                &format!("invalid HTTP method {:?}", inner.method),
+            ));
+        }
+        let response = self.0.call_resource(request).await?;
+        let stream: ResourceStream = Box::pin(response.into_inner());
+        Ok(tonic::Response::new(stream))
+    }
+}
+
+fn direct_response(code: i32, message: &str) -> tonic::Response<ResourceStream> {
+    let mut headers = std::collections::HashMap::new();
+    headers.insert(
+        "content-type".to_string(),
+        pluginv2::StringList {
+            values: vec!["application/json".to_string()],
+        },
+    );
+    let body = json!({ "error": message }).to_string();
+    let response = pluginv2::CallResourceResponse {
+        code,
+        headers,
+        body: body.into(),
+    };
+    let stream: ResourceStream = Box::pin(futures_util::stream::iter([Ok(response)]));
+    tonic::Response::new(stream)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot open the plugin's gRPC port: {0}")]
+    Listen(#[from] std::io::Error),
+    #[error("gRPC server: {0}")]
+    Serve(#[from] tonic::transport::Error),
+}
+
+/// Prints the go-plugin handshake and serves until Grafana stops the plugin
+/// (SIGTERM, SIGINT, or the process being killed).
+pub async fn serve<S>(service: S) -> Result<(), ServeError>
+where
+    S: pluginv2::data_server::Data
+        + pluginv2::diagnostics_server::Diagnostics
+        + pluginv2::resource_server::Resource,
+{
+    let listener = backend::initialize().await?;
+    let service = Arc::new(service);
+    let (mut health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<DiagnosticsServer<Repaired<S>>>().await;
+    health.set_serving::<DataServer<Repaired<S>>>().await;
+    health.set_serving::<ResourceServer<Repaired<S>>>().await;
+    // go-plugin's client pings the service named "plugin".
+    health
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
+    tracing::debug!(address = %listener.local_addr()?, "serving plugin [diagnostics data resource]");
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(
+            DiagnosticsServer::new(Repaired(Arc::clone(&service)))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            DataServer::new(Repaired(Arc::clone(&service)))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ResourceServer::new(Repaired(service)).max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .serve_with_incoming_shutdown(
+            tokio_stream::wrappers::TcpListenerStream::new(listener),
+            shutdown_signal(),
+        )
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(role: &str, json_data: &[u8]) -> Option<pluginv2::PluginContext> {
+        Some(pluginv2::PluginContext {
+            user: Some(pluginv2::User {
+                role: role.into(),
+                ..Default::default()
+            }),
+            data_source_instance_settings: Some(pluginv2::DataSourceInstanceSettings {
+                json_data: json_data.to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn unknown_roles_become_viewer_and_are_remembered() {
+        let mut c = context("None", b"{}");
+        assert_eq!(repair_context(&mut c).as_deref(), Some("None"));
+        assert_eq!(c.unwrap().user.unwrap().role, "Viewer");
+        let mut c = context("", b"{}");
+        assert_eq!(repair_context(&mut c).as_deref(), Some("None"));
+        for role in KNOWN_ROLES {
+            let mut c = context(role, b"{}");
+            assert_eq!(repair_context(&mut c), None);
+            assert_eq!(c.unwrap().user.unwrap().role, role);
+        }
+    }
+
+    #[test]
+    fn invalid_json_is_replaced_by_a_reason() {
+        let mut c = context("Admin", b"{not json");
+        repair_context(&mut c);
+        let json: Value =
+            serde_json::from_slice(&c.unwrap().data_source_instance_settings.unwrap().json_data)
+                .unwrap();
+        assert!(json[INVALID_JSON_DATA_KEY]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON"));
+
+        let mut q = pluginv2::DataQuery {
+            json: b"{\"queryType\": ".to_vec(),
+            ..Default::default()
+        };
+        repair_query(&mut q);
+        let json: Value = serde_json::from_slice(&q.json).unwrap();
+        assert!(json[INVALID_QUERY_JSON_KEY]
+            .as_str()
+            .unwrap()
+            .contains("not valid"));
+        assert!(q.time_range.is_some());
+
+        let mut q = pluginv2::DataQuery {
+            json: b"{\"queryType\": \"scatter\"}".to_vec(),
+            ..Default::default()
+        };
+        repair_query(&mut q);
+        assert_eq!(q.json, b"{\"queryType\": \"scatter\"}");
+    }
+}

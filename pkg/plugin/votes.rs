@@ -1,0 +1,212 @@
+//! `POST votes`: JSON lines in the csv import schema, validated as a whole and
+//! written in one store transaction, so a bad line leaves the store untouched.
+//!
+//! One object per line, keys as the csv columns: `source`, `source_id`
+//! (optional; the store derives one from the content when absent),
+//! `timestamp` (Unix seconds, or an RFC 3339 / `YYYY-MM-DD` string),
+//! `model_a`, `model_b`, `outcome` (`a`, `b`, `tie`, `both_bad`), and the
+//! optional `tokens_a`, `tokens_b`, `category`, `language`. Model names are
+//! resolved to catalog ids as `arenawatt import` does; unknown keys are ignored.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Catalog;
+use crate::store::{ImportAudit, ImportSummary, Outcome, Store, StoreError, Vote};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("line {line}: {reason}; nothing was imported")]
+    Line { line: usize, reason: String },
+    #[error("the body holds no votes (expected JSON lines)")]
+    Empty,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn text<'a>(object: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim())),
+        Some(other) => Err(format!("{key}: expected a string, got {other}")),
+    }
+}
+
+fn required<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
+    text(object, key)?.ok_or_else(|| format!("{key}: missing"))
+}
+
+fn count(object: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{key}: {n} is not a whole number of tokens")),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{key}: {s:?} is not a whole number of tokens")),
+        Some(other) => Err(format!("{key}: expected a number, got {other}")),
+    }
+}
+
+fn timestamp(object: &Map<String, Value>) -> Result<i64, String> {
+    match object.get("timestamp") {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .ok_or_else(|| format!("timestamp: {n} is not whole Unix seconds")),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            if let Ok(seconds) = s.parse::<i64>() {
+                return Ok(seconds);
+            }
+            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                return Ok(t.timestamp());
+            }
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc().timestamp())
+                .ok_or_else(|| {
+                    format!("timestamp: {s:?} is not Unix seconds, RFC 3339 or YYYY-MM-DD")
+                })
+        }
+        None | Some(Value::Null) => Err("timestamp: missing".into()),
+        Some(other) => Err(format!(
+            "timestamp: expected seconds or a date, got {other}"
+        )),
+    }
+}
+
+fn outcome(object: &Map<String, Value>) -> Result<Outcome, String> {
+    let raw = required(object, "outcome")?;
+    match raw.to_ascii_lowercase().as_str() {
+        "a" | "model_a" => Ok(Outcome::A),
+        "b" | "model_b" => Ok(Outcome::B),
+        "tie" => Ok(Outcome::Tie),
+        "both_bad" | "tie (bothbad)" => Ok(Outcome::BothBad),
+        _ => Err(format!("outcome: {raw:?} is not a, b, tie or both_bad")),
+    }
+}
+
+fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> {
+    let resolve = |name: &str| {
+        catalog
+            .resolve(name)
+            .map(|m| m.id.clone())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let source = required(object, "source")?.to_string();
+    let model_a = resolve(required(object, "model_a")?);
+    let model_b = resolve(required(object, "model_b")?);
+    if model_a == model_b {
+        return Err(format!(
+            "model_a and model_b are the same model {model_a:?}"
+        ));
+    }
+    Ok(Vote {
+        source,
+        source_id: text(object, "source_id")?.map(str::to_string),
+        timestamp: timestamp(object)?,
+        model_a,
+        model_b,
+        outcome: outcome(object)?,
+        tokens_a: count(object, "tokens_a")?,
+        tokens_b: count(object, "tokens_b")?,
+        category: text(object, "category")?.map(str::to_string),
+        language: text(object, "language")?.map(str::to_string),
+    })
+}
+
+/// Parses every line; the first bad one is the error.
+pub fn parse_json_lines(body: &[u8], catalog: &Catalog) -> Result<Vec<Vote>, UploadError> {
+    let text = std::str::from_utf8(body).map_err(|e| UploadError::Line {
+        line: 1 + body[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
+        reason: "not UTF-8 text".into(),
+    })?;
+    let mut votes = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = |reason: String| UploadError::Line {
+            line: index + 1,
+            reason,
+        };
+        let object = match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(object)) => object,
+            Ok(other) => return Err(at(format!("expected a JSON object, got {other}"))),
+            Err(e) => return Err(at(format!("not valid JSON: {e}"))),
+        };
+        votes.push(vote(&object, catalog).map_err(at)?);
+    }
+    if votes.is_empty() {
+        return Err(UploadError::Empty);
+    }
+    Ok(votes)
+}
+
+/// Validates the whole body, then writes it in one transaction.
+pub fn import_json_lines(path: &Path, body: &[u8]) -> Result<ImportSummary, UploadError> {
+    let votes = parse_json_lines(body, &Catalog::bundled())?;
+    let audit = ImportAudit {
+        file_name: "grafana resource POST votes".into(),
+        sha256: Sha256::digest(body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        format: "jsonl".into(),
+        rows_rejected: 0,
+    };
+    let mut store = Store::open(path)?;
+    Ok(store.import_votes(&votes, &audit)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_become_votes() {
+        let body = br#"{"source":"s","source_id":"1","timestamp":1700000000,"model_a":"x","model_b":"y","outcome":"a","tokens_a":10}
+
+{"source":"s","timestamp":"2024-01-02","model_a":"y","model_b":"x","outcome":"both_bad","tokens_b":"5","extra":1}"#;
+        let votes = parse_json_lines(body, &Catalog::default()).unwrap();
+        assert_eq!(votes.len(), 2);
+        assert_eq!(votes[0].outcome, Outcome::A);
+        assert_eq!(votes[0].tokens_a, Some(10));
+        assert_eq!(votes[1].timestamp, 1_704_153_600);
+        assert_eq!(votes[1].tokens_b, Some(5));
+        assert_eq!(votes[1].source_id, None);
+    }
+
+    #[test]
+    fn a_bad_line_is_named() {
+        let body = b"{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"a\"}\n{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"maybe\"}";
+        let e = parse_json_lines(body, &Catalog::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("line 2: outcome: \"maybe\""), "{e}");
+        let e = parse_json_lines(b"{\"source\":1}", &Catalog::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1: source"), "{e}");
+        let e = parse_json_lines(b"nope", &Catalog::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1: not valid JSON"), "{e}");
+        assert!(matches!(
+            parse_json_lines(b"\n\n", &Catalog::default()),
+            Err(UploadError::Empty)
+        ));
+    }
+}
