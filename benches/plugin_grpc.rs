@@ -93,7 +93,7 @@ fn memory(pid: u32) -> String {
 #[tokio::main]
 async fn main() {
     let args = args();
-    let plugin = Plugin::start_with(&[("RUST_LOG", "warn")]);
+    let plugin = Plugin::start_with(&[("RUST_LOG", "warn,arenawatt::plugin::data=debug")]);
     println!(
         "handshake after {:.1} ms: {}",
         plugin.handshake_after.as_secs_f64() * 1000.0,
@@ -133,6 +133,19 @@ async fn main() {
         fail(&format!("scatter failed: {}", first.error));
     }
     let pid = plugin_pid(&plugin);
+    // Transport overhead: calls that do almost no work.
+    let mut health_times = Vec::new();
+    let mut diagnostics = plugin.diagnostics().await;
+    for _ in 0..50 {
+        let started = Instant::now();
+        let _ = diagnostics
+            .collect_metrics(grafana_plugin_sdk::pluginv2::CollectMetricsRequest {
+                plugin_context: Some(ctx.clone()),
+            })
+            .await;
+        health_times.push(started.elapsed());
+    }
+    report("metrics", health_times);
     println!(
         "votes in store: {}, models: {}",
         details["votes"], details["models"]
@@ -158,6 +171,7 @@ async fn main() {
         );
     }
     report("cold", cold);
+    server_side("cold", &plugin, 1..args.requests + 1);
     println!("{}", memory(pid));
 
     let mut warm = Vec::with_capacity(args.requests);
@@ -177,7 +191,25 @@ async fn main() {
         );
     }
     report("warm", warm);
+    server_side("warm", &plugin, args.requests + 1..2 * args.requests + 1);
     println!("{}", memory(pid));
+}
+
+/// The engine time the plugin logged for the requests of `range` (its
+/// `query` debug events, in order): what is left is gRPC, frames and Arrow.
+fn server_side(phase: &str, plugin: &Plugin, range: std::ops::Range<usize>) {
+    std::thread::sleep(Duration::from_millis(300));
+    let durations: Vec<Duration> = plugin
+        .stderr()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| e["@message"] == "query")
+        .filter_map(|e| e["duration_ms"].as_f64())
+        .map(|ms| Duration::from_secs_f64(ms / 1000.0))
+        .collect();
+    if durations.len() >= range.end {
+        report(&format!("{phase}:engine"), durations[range].to_vec());
+    }
 }
 
 fn plugin_pid(plugin: &Plugin) -> u32 {

@@ -9,6 +9,7 @@
 #   TARGETS="aarch64-unknown-linux-gnu" bash scripts/dist.sh
 #   PROFILE=dev bash scripts/dist.sh     # debug backend (faster to build; used by the tests)
 #   SKIP_FRONTEND=1 ...                  # keep the dist/module.js already built
+#   bash scripts/dist.sh --go-suffix TRIPLE   # only print the name suffix for a Rust target
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,11 @@ go_suffix() {
   esac
   echo "${os}_${arch}${ext}"
 }
+
+if [ "${1:-}" = --go-suffix ]; then
+  go_suffix "${2:?usage: dist.sh --go-suffix RUST_TARGET}" || die "no Grafana os/arch name for Rust target $2"
+  exit 0
+fi
 
 version=$(node -p "require('./package.json').version")
 cargo_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)

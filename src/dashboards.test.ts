@@ -168,6 +168,15 @@ describe('dashboard Satisfaction vs energy', () => {
     expect(overrideValue(xy, 'wh_per_1k_tokens', 'custom.scaleDistribution')).toEqual({ type: 'log', log: 10 });
   });
 
+  it('offers the same graph on a linear energy axis, in a collapsed row', () => {
+    const row = dashboard.panels.find((p) => p.type === 'row' && p.panels?.some((q) => q.type === 'xychart'));
+    expect(row).toBeDefined();
+    const linear = row!.panels!.find((q) => q.type === 'xychart')!;
+    expect(overrideValue(linear, 'wh_per_1k_tokens', 'custom.scaleDistribution')).toEqual({ type: 'linear' });
+    expect(linear.targets).toEqual(xy.targets);
+    expect(linear.options).toEqual(xy.options);
+  });
+
   it('draws the Pareto frontier and the selected model from the scatter frame flags', () => {
     const targets = xy.targets!;
     expect(targets.map((t) => t.queryType)).toEqual(['scatter', 'scatter', 'scatter']);

@@ -102,6 +102,8 @@ export interface ArenawattQuery extends DataQuery {
   latestDays?: number | string | null;
   previousDays?: number | string | null;
   compareMethodology?: string | null;
+  /** Regression: only these metrics (`bt_delta`, `bt_z`, `rank_delta`, `wh_delta_pct`); empty = all. */
+  metrics?: string[];
 }
 
 /** Every key of the query model with its default: `serde_json::to_value(Query::default())`. */
@@ -142,6 +144,7 @@ export const DEFAULT_QUERY: Required<Omit<ArenawattQuery, 'refId' | 'hide' | 'ke
   latestDays: null,
   previousDays: null,
   compareMethodology: null,
+  metrics: [],
 };
 
 /** Query keys whose value is a list of strings. */
@@ -153,6 +156,7 @@ export const LIST_KEYS = [
   'sizes',
   'models',
   'selected',
+  'metrics',
 ] as const;
 
 /** Query keys whose value is one string (or an enum value) that may hold a template variable. */

@@ -511,123 +511,173 @@ fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameV
     }
 }
 
+/// Runs every panel of one dashboard; returns (panels checked, problems).
+async fn check_dashboard(plugin: &Plugin, file: &str, dashboard: &Value) -> (usize, Vec<String>) {
+    let context = demo_context(Some("Viewer"));
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut problems = Problems { list: Vec::new() };
+    let mut checked_panels = 0;
+    // Variables: defaults, with "All" resolved by the variable's own query.
+    let mut vars: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, default, var) in variable_defaults(dashboard) {
+        let values = match default {
+            Default_::Values(v) => v,
+            Default_::All => {
+                let query = substitute(&var["query"], &vars);
+                let responses = query_data(
+                    plugin,
+                    query_request(context.clone(), vec![data_query("V", &query)]),
+                )
+                .await;
+                let r = &responses["V"];
+                problems.check(r.error.is_empty(), || {
+                    format!("{file}: variable {name}: {}", r.error)
+                });
+                r.frames
+                    .first()
+                    .map(|f| {
+                        decode_frame(f)
+                            .field("value")
+                            .strings()
+                            .into_iter()
+                            .flatten()
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+        };
+        vars.insert(name, values);
+    }
+    let from = relative_time(dashboard["time"]["from"].as_str().unwrap_or("now-6M"), now);
+    let to = relative_time(dashboard["time"]["to"].as_str().unwrap_or("now"), now);
+    for panel in panels(dashboard) {
+        let title = panel["title"].as_str().unwrap_or_default();
+        let at = format!("{file} / {title:?}");
+        let kind = panel["type"].as_str().unwrap_or_default();
+        if kind == "row" {
+            continue;
+        }
+        let version = panel["pluginVersion"].as_str().unwrap_or_default();
+        problems.check(version_at_least(version, 11, 1), || {
+            format!("{at}: pluginVersion {version:?} < 11.1")
+        });
+        let targets: Vec<Value> = panel["targets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| uses_arenawatt(&panel, t) && t["hide"] != true)
+            .collect();
+        if targets.is_empty() {
+            continue;
+        }
+        checked_panels += 1;
+        let queries: Vec<pluginv2::DataQuery> = targets
+            .iter()
+            .map(|t| {
+                let json = substitute(t, &vars);
+                let mut q = data_query(t["refId"].as_str().unwrap_or("A"), &json);
+                q.time_range = Some(pluginv2::TimeRange {
+                    from_epoch_ms: from,
+                    to_epoch_ms: to,
+                });
+                q
+            })
+            .collect();
+        let responses = query_data(plugin, query_request(context.clone(), queries)).await;
+        let mut views = Vec::new();
+        for t in &targets {
+            let ref_id = t["refId"].as_str().unwrap_or("A");
+            let r = &responses[ref_id];
+            if !r.error.is_empty() {
+                problems.list.push(format!(
+                    "{at} {ref_id}: query failed ({}): {} — query {}",
+                    r.status,
+                    r.error,
+                    substitute(t, &vars)
+                ));
+                continue;
+            }
+            for bytes in &r.frames {
+                let frame = decode_frame(bytes);
+                let rows = (0..frame.rows).collect();
+                views.push(FrameView { frame, rows });
+            }
+        }
+        let transformations = panel["transformations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        apply_filters(&mut views, &transformations, &mut problems, &at);
+        check_panel(&mut problems, &at, &panel, &views);
+    }
+    (checked_panels, problems.list)
+}
+
 #[tokio::test]
 async fn every_panel_gets_the_fields_it_maps() {
     let all = dashboards();
     assert!(!all.is_empty(), "no dashboards in dashboards/");
     let plugin = Plugin::start();
-    let context = demo_context(Some("Viewer"));
-    let now = chrono::Utc::now().timestamp_millis();
-    let mut problems = Problems { list: Vec::new() };
-    let mut checked_panels = 0;
+    let mut checked = 0;
+    let mut problems = Vec::new();
     for (file, dashboard) in &all {
-        // Variables: defaults, with "All" resolved by the variable's own query.
-        let mut vars: HashMap<String, Vec<String>> = HashMap::new();
-        for (name, default, var) in variable_defaults(dashboard) {
-            let values = match default {
-                Default_::Values(v) => v,
-                Default_::All => {
-                    let query = substitute(&var["query"], &vars);
-                    let responses = query_data(
-                        &plugin,
-                        query_request(context.clone(), vec![data_query("V", &query)]),
-                    )
-                    .await;
-                    let r = &responses["V"];
-                    problems.check(r.error.is_empty(), || {
-                        format!("{file}: variable {name}: {}", r.error)
-                    });
-                    r.frames
-                        .first()
-                        .map(|f| {
-                            decode_frame(f)
-                                .field("value")
-                                .strings()
-                                .into_iter()
-                                .flatten()
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                }
-            };
-            vars.insert(name, values);
-        }
-        let from = relative_time(dashboard["time"]["from"].as_str().unwrap_or("now-6M"), now);
-        let to = relative_time(dashboard["time"]["to"].as_str().unwrap_or("now"), now);
-        for panel in panels(dashboard) {
-            let title = panel["title"].as_str().unwrap_or_default();
-            let at = format!("{file} / {title:?}");
-            let kind = panel["type"].as_str().unwrap_or_default();
-            if kind == "row" {
-                continue;
-            }
-            let version = panel["pluginVersion"].as_str().unwrap_or_default();
-            problems.check(version_at_least(version, 11, 1), || {
-                format!("{at}: pluginVersion {version:?} < 11.1")
-            });
-            let targets: Vec<Value> = panel["targets"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|t| uses_arenawatt(&panel, t) && t["hide"] != true)
-                .collect();
-            if targets.is_empty() {
-                continue;
-            }
-            checked_panels += 1;
-            let queries: Vec<pluginv2::DataQuery> = targets
-                .iter()
-                .map(|t| {
-                    let json = substitute(t, &vars);
-                    let mut q = data_query(t["refId"].as_str().unwrap_or("A"), &json);
-                    q.time_range = Some(pluginv2::TimeRange {
-                        from_epoch_ms: from,
-                        to_epoch_ms: to,
-                    });
-                    q
-                })
-                .collect();
-            let responses = query_data(&plugin, query_request(context.clone(), queries)).await;
-            let mut views = Vec::new();
-            for t in &targets {
-                let ref_id = t["refId"].as_str().unwrap_or("A");
-                let r = &responses[ref_id];
-                if !r.error.is_empty() {
-                    problems.list.push(format!(
-                        "{at} {ref_id}: query failed ({}): {} — query {}",
-                        r.status,
-                        r.error,
-                        substitute(t, &vars)
-                    ));
-                    continue;
-                }
-                for bytes in &r.frames {
-                    let frame = decode_frame(bytes);
-                    let rows = (0..frame.rows).collect();
-                    views.push(FrameView { frame, rows });
-                }
-            }
-            let transformations = panel["transformations"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            apply_filters(&mut views, &transformations, &mut problems, &at);
-            check_panel(&mut problems, &at, &panel, &views);
-        }
+        let (panels, found) = check_dashboard(&plugin, file, dashboard).await;
+        assert!(
+            panels > 0,
+            "{file}: no panel queries the arenawatt data source"
+        );
+        checked += panels;
+        problems.extend(found);
     }
     assert!(
-        checked_panels > 0,
-        "no panel queries the arenawatt data source"
-    );
-    assert!(
-        problems.list.is_empty(),
+        problems.is_empty(),
         "{} problems in the dashboards:\n{}",
-        problems.list.len(),
-        problems.list.join("\n")
+        problems.len(),
+        problems.join("\n")
     );
     println!(
-        "{checked_panels} panels checked: {}",
+        "{checked} panels checked: {}",
         json!(all.iter().map(|(f, _)| f).collect::<Vec<_>>())
     );
+}
+
+/// The contract must be able to fail: a dashboard that maps fields the
+/// plugin does not return, selects a model that does not exist, or is too old.
+#[tokio::test]
+async fn the_contract_catches_broken_panels() {
+    let plugin = Plugin::start();
+    let ds = json!({"type": "arenawatt-energy-datasource", "uid": "arenawatt"});
+    let dashboard = json!({
+        "time": {"from": "now-1y", "to": "now"},
+        "templating": {"list": [
+            {"name": "model", "type": "custom", "current": {"value": "no-such-model"}, "query": "no-such-model"}
+        ]},
+        "panels": [
+            {"type": "xychart", "title": "xy", "pluginVersion": "11.1.0", "datasource": ds,
+             "targets": [{"refId": "A", "queryType": "scatter", "selected": ["$model"]}],
+             "transformations": [{"id": "filterByValue", "filter": {"id": "byRefId", "options": "A"},
+                "options": {"type": "include", "filters": [{"fieldName": "selected", "config": {"id": "equal", "options": {"value": true}}}]}}],
+             "options": {"series": [{"frame": {"matcher": {"id": "byIndex", "options": 0}},
+                "x": {"matcher": {"id": "byName", "options": "wh_per_1k_tokens"}},
+                "y": {"matcher": {"id": "byName", "options": "bt_scoore"}}}]}},
+            {"type": "stat", "title": "stat", "pluginVersion": "10.4.0", "datasource": ds,
+             "targets": [{"refId": "A", "queryType": "leaderboard"}],
+             "options": {"reduceOptions": {"fields": "/^(bt_score|kwh)$/"}}},
+            {"type": "table", "title": "table", "pluginVersion": "11.1.0", "datasource": ds,
+             "targets": [{"refId": "A", "queryType": "pie"}]}
+        ]
+    });
+    let (panels, problems) = check_dashboard(&plugin, "broken.json", &dashboard).await;
+    assert_eq!(panels, 3);
+    let all = problems.join("\n");
+    for expected in [
+        "series 0 x: field \"wh_per_1k_tokens\" has no value",
+        "no field \"bt_scoore\"",
+        "no field \"kwh\"",
+        "pluginVersion \"10.4.0\" < 11.1",
+        "query failed (400)",
+    ] {
+        assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
+    }
 }

@@ -115,6 +115,33 @@ function goSuffix() {
   return `${os}_${arch}${os === 'windows' ? '.exe' : ''}`;
 }
 
+describe('scripts/dist.sh --go-suffix', () => {
+  // The same table as magefile_test.go's TestGoSuffix: both build paths name executables alike.
+  const cases = {
+    'x86_64-unknown-linux-gnu': 'linux_amd64',
+    'x86_64-unknown-linux-musl': 'linux_amd64',
+    'aarch64-unknown-linux-gnu': 'linux_arm64',
+    'armv7-unknown-linux-gnueabihf': 'linux_arm',
+    'x86_64-apple-darwin': 'darwin_amd64',
+    'aarch64-apple-darwin': 'darwin_arm64',
+    'x86_64-pc-windows-gnu': 'windows_amd64.exe',
+    'x86_64-pc-windows-msvc': 'windows_amd64.exe',
+    'i686-unknown-linux-gnu': 'linux_386',
+    'x86_64-unknown-freebsd': 'freebsd_amd64',
+  };
+  const suffix = (triple) =>
+    execFileSync('bash', ['scripts/dist.sh', '--go-suffix', triple], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  it("names each Rust target with Go's os_arch", () => {
+    const got = Object.fromEntries(Object.keys(cases).map((t) => [t, suffix(t)]));
+    assert.deepEqual(got, cases);
+  });
+
+  it('refuses a target Grafana has no name for, naming it', () => {
+    assert.throws(() => suffix('wasm32-unknown-unknown'), (err) => String(err.stderr).includes('wasm32-unknown-unknown'));
+  });
+});
+
 describe('scripts/package.sh', () => {
   let work;
   let top;

@@ -4,7 +4,8 @@
 //! mirrors it by hand. This test reads the literals of `types.ts` (the default
 //! query, the default settings and the lists of enum values) and compares them
 //! with what serde produces for the Rust types, so a key or a value added,
-//! renamed or removed on one side only fails here, naming the difference.
+//! renamed or removed on one side only fails here, naming the difference. It
+//! also checks the settings keys and resource names against the plugin.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -197,17 +198,25 @@ mod ts_literal {
     }
 }
 
-fn types_ts() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/types.ts");
+fn read_source(relative: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
+fn ts_const_in(file: &str, name: &str) -> Value {
+    ts_literal::exported_const(&read_source(file), name).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
 fn ts_const(name: &str) -> Value {
-    ts_literal::exported_const(&types_ts(), name).unwrap_or_else(|e| panic!("src/types.ts: {e}"))
+    ts_const_in("src/types.ts", name)
 }
 
 fn ts_strings(name: &str) -> Vec<String> {
-    match ts_const(name) {
+    strings_of(name, ts_const(name))
+}
+
+fn strings_of(name: &str, value: Value) -> Vec<String> {
+    match value {
         Value::Array(items) => items
             .into_iter()
             .map(|v| match v {
@@ -282,6 +291,41 @@ fn default_settings_match_query_defaults_plus_the_store_path() {
         differences.is_empty(),
         "src/types.ts DEFAULT_SETTINGS drifted from pkg/query/mod.rs QueryDefaults:\n  {}\nrust: {rust}\nts:   {ts}",
         differences.join("\n  ")
+    );
+}
+
+#[test]
+fn default_settings_are_the_keys_the_plugin_reads() {
+    let ts: BTreeSet<String> = ts_const("DEFAULT_SETTINGS")
+        .as_object()
+        .expect("DEFAULT_SETTINGS is an object")
+        .keys()
+        .cloned()
+        .collect();
+    let plugin: BTreeSet<String> = arenawatt::plugin::settings::SETTING_KEYS
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+    assert_eq!(
+        ts, plugin,
+        "src/types.ts DEFAULT_SETTINGS vs pkg/plugin/settings.rs SETTING_KEYS"
+    );
+}
+
+#[test]
+fn the_editors_ask_only_for_resources_the_plugin_serves() {
+    let wanted = strings_of("RESOURCES", ts_const_in("src/resources.ts", "RESOURCES"));
+    let served: Vec<&str> = arenawatt::plugin::resources::LIST_RESOURCES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let missing: Vec<&String> = wanted
+        .iter()
+        .filter(|w| !served.contains(&w.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "src/resources.ts asks for {missing:?}, which pkg/plugin/resources.rs does not serve ({served:?})"
     );
 }
 
@@ -441,6 +485,7 @@ fn enum_values_match_the_rust_enums() {
                 .map(|s| s.name().to_string())
                 .collect(),
         ),
+        ("LICENSE_KINDS", all_license_kinds()),
     ];
     let mut failures = Vec::new();
     for (name, rust) in cases {

@@ -115,7 +115,10 @@ impl Instances {
             None => ((String::new(), 0, 0, String::new()), Value::Null),
         };
         if let Some(found) = self.lock().get(&key) {
-            return Ok(Arc::clone(found));
+            // A demo instance moves to the day's demo store.
+            if !found.demo || found.store_path == demo::demo_store_path() {
+                return Ok(Arc::clone(found));
+            }
         }
         let parsed = DataSourceSettings::from_json(&json)?;
         let instance = Arc::new(Instance::open(parsed)?);

@@ -28,10 +28,13 @@
 //! Since the wrapped services cannot go through the SDK's `Plugin` builder
 //! (it only accepts SDK services), [`serve`] builds the same tonic server
 //! itself: handshake via [`backend::initialize`], gRPC health, and the
-//! diagnostics, data and resource services.
+//! diagnostics, data and resource services. It also sets TCP_NODELAY on each
+//! connection, which the SDK's server does not: without it every call waits
+//! about 40 ms for a delayed ACK.
 
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use grafana_plugin_sdk::backend;
 use grafana_plugin_sdk::pluginv2::{
     self, data_server::DataServer, diagnostics_server::DiagnosticsServer,
@@ -242,6 +245,13 @@ where
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
     tracing::debug!(address = %listener.local_addr()?, "serving plugin [diagnostics data resource]");
+    // Without TCP_NODELAY, a response written in several small frames waits
+    // for the client's delayed ACK: about 40 ms added to every call.
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener).map(|stream| {
+        let stream = stream?;
+        stream.set_nodelay(true)?;
+        Ok::<_, std::io::Error>(stream)
+    });
     tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(
@@ -256,10 +266,7 @@ where
         .add_service(
             ResourceServer::new(Repaired(service)).max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
-        .serve_with_incoming_shutdown(
-            tokio_stream::wrappers::TcpListenerStream::new(listener),
-            shutdown_signal(),
-        )
+        .serve_with_incoming_shutdown(incoming, shutdown_signal())
         .await?;
     Ok(())
 }

@@ -101,6 +101,7 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("latestDays", "latest-days", Integer, "DAYS", "Regression: length of the latest window (default 30)"),
     key("previousDays", "previous-days", Integer, "DAYS", "Regression: length of the previous window (default: as latest)"),
     key("compareMethodology", "compare-methodology", Choice(METHODOLOGIES), "NAME", "Regression: compare Wh against this methodology instead of the previous window"),
+    key("metrics", "metrics", List, "METRIC,...", "Regression: only these metrics: bt_delta, bt_z, rank_delta, wh_delta_pct (default: all)"),
 ];
 
 /// The registry entry of a JSON key.

@@ -171,6 +171,9 @@ pub struct Query {
     pub previous_days: Option<u32>,
     /// Regression: compare Wh against this methodology instead of the previous window's mix.
     pub compare_methodology: Option<String>,
+    /// Regression: only these metrics (`bt_delta`, `bt_z`, `rank_delta`,
+    /// `wh_delta_pct`); empty = all. An alert rule asks for the one it tests.
+    pub metrics: Vec<String>,
 }
 
 impl Default for Query {
@@ -210,6 +213,7 @@ impl Default for Query {
             latest_days: None,
             previous_days: None,
             compare_methodology: None,
+            metrics: Vec::new(),
         }
     }
 }

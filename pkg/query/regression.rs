@@ -17,6 +17,9 @@
 //!   latest; with `compareMethodology`, the latest window under the query's
 //!   methodology against the same traffic under the other one, per model and
 //!   for the mix.
+//!
+//! The `metrics` key keeps only some metrics: an alert rule on `bt_z < -3`
+//! asks for `bt_z` alone, since Grafana's threshold applies to every row.
 
 use std::collections::HashMap;
 
@@ -30,6 +33,9 @@ use super::rows::EnergyCache;
 use super::time::format_day;
 use super::trend::strengths;
 use super::{QueryError, QueryResult, RegressionRow, RegressionWindows};
+
+/// The metric names, in the order rows report them.
+pub const METRICS: &[&str] = &["bt_delta", "bt_z", "rank_delta", "wh_delta_pct"];
 
 fn window(query: &ResolvedQuery, from: i64, to: i64) -> CountFilter {
     CountFilter {
@@ -216,6 +222,10 @@ pub fn regression(
             let old = mix_wh_per_1k(store, &previous, catalog, &query.energy, query)?;
             push_mix(&mut rows, &mut notices, new, old);
         }
+    }
+    let wanted = &query.time.metrics;
+    if !wanted.is_empty() {
+        rows.retain(|row| wanted.contains(&row.metric));
     }
     Ok(QueryResult::Regression {
         rows,

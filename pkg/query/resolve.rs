@@ -92,6 +92,8 @@ pub struct TimeKey {
     pub latest_days: u32,
     pub previous_days: u32,
     pub compare_methodology: Option<Methodology>,
+    /// Regression metrics to return; empty = all.
+    pub metrics: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -266,6 +268,8 @@ pub fn resolve(
     if window_days == 0 {
         return Err(bad("windowDays: must be at least 1 day".into()));
     }
+    let metrics = normalise_list(&query.metrics, str::to_lowercase);
+    check_values("metrics", &metrics, super::regression::METRICS)?;
     let latest_days = query.latest_days.unwrap_or(30);
     let previous_days = query.previous_days.unwrap_or(latest_days);
     if latest_days == 0 || previous_days == 0 {
@@ -331,6 +335,7 @@ pub fn resolve(
                 }
                 _ => None,
             },
+            metrics,
         },
     })
 }
@@ -392,6 +397,10 @@ mod tests {
                 "licenses: unknown value \"opne\"",
             ),
             (json!({"sizes": "XXL"}), "sizes: unknown value \"XXL\""),
+            (
+                json!({"metrics": "bt_z,bt_zz"}),
+                "metrics: unknown value \"bt_zz\"",
+            ),
             (json!({"level": 1.5}), "level: 1.5"),
             (json!({"pue": 0.5}), "pue: 0.5"),
             (json!({"tokens": 0}), "tokens: 0"),

@@ -142,9 +142,17 @@ fn bt_evaluate(
             continue;
         }
         let d = x[i] - x[j];
-        // ln p = −softplus(−d), ln(1 − p) = −softplus(d).
-        loglik -= w * softplus(-d) + l * softplus(d);
-        let p = 1.0 / (1.0 + (-d).exp());
+        // With e = exp(−|d|): ln p = −softplus(−d), ln(1 − p) = −softplus(d),
+        // softplus(±d) = max(±d, 0) + ln(1 + e), and p from the same e: one
+        // exponential and one logarithm per cell.
+        let e = (-d.abs()).exp();
+        let log1pe = e.ln_1p();
+        loglik -= w * ((-d).max(0.0) + log1pe) + l * (d.max(0.0) + log1pe);
+        let p = if d >= 0.0 {
+            1.0 / (1.0 + e)
+        } else {
+            e / (1.0 + e)
+        };
         let g = w - total * p;
         grad[i] += g;
         grad[j] -= g;
@@ -175,6 +183,25 @@ pub fn gradient(model: Model, cells: &Cells, x: &[f64], grad: &mut [f64]) {
         Model::Davidson => {
             davidson::evaluate(cells, x, grad, None);
         }
+    }
+}
+
+/// Win probabilities of the lower-indexed model of every cell at `x` (BT).
+pub fn bt_probabilities(cells: &Cells, x: &[f64]) -> Vec<f64> {
+    (0..cells.len())
+        .map(|k| 1.0 / (1.0 + (x[cells.hi[k] as usize] - x[cells.lo[k] as usize]).exp()))
+        .collect()
+}
+
+/// BT gradient at the point where the cells' win probabilities are `p` (no
+/// exponential at all): the bootstrap's first step from the full-data fit.
+pub fn bt_gradient_at(half_ties: bool, cells: &Cells, p: &[f64], grad: &mut [f64]) {
+    for (k, &pk) in p.iter().enumerate() {
+        let (i, j) = (cells.lo[k] as usize, cells.hi[k] as usize);
+        let (w, l) = bt_wins(half_ties, cells, k);
+        let g = w - (w + l) * pk;
+        grad[i] += g;
+        grad[j] -= g;
     }
 }
 

@@ -63,6 +63,7 @@ pub mod fit;
 pub mod graph;
 pub mod likelihood;
 pub mod linalg;
+pub mod poisson;
 pub mod ranks;
 pub mod table;
 

@@ -7,7 +7,7 @@
 //! import then maps local ids to the store's ids inside its transaction, sorts
 //! by key, and inserts in key order, which fills the votes table's pages.
 
-use std::collections::HashMap;
+use super::fast_hash::FastMap;
 
 use super::key::{content_key, id_key};
 use super::{Outcome, Vote};
@@ -42,7 +42,7 @@ pub struct BufferedVote {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Interner {
     pub(crate) names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
 }
 
 impl Interner {

@@ -8,10 +8,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::fast_hash::FastMap;
+
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
-use super::key::repeat_key;
+use super::key::{repeat_key, stored_key};
+use super::packed;
 use super::{ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
 
 /// Wins of the lower id, wins of the higher id, ties, both-bad ties.
@@ -39,8 +42,8 @@ pub(super) fn import_buffer(
     number_repeated_votes(&mut buffer);
 
     let mut summary = ImportSummary::default();
-    let mut pairs: HashMap<(u32, i64, u32, u32), Counts> = HashMap::new();
-    let mut tokens: HashMap<(u32, i64, u32), TokenCounts> = HashMap::new();
+    let mut pairs: FastMap<(u32, i64, u32, u32), Counts> = FastMap::default();
+    let mut tokens: FastMap<(u32, i64, u32), TokenCounts> = FastMap::default();
     let mut per_source: HashMap<u32, u64> = HashMap::new();
     {
         let mut insert = tx.prepare_cached(
@@ -48,13 +51,13 @@ pub(super) fn import_buffer(
                  outcome, tokens_a, tokens_b, category_id, language_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        let mut previous: Option<(u32, u64)> = None;
+        let mut previous: Option<u64> = None;
         for vote in &buffer.votes {
-            if previous == Some((vote.source, vote.key)) {
+            if previous == Some(vote.key) {
                 summary.votes_duplicate += 1;
                 continue;
             }
-            previous = Some((vote.source, vote.key));
+            previous = Some(vote.key);
             let optional = |value: u32, none: u32| (value != none).then_some(value);
             let changed = insert.execute(params![
                 vote.source,
@@ -148,6 +151,7 @@ fn remap_to_store_ids(tx: &Transaction<'_>, buffer: &mut VoteBuffer) -> Result<(
     let models = ensure_names(tx, "models", &buffer.models.names)?;
     let labels = ensure_names(tx, "labels", &buffer.labels.names)?;
     for vote in &mut buffer.votes {
+        vote.key = stored_key(&buffer.sources.names[vote.source as usize], vote.key);
         vote.source = sources[vote.source as usize];
         vote.model_a = models[vote.model_a as usize];
         vote.model_b = models[vote.model_b as usize];
@@ -186,10 +190,10 @@ pub(super) fn ensure_names(
         .collect()
 }
 
-/// Sorts votes by (source, key) and gives the k-th repeat of a vote without
+/// Sorts votes by stored key and gives the k-th repeat of a vote without
 /// source id its own key, so identical votes in one file all count.
 fn number_repeated_votes(buffer: &mut VoteBuffer) {
-    let order = |v: &super::BufferedVote| (v.source, v.key);
+    let order = |v: &super::BufferedVote| v.key;
     buffer.votes.sort_unstable_by_key(order);
     let mut renumbered = false;
     let mut run_start = 0;
@@ -217,7 +221,7 @@ fn number_repeated_votes(buffer: &mut VoteBuffer) {
 /// Adds per-day pair counts; returns the first day touched per source.
 fn add_daily_pairs(
     tx: &Transaction<'_>,
-    pairs: HashMap<(u32, i64, u32, u32), Counts>,
+    pairs: FastMap<(u32, i64, u32, u32), Counts>,
 ) -> Result<HashMap<u32, i64>, StoreError> {
     let mut rows: Vec<_> = pairs.into_iter().collect();
     rows.sort_unstable_by_key(|(key, _)| *key);
@@ -242,7 +246,7 @@ fn add_daily_pairs(
 
 fn add_daily_tokens(
     tx: &Transaction<'_>,
-    tokens: HashMap<(u32, i64, u32), TokenCounts>,
+    tokens: FastMap<(u32, i64, u32), TokenCounts>,
 ) -> Result<(), StoreError> {
     let mut rows: Vec<_> = tokens.into_iter().collect();
     rows.sort_unstable_by_key(|(key, _)| *key);
@@ -261,30 +265,26 @@ fn add_daily_tokens(
     Ok(())
 }
 
-/// Recomputes the running totals of `source` for every day ≥ `from_day` that
-/// has data, starting from the totals of the last earlier day.
+/// Rewrites the packed rows of `source` for every day ≥ `from_day` that has
+/// data: each day's counts, and the running totals from the last earlier day.
 fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Result<(), StoreError> {
-    let base_day: Option<i64> = tx.query_row(
-        "SELECT max(day) FROM pair_counts_cumulative WHERE source_id = ?1 AND day < ?2",
-        params![source, from_day],
-        |row| row.get(0),
-    )?;
-    let mut running: BTreeMap<(i64, i64), Counts> = BTreeMap::new();
-    if let Some(base_day) = base_day {
-        let mut base = tx.prepare_cached(
-            "SELECT model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
-             FROM pair_counts_cumulative WHERE source_id = ?1 AND day = ?2",
-        )?;
-        let mut rows = base.query(params![source, base_day])?;
-        while let Some(row) = rows.next()? {
-            running.insert(
-                (row.get(0)?, row.get(1)?),
-                [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?],
-            );
-        }
+    let base: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT cumulative FROM pair_counts_packed WHERE source_id = ?1 AND day < ?2
+             ORDER BY day DESC LIMIT 1",
+            params![source, from_day],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let mut running: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    if let Some(base) = base {
+        packed::decode(&base, |(lo, hi, counts)| {
+            running.insert((lo, hi), counts);
+        })
+        .map_err(StoreError::Corrupt)?;
     }
     tx.execute(
-        "DELETE FROM pair_counts_cumulative WHERE source_id = ?1 AND day >= ?2",
+        "DELETE FROM pair_counts_packed WHERE source_id = ?1 AND day >= ?2",
         params![source, from_day],
     )?;
     let mut daily = tx.prepare_cached(
@@ -293,14 +293,16 @@ fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Resul
          ORDER BY day, model_lo, model_hi",
     )?;
     let mut insert = tx.prepare_cached(
-        "INSERT INTO pair_counts_cumulative
-             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO pair_counts_packed (source_id, day, daily, cumulative) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    let mut flush = |day: i64, running: &BTreeMap<(i64, i64), Counts>| -> Result<(), StoreError> {
-        for (&(lo, hi), c) in running {
-            insert.execute(params![source, day, lo, hi, c[0], c[1], c[2], c[3]])?;
-        }
+    let mut day_pairs: Vec<packed::PackedPair> = Vec::new();
+    let mut flush = |day: i64,
+                     day_pairs: &mut Vec<packed::PackedPair>,
+                     running: &BTreeMap<(u32, u32), Counts>|
+     -> Result<(), StoreError> {
+        let daily_blob = packed::encode(day_pairs.drain(..));
+        let cumulative_blob = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+        insert.execute(params![source, day, daily_blob, cumulative_blob])?;
         Ok(())
     };
     let mut rows = daily.query(params![source, from_day])?;
@@ -309,17 +311,20 @@ fn rebuild_cumulative(tx: &Transaction<'_>, source: i64, from_day: i64) -> Resul
         let day: i64 = row.get(0)?;
         if let Some(previous) = current_day {
             if previous != day {
-                flush(previous, &running)?;
+                flush(previous, &mut day_pairs, &running)?;
             }
         }
         current_day = Some(day);
-        let counts = running.entry((row.get(1)?, row.get(2)?)).or_default();
-        for (i, total) in counts.iter_mut().enumerate() {
-            *total += row.get::<_, u64>(3 + i)?;
+        let (lo, hi): (u32, u32) = (row.get(1)?, row.get(2)?);
+        let counts: Counts = [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?];
+        day_pairs.push((lo, hi, counts));
+        let total = running.entry((lo, hi)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            *t += c;
         }
     }
     if let Some(day) = current_day {
-        flush(day, &running)?;
+        flush(day, &mut day_pairs, &running)?;
     }
     Ok(())
 }
@@ -404,7 +409,7 @@ pub(super) fn import_pair_counts(
     }
     let source = ensure_names(&tx, "sources", std::slice::from_ref(&batch.source))?[0];
     let models = ensure_names(&tx, "models", &table.models)?;
-    let mut pairs: HashMap<(u32, i64, u32, u32), Counts> = HashMap::new();
+    let mut pairs: FastMap<(u32, i64, u32, u32), Counts> = FastMap::default();
     for pair in &table.pairs {
         let (a, b) = (models[pair.lo], models[pair.hi]);
         let (lo, hi, counts) = if a < b {

@@ -18,20 +18,23 @@
 //! | `models` | compact integer ids for model names (catalog ids when the catalog knew the name) |
 //! | `aliases` | names seen in vote files or catalogs → model id |
 //! | `labels` | compact ids for categories and languages |
-//! | `votes` | `WITHOUT ROWID`, keyed by (source id, 64-bit hash of the source's vote id); ids and outcome as small integers, so a vote takes about 35–50 bytes on disk |
+//! | `votes` | a rowid table keyed by a 64-bit hash of (source, the source's vote id); models, labels and outcome as small integers, so a vote takes about 35–45 bytes on disk |
 //! | `pair_counts_daily` | per (source, day, model_lo, model_hi): wins of each side, ties, both-bad ties |
-//! | `pair_counts_cumulative` | the same counts summed from the first day up to each day that has data, for every pair seen so far |
+//! | `pair_counts_packed` | per (source, day with data): that day's pair counts and the running totals up to it, each packed in one BLOB ([`packed`]) |
 //! | `model_tokens_daily` | per (source, day, model): answers with and without token counts, output tokens |
 //! | `imports` | the audit trail: file, sha256, format, rows accepted and rejected, times |
 //! | `catalog_models` | models added with `arenawatt catalog import`, as JSON |
 //!
 //! # Reading a time range in O(pairs)
-//! `pair_counts_cumulative` holds, for each source and each day `d` that has
-//! votes, the running totals of every pair up to and including `d`. The counts
-//! of `[from, to]` are then `cumulative(last day ≤ to) − cumulative(last day <
-//! from)`: two contiguous index range scans of one row per pair, whatever the
-//! number of days. An import rewrites the cumulative rows from the first day it
-//! touched onwards (appending a new day rewrites one day).
+//! `pair_counts_packed` holds, for each source and each day `d` that has
+//! votes, the running totals of every pair up to and including `d`, packed in
+//! one BLOB. The counts of `[from, to]` are `cumulative(last day ≤ to) −
+//! cumulative(last day < from)`: two indexed row reads and a decode of one
+//! entry per pair, whatever the number of days. The same rows carry each
+//! day's own counts, so a trend's per-day series decodes one BLOB per day
+//! instead of stepping through one SQL row per pair and day. An import
+//! rewrites the packed rows from the first day it touched onwards (appending
+//! a new day rewrites one row).
 //!
 //! # Consistency
 //! The file is in WAL mode. An import runs in one `BEGIN IMMEDIATE`
@@ -41,14 +44,18 @@
 
 mod buffer;
 mod catalog_models;
+pub(crate) mod fast_hash;
 mod import;
 mod key;
+mod packed;
 mod read;
 mod schema;
+mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
-pub use key::{content_key, id_key};
+pub use key::{content_key, id_key, stored_key};
 pub use schema::SCHEMA_VERSION;
+pub use tokens::{AttachSummary, VoteTokens};
 
 use serde::{Deserialize, Serialize};
 
@@ -172,6 +179,8 @@ pub enum StoreError {
     CannotOpen { path: String, reason: String },
     #[error("invalid vote: {0}")]
     InvalidVote(String),
+    #[error("the store is corrupt: {0}")]
+    Corrupt(String),
     #[error("{path}: catalog model {id:?} stored in the store is unreadable: {reason}")]
     BadCatalogModel {
         path: String,

@@ -50,37 +50,50 @@ fn model_names(conn: &Connection) -> Result<HashMap<i64, String>, StoreError> {
 /// Dense indices for a set of model ids, ordered by model name.
 struct ModelIndex {
     names: Vec<String>,
-    position: HashMap<i64, usize>,
+    /// Position of each store model id (ids are small dense integers).
+    position: Vec<usize>,
 }
 
 impl ModelIndex {
     fn new(ids: impl IntoIterator<Item = i64>, names: &HashMap<i64, String>) -> ModelIndex {
-        let mut ids: Vec<i64> = ids.into_iter().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut named: Vec<(String, i64)> = ids
-            .into_iter()
-            .map(|id| {
+        let mut seen: Vec<bool> = Vec::new();
+        for id in ids {
+            let id = id.max(0) as usize;
+            if id >= seen.len() {
+                seen.resize(id + 1, false);
+            }
+            seen[id] = true;
+        }
+        let mut named: Vec<(String, usize)> = seen
+            .iter()
+            .enumerate()
+            .filter(|(_, &used)| used)
+            .map(|(id, _)| {
                 (
-                    names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+                    names
+                        .get(&(id as i64))
+                        .cloned()
+                        .unwrap_or_else(|| format!("#{id}")),
                     id,
                 )
             })
             .collect();
         named.sort();
-        let position = named
-            .iter()
-            .enumerate()
-            .map(|(i, (_, id))| (*id, i))
-            .collect();
+        let mut position = vec![usize::MAX; seen.len()];
+        for (i, (_, id)) in named.iter().enumerate() {
+            position[*id] = i;
+        }
         ModelIndex {
             names: named.into_iter().map(|(name, _)| name).collect(),
             position,
         }
     }
+    fn at(&self, id: i64) -> usize {
+        self.position[id.max(0) as usize]
+    }
     /// The pair in index space with `lo < hi`, counts swapped if needed.
     fn pair(&self, lo_id: i64, hi_id: i64, c: Counts) -> PairCount {
-        let (a, b) = (self.position[&lo_id], self.position[&hi_id]);
+        let (a, b) = (self.at(lo_id), self.at(hi_id));
         if a < b {
             PairCount {
                 lo: a,
@@ -103,41 +116,35 @@ impl ModelIndex {
     }
 }
 
-/// The last day with cumulative rows for `source` that is ≤ `day` (any day when `None`).
-fn snapshot_day(
+/// The running totals of `source` at the last day with data ≤ `at_most`.
+fn cumulative_at(
     conn: &Connection,
     source: i64,
     at_most: Option<i64>,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Option<Vec<u8>>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT max(day) FROM pair_counts_cumulative WHERE source_id = ?1 AND day <= ?2",
+        "SELECT cumulative FROM pair_counts_packed WHERE source_id = ?1 AND day <= ?2
+         ORDER BY day DESC LIMIT 1",
     )?;
-    Ok(
-        stmt.query_row(params![source, at_most.unwrap_or(i64::MAX)], |row| {
+    Ok(stmt
+        .query_row(params![source, at_most.unwrap_or(i64::MAX)], |row| {
             row.get(0)
-        })?,
-    )
+        })
+        .optional()?)
 }
 
-fn add_snapshot(
-    conn: &Connection,
-    source: i64,
-    day: i64,
+fn add_packed(
+    blob: &[u8],
     sign: i64,
     totals: &mut HashMap<(i64, i64), [i64; 4]>,
 ) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
-         FROM pair_counts_cumulative WHERE source_id = ?1 AND day = ?2",
-    )?;
-    let mut rows = stmt.query(params![source, day])?;
-    while let Some(row) = rows.next()? {
-        let total = totals.entry((row.get(0)?, row.get(1)?)).or_default();
-        for (i, t) in total.iter_mut().enumerate() {
-            *t += sign * row.get::<_, i64>(2 + i)?;
+    super::packed::decode(blob, |(lo, hi, counts)| {
+        let total = totals.entry((lo as i64, hi as i64)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            *t += sign * c as i64;
         }
-    }
-    Ok(())
+    })
+    .map_err(StoreError::Corrupt)
 }
 
 pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<PairTable, StoreError> {
@@ -151,13 +158,13 @@ pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<Pair
         source_ids(&tx, filter)?
     };
     for source in sources {
-        let Some(last) = snapshot_day(&tx, source, filter.to_day)? else {
+        let Some(last) = cumulative_at(&tx, source, filter.to_day)? else {
             continue;
         };
-        add_snapshot(&tx, source, last, 1, &mut totals)?;
+        add_packed(&last, 1, &mut totals)?;
         if let Some(from) = filter.from_day {
-            if let Some(before) = snapshot_day(&tx, source, Some(from.saturating_sub(1)))? {
-                add_snapshot(&tx, source, before, -1, &mut totals)?;
+            if let Some(before) = cumulative_at(&tx, source, Some(from.saturating_sub(1)))? {
+                add_packed(&before, -1, &mut totals)?;
             }
         }
     }
@@ -231,8 +238,8 @@ pub(super) fn daily_counts(
     let mut token_rows: Vec<((i64, i64), [u64; 3])> = Vec::new();
     {
         let mut pairs = tx.prepare_cached(
-            "SELECT day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
-             FROM pair_counts_daily WHERE source_id = ?1 AND day BETWEEN ?2 AND ?3",
+            "SELECT day, daily FROM pair_counts_packed
+             WHERE source_id = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day",
         )?;
         let mut tokens = tx.prepare_cached(
             "SELECT day, model_id, sides_with_tokens, output_tokens, sides_without_tokens
@@ -241,10 +248,12 @@ pub(super) fn daily_counts(
         for &source in &sources {
             let mut rows = pairs.query(params![source, from, to])?;
             while let Some(row) = rows.next()? {
-                pair_rows.push((
-                    (row.get(0)?, row.get(1)?, row.get(2)?),
-                    [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?],
-                ));
+                let day: i64 = row.get(0)?;
+                let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                super::packed::decode(blob, |(lo, hi, counts)| {
+                    pair_rows.push(((day, lo as i64, hi as i64), counts));
+                })
+                .map_err(StoreError::Corrupt)?;
             }
             let mut rows = tokens.query(params![source, from, to])?;
             while let Some(row) = rows.next()? {
@@ -273,7 +282,7 @@ pub(super) fn daily_counts(
     let mut tokens: Vec<(i64, usize, ModelTokens)> = token_rows
         .into_iter()
         .map(|((day, model), t)| {
-            let position = index.position[&model];
+            let position = index.at(model);
             let tokens = ModelTokens {
                 model: index.names[position].clone(),
                 sides_with_tokens: t[0],
@@ -386,7 +395,7 @@ pub(super) fn find_vote(
     source: &str,
     source_id: &str,
 ) -> Result<Option<Vote>, StoreError> {
-    let key = super::key::id_key(source_id) as i64;
+    let key = super::key::stored_key(source, super::key::id_key(source_id)) as i64;
     let found = conn
         .query_row(
             "SELECT v.timestamp, ma.name, mb.name, v.outcome, v.tokens_a, v.tokens_b, c.name, l.name

@@ -47,10 +47,11 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL UNIQUE
     );
 
+    -- vote_key: 64-bit hash of (source name, vote id); see store::key.
     -- outcome: 0 = A won, 1 = B won, 2 = tie, 3 = tie where both were bad.
     CREATE TABLE votes (
+        vote_key    INTEGER PRIMARY KEY,
         source_id   INTEGER NOT NULL,
-        vote_key    INTEGER NOT NULL,
         timestamp   INTEGER NOT NULL,
         model_a     INTEGER NOT NULL,
         model_b     INTEGER NOT NULL,
@@ -58,9 +59,8 @@ const MIGRATIONS: &[&str] = &[
         tokens_a    INTEGER,
         tokens_b    INTEGER,
         category_id INTEGER,
-        language_id INTEGER,
-        PRIMARY KEY (source_id, vote_key)
-    ) WITHOUT ROWID;
+        language_id INTEGER
+    );
 
     CREATE TABLE pair_counts_daily (
         source_id     INTEGER NOT NULL,
@@ -73,17 +73,15 @@ const MIGRATIONS: &[&str] = &[
         ties_both_bad INTEGER NOT NULL,
         PRIMARY KEY (source_id, day, model_lo, model_hi)
     ) WITHOUT ROWID;
-    CREATE TABLE pair_counts_cumulative (
-        source_id     INTEGER NOT NULL,
-        day           INTEGER NOT NULL,
-        model_lo      INTEGER NOT NULL,
-        model_hi      INTEGER NOT NULL,
-        wins_lo       INTEGER NOT NULL,
-        wins_hi       INTEGER NOT NULL,
-        ties          INTEGER NOT NULL,
-        ties_both_bad INTEGER NOT NULL,
-        PRIMARY KEY (source_id, day, model_lo, model_hi)
-    ) WITHOUT ROWID;
+    -- Per source and day with data: that day's pair counts and the running
+    -- totals up to it, each packed in a BLOB (see store::packed).
+    CREATE TABLE pair_counts_packed (
+        source_id  INTEGER NOT NULL,
+        day        INTEGER NOT NULL,
+        daily      BLOB NOT NULL,
+        cumulative BLOB NOT NULL,
+        PRIMARY KEY (source_id, day)
+    );
     CREATE TABLE model_tokens_daily (
         source_id            INTEGER NOT NULL,
         day                  INTEGER NOT NULL,
@@ -122,8 +120,15 @@ const MIGRATIONS: &[&str] = &[
 /// Settings for every connection: wait for a writer instead of failing.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    // 64 MiB of page cache: large imports touch each page once, in key order.
-    conn.pragma_update(None, "cache_size", -65_536)?;
+    // Page cache (default 64 MiB): large imports touch each page once, in key
+    // order. `ARENAWATT_CACHE_MIB` tunes it; a small cache makes SQLite spill
+    // an import's pages to the write-ahead log before the commit.
+    let cache_mib: i64 = std::env::var("ARENAWATT_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(64);
+    conn.pragma_update(None, "cache_size", -cache_mib * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }

@@ -99,6 +99,12 @@ describe('QueryEditor', () => {
     expect(document.getElementById('query-selected')).toBeNull();
   });
 
+  it('asks a regression for the metrics an alert threshold tests', async () => {
+    const { last } = await setup({ queryType: 'regression' });
+    await choose('query-metrics', 'bt_z');
+    expect(last()).toEqual({ refId: 'A', queryType: 'regression', metrics: ['bt_z'] });
+  });
+
   it('writes rating and energy options', async () => {
     const { last } = await setup({ queryType: 'leaderboard' });
     await choose('query-ties', 'Drop');

@@ -71,6 +71,13 @@ const GROUP_BY_OPTIONS: Array<SelectableValue<string>> = [
   { value: 'total', label: 'Total' },
 ];
 
+const REGRESSION_METRIC_OPTIONS: Array<SelectableValue<string>> = [
+  { value: 'bt_delta', label: 'bt_delta', description: 'BT change between the windows, in BT points' },
+  { value: 'bt_z', label: 'bt_z', description: 'BT change over its standard error; alert on bt_z < -3' },
+  { value: 'rank_delta', label: 'rank_delta', description: 'Previous rank minus latest (negative: the model fell)' },
+  { value: 'wh_delta_pct', label: 'wh_delta_pct', description: 'Change of Wh per 1000 tokens, in %' },
+];
+
 const staticOptions = (values: readonly string[]) => values.map((v) => ({ value: v, label: v }));
 
 type Patch = Partial<Record<keyof ArenawattQuery, unknown>>;
@@ -307,6 +314,16 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               methodologies.options,
               { placeholder: 'previous window' }
             )}
+        </InlineFieldRow>
+      )}
+      {queryType === 'regression' && (
+        <InlineFieldRow>
+          {multi(
+            'metrics',
+            'Metrics',
+            'Only these metrics (an alert rule asks for the one its threshold tests); empty = all.',
+            REGRESSION_METRIC_OPTIONS
+          )}
         </InlineFieldRow>
       )}
     </div>

@@ -47,7 +47,11 @@ impl Plugin {
     }
 
     pub fn start_with(extra_env: &[(&str, &str)]) -> Plugin {
-        let binary = env!("CARGO_BIN_EXE_gpx_arenawatt");
+        // ARENAWATT_PLUGIN_BIN lets the benchmark run a copied release binary
+        // (the shared release target dir is rebuilt by others meanwhile).
+        let built = env!("CARGO_BIN_EXE_gpx_arenawatt").to_string();
+        let binary = std::env::var("ARENAWATT_PLUGIN_BIN").unwrap_or(built);
+        let binary = binary.as_str();
         let started = Instant::now();
         let mut command = Command::new(binary);
         command

@@ -1,0 +1,69 @@
+//! Chatbot Arena battles: a JSON array or JSON Lines of objects with
+//! `model_a`, `model_b`, `winner` (`model_a`, `model_b`, `tie`,
+//! `tie (bothbad)`) and `tstamp` (unix seconds, possibly fractional). The
+//! optional `question_id` (or `id`) is the vote id and `language` is kept.
+
+use std::path::Path;
+
+use super::collector::{RowProblem, RowVote};
+use super::row::{parse_winner, Row};
+use super::{
+    display_name, for_each_record, required, Collector, IngestError, IngestOptions, Ingested,
+};
+
+pub const DEFAULT_SOURCE: &str = "chatbot-arena";
+
+const COLUMNS: &[&str] = &[
+    "question_id",
+    "id",
+    "model_a",
+    "model_b",
+    "winner",
+    "tstamp",
+    "language",
+];
+
+fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'r>>, RowProblem> {
+    let winner = required(row.text("winner")?, "winner")?;
+    Ok(Some(RowVote {
+        source_id: id,
+        source: None,
+        timestamp: required(row.timestamp("tstamp")?, "tstamp")?,
+        model_a: required(row.text("model_a")?, "model_a")?,
+        model_b: required(row.text("model_b")?, "model_b")?,
+        outcome: parse_winner(winner).map_err(|reason| RowProblem::new("winner", reason))?,
+        tokens_a: None,
+        tokens_b: None,
+        category: None,
+        language: row.text("language")?,
+    }))
+}
+
+/// Reads a battles file.
+pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, IngestError> {
+    let file = display_name(path);
+    let mut collector = Collector::new(file.clone(), options, DEFAULT_SOURCE);
+    for_each_record(
+        path,
+        &file,
+        COLUMNS,
+        &["model_a", "model_b", "winner", "tstamp"],
+        |n, row, done, total| {
+            if n % 65_536 == 0 {
+                collector.progress(done, total);
+            }
+            let with_id = row.and_then(|row| {
+                let id = match row.id("question_id")? {
+                    Some(id) => Some(id),
+                    None => row.id("id")?,
+                };
+                Ok((row, id))
+            });
+            match with_id {
+                Ok((row, id)) => collector.row(n, convert(row, id.as_deref())),
+                Err(problem) => collector.row(n, Err(problem)),
+            }
+        },
+    )?;
+    Ok(collector.finish())
+}

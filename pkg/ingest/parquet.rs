@@ -1,0 +1,247 @@
+//! Reading parquet files (compar:IA's published format) row by row through
+//! the [`Row`] trait, so that each format converts rows once for parquet and
+//! JSON alike. Only the columns a format asks for are decoded.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+
+use super::collector::RowProblem;
+use super::row::{epoch_seconds, parse_timestamp, Row};
+use super::IngestError;
+
+/// One decoded column of a record batch, normalised to a few shapes.
+enum Column {
+    Text(ArrayRef),
+    Integer(ArrayRef),
+    Float(ArrayRef),
+    Boolean(ArrayRef),
+    /// Timestamps with their unit, as raw integers.
+    Timestamp(ArrayRef, TimeUnit),
+    Other(DataType),
+}
+
+fn normalise(array: &ArrayRef) -> Column {
+    use arrow::compute::cast;
+    match array.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            match cast(array, &DataType::Utf8) {
+                Ok(a) => Column::Text(a),
+                Err(_) => Column::Other(array.data_type().clone()),
+            }
+        }
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => match cast(array, &DataType::Int64) {
+            Ok(a) => Column::Integer(a),
+            Err(_) => Column::Other(array.data_type().clone()),
+        },
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => {
+            match cast(array, &DataType::Float64) {
+                Ok(a) => Column::Float(a),
+                Err(_) => Column::Other(array.data_type().clone()),
+            }
+        }
+        DataType::Boolean => Column::Boolean(Arc::clone(array)),
+        DataType::Timestamp(unit, _) => match cast(array, &DataType::Int64) {
+            Ok(a) => Column::Timestamp(a, *unit),
+            Err(_) => Column::Other(array.data_type().clone()),
+        },
+        other => Column::Other(other.clone()),
+    }
+}
+
+/// Row `index` of a decoded batch.
+pub(crate) struct BatchRow<'b> {
+    columns: &'b HashMap<String, Column>,
+    index: usize,
+}
+
+impl BatchRow<'_> {
+    fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.get(name)
+    }
+    fn wrong_type(name: &str, expected: &str, column: &Column) -> RowProblem {
+        let found = match column {
+            Column::Text(_) => "text".to_string(),
+            Column::Integer(_) => "integers".to_string(),
+            Column::Float(_) => "floats".to_string(),
+            Column::Boolean(_) => "booleans".to_string(),
+            Column::Timestamp(..) => "timestamps".to_string(),
+            Column::Other(t) => format!("{t}"),
+        };
+        RowProblem::new(
+            name,
+            format!("expected {expected}, but the column holds {found}"),
+        )
+    }
+}
+
+impl Row for BatchRow<'_> {
+    fn text(&self, name: &str) -> Result<Option<&str>, RowProblem> {
+        match self.column(name) {
+            None => Ok(None),
+            Some(Column::Text(a)) => {
+                let a = a.as_string::<i32>();
+                Ok((!a.is_null(self.index)).then(|| a.value(self.index)))
+            }
+            Some(other) => Err(Self::wrong_type(name, "text", other)),
+        }
+    }
+    fn integer(&self, name: &str) -> Result<Option<i64>, RowProblem> {
+        match self.column(name) {
+            None => Ok(None),
+            Some(Column::Integer(a)) => {
+                let a = a.as_primitive::<Int64Type>();
+                Ok((!a.is_null(self.index)).then(|| a.value(self.index)))
+            }
+            Some(Column::Float(a)) => {
+                let a = a.as_primitive::<Float64Type>();
+                if a.is_null(self.index) {
+                    return Ok(None);
+                }
+                let value = a.value(self.index);
+                if value.fract() == 0.0 && value.abs() < 9e15 {
+                    Ok(Some(value as i64))
+                } else {
+                    Err(RowProblem::new(
+                        name,
+                        format!("expected an integer, found {value}"),
+                    ))
+                }
+            }
+            Some(other) => Err(Self::wrong_type(name, "integers", other)),
+        }
+    }
+    fn boolean(&self, name: &str) -> Result<Option<bool>, RowProblem> {
+        match self.column(name) {
+            None => Ok(None),
+            Some(Column::Boolean(a)) => {
+                let a = a.as_boolean();
+                Ok((!a.is_null(self.index)).then(|| a.value(self.index)))
+            }
+            Some(other) => Err(Self::wrong_type(name, "booleans", other)),
+        }
+    }
+    fn timestamp(&self, name: &str) -> Result<Option<i64>, RowProblem> {
+        match self.column(name) {
+            Some(Column::Timestamp(a, unit)) => {
+                let a = a.as_primitive::<Int64Type>();
+                if a.is_null(self.index) {
+                    return Ok(None);
+                }
+                let value = a.value(self.index);
+                Ok(Some(match unit {
+                    TimeUnit::Second => value,
+                    TimeUnit::Millisecond => value.div_euclid(1_000),
+                    TimeUnit::Microsecond => value.div_euclid(1_000_000),
+                    TimeUnit::Nanosecond => value.div_euclid(1_000_000_000),
+                }))
+            }
+            Some(Column::Integer(_)) => Ok(self.integer(name)?.map(epoch_seconds)),
+            Some(Column::Text(_)) => match self.text(name)? {
+                None => Ok(None),
+                Some(text) => parse_timestamp(text)
+                    .map(Some)
+                    .map_err(|reason| RowProblem::new(name, reason)),
+            },
+            None => Ok(None),
+            Some(other) => Err(Self::wrong_type(name, "timestamps", other)),
+        }
+    }
+    fn id(&self, name: &str) -> Result<Option<String>, RowProblem> {
+        match self.column(name) {
+            Some(Column::Integer(_)) => Ok(self.integer(name)?.map(|v| v.to_string())),
+            _ => Ok(self.text(name)?.map(str::to_string)),
+        }
+    }
+}
+
+/// Calls `each(row_number, row, total_rows)` for every row of the parquet file
+/// at `path`, decoding only `wanted` columns (those present). `required`
+/// columns must exist, or the file is refused before any row is read.
+pub(crate) fn for_each_row(
+    path: &Path,
+    file: &str,
+    wanted: &[&str],
+    required: &[&str],
+    mut each: impl FnMut(u64, &BatchRow<'_>, u64) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let unreadable = |reason: String| IngestError::File {
+        file: file.to_string(),
+        reason,
+    };
+    let handle = std::fs::File::open(path).map_err(|source| IngestError::Io {
+        file: file.to_string(),
+        source,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| {
+        unreadable(format!(
+            "not a readable parquet file (truncated or corrupt?): {e}"
+        ))
+    })?;
+    let total = builder.metadata().file_metadata().num_rows().max(0) as u64;
+    let fields: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for name in required {
+        if !fields.iter().any(|f| f == name) {
+            return Err(unreadable(format!(
+                "missing column {name:?} (the file has: {})",
+                fields.join(", ")
+            )));
+        }
+    }
+    let roots: Vec<usize> = fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| wanted.contains(&f.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(65_536)
+        .build()
+        .map_err(|e| unreadable(format!("cannot read parquet data: {e}")))?;
+    let mut row_number = 0u64;
+    for batch in reader {
+        let batch = batch.map_err(|e| {
+            unreadable(format!(
+                "cannot decode rows after row {row_number} (truncated or corrupt?): {e}"
+            ))
+        })?;
+        let schema = batch.schema();
+        let columns: HashMap<String, Column> = schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .map(|(field, array)| (field.name().clone(), normalise(array)))
+            .collect();
+        for index in 0..batch.num_rows() {
+            row_number += 1;
+            each(
+                row_number,
+                &BatchRow {
+                    columns: &columns,
+                    index,
+                },
+                total,
+            )?;
+        }
+    }
+    Ok(())
+}
