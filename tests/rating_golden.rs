@@ -282,3 +282,76 @@ fn davidson_reports_its_tie_parameter() {
         129
     );
 }
+
+#[test]
+fn warm_start_reaches_the_same_fit_in_fewer_iterations() {
+    let table = arena();
+    let options = RatingOptions {
+        ci: CiMethod::None,
+        ..Default::default()
+    };
+    let cold = rate(&table, &options).expect("fit");
+    let nats_per_elo = std::f64::consts::LN_10 / 400.0;
+    let mut start: HashMap<String, f64> = cold
+        .models
+        .iter()
+        .map(|m| {
+            (
+                m.model.clone(),
+                (m.bt_score.unwrap() - 1000.0) * nats_per_elo + 3.0,
+            )
+        })
+        .collect();
+    let warm = arenawatt::rating::rate_from(&table, &options, Some(&start)).expect("warm fit");
+    assert!(
+        warm.converged && warm.iterations < cold.iterations,
+        "{} vs {}",
+        warm.iterations,
+        cold.iterations
+    );
+    // Missing and non-finite starting values fall back to the others' mean.
+    start.remove("gpt-4o-2024-05-13");
+    start.insert("claude-1".into(), f64::NAN);
+    start.insert("not-in-table".into(), 5.0);
+    let patchy =
+        arenawatt::rating::rate_from(&table, &options, Some(&start)).expect("patchy warm fit");
+    for (a, b) in cold
+        .models
+        .iter()
+        .zip(warm.models.iter().zip(&patchy.models))
+    {
+        assert_eq!(a.model, b.0.model);
+        assert!((a.bt_score.unwrap() - b.0.bt_score.unwrap()).abs() < 1e-8);
+        assert!((a.bt_score.unwrap() - b.1.bt_score.unwrap()).abs() < 1e-8);
+    }
+}
+
+#[test]
+fn an_anchor_without_a_score_is_refused() {
+    let mut builder = PairTableBuilder::new();
+    for (a, b, o) in [
+        ("x", "y", Outcome::WinA),
+        ("y", "x", Outcome::WinA),
+        ("z", "x", Outcome::WinB),
+    ] {
+        builder.add(a, b, o).unwrap();
+    }
+    let options = RatingOptions {
+        gauge: Gauge::Anchor {
+            model: "z".into(),
+            score: 1000.0,
+        },
+        ..Default::default()
+    };
+    let err = rate(&builder.build(), &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "anchor model \"z\" has no score (status never_won)"
+    );
+    assert_eq!(
+        rate(&PairTable::default(), &RatingOptions::default())
+            .unwrap_err()
+            .to_string(),
+        "no votes to rate: the pair table is empty"
+    );
+}

@@ -124,18 +124,19 @@ impl<'o, 'c> Collector<'o, 'c> {
         self.out.rows_read += 1;
         match converted {
             Ok(Some(vote)) => match self.check(vote) {
-                Ok(()) if self.same_model(vote.model_a, vote.model_b) => self.reject(
-                    row,
-                    RowProblem::new(
-                        "model_b",
-                        format!(
+                Ok(()) => {
+                    let a = self.model(vote.model_a.trim());
+                    let b = self.model(vote.model_b.trim());
+                    // Both sides name (or resolve to) the same model: a model
+                    // cannot beat itself.
+                    if a.id == b.id {
+                        let reason = format!(
                             "model_a and model_b are the same model {:?}",
                             vote.model_b.trim()
-                        ),
-                    ),
-                ),
-                Ok(()) => {
-                    self.push(vote);
+                        );
+                        return self.reject(row, RowProblem::new("model_b", reason));
+                    }
+                    self.push(vote, a, b);
                     Ok(())
                 }
                 Err(problem) => self.reject(row, problem),
@@ -167,15 +168,9 @@ impl<'o, 'c> Collector<'o, 'c> {
         Ok(())
     }
 
-    fn push(&mut self, vote: RowVote<'_>) {
-        let (model_a, known_a) = {
-            let m = self.model(vote.model_a.trim());
-            (m.id, m.known)
-        };
-        let (model_b, known_b) = {
-            let m = self.model(vote.model_b.trim());
-            (m.id, m.known)
-        };
+    fn push(&mut self, vote: RowVote<'_>, a: ResolvedModel, b: ResolvedModel) {
+        let (model_a, known_a) = (a.id, a.known);
+        let (model_b, known_b) = (b.id, b.known);
         if !(known_a && known_b) {
             self.out.votes_with_unknown_models += 1;
             for (known, name) in [(known_a, vote.model_a), (known_b, vote.model_b)] {
@@ -214,16 +209,6 @@ impl<'o, 'c> Collector<'o, 'c> {
             None => buffer.derived_key(&buffered),
         };
         buffer.push(buffered);
-    }
-
-    /// Both sides name (or resolve to) the same model: refused, since a model
-    /// cannot beat itself.
-    fn same_model(&mut self, a: &str, b: &str) -> bool {
-        if a.trim() == b.trim() {
-            return true;
-        }
-        let a = self.model(a.trim()).id;
-        a == self.model(b.trim()).id
     }
 
     pub(crate) fn finish(self) -> Ingested {

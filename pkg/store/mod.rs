@@ -42,6 +42,7 @@
 //! whose reads each run in one read transaction, sees the old or the new data,
 //! never half of an import.
 
+mod aggregates;
 mod buffer;
 mod catalog_models;
 pub(crate) mod fast_hash;
