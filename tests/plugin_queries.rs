@@ -664,3 +664,64 @@ async fn regression_is_alert_ready_and_flags_the_degraded_model() {
     let meta = frame.meta.as_ref().unwrap();
     assert!(meta["custom"]["latestFrom"].is_string(), "{meta}");
 }
+
+/// The plugin and `arenawatt query` are shells over one engine: the CSV's
+/// columns are frame fields, and the rows hold the same values.
+#[tokio::test]
+async fn plugin_frames_match_the_cli_csv() {
+    let plugin = Plugin::start();
+    let responses = demo_queries(&plugin, &[("A", json!({"queryType": "scatter"}))]).await;
+    let frame = &frames_of(&responses, "A")[0];
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_arenawatt"))
+        .arg("--db")
+        .arg(demo_store_path())
+        .args(["query", "--type", "scatter", "--format", "csv"])
+        .output()
+        .expect("running arenawatt query");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "arenawatt query failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    for column in &header {
+        assert!(
+            frame.try_field(column).is_some(),
+            "CSV column {column:?} is not a frame field: {:?}",
+            frame.field_names()
+        );
+    }
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), frame.rows, "same number of models\n{stdout}");
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let models = frame.field("model").strings();
+    let bt = frame.field("bt_score").numbers();
+    let wh = frame.field("wh_per_1k_tokens").numbers();
+    for (i, record) in records.iter().enumerate() {
+        assert_eq!(
+            Some(&record[column("model")]),
+            models[i].as_deref(),
+            "row {i}"
+        );
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+        let csv_bt: f64 = record[column("bt_score")].parse().unwrap();
+        let csv_wh: f64 = record[column("wh_per_1k_tokens")].parse().unwrap();
+        assert!(
+            close(csv_bt, bt[i].unwrap()),
+            "row {i}: bt {csv_bt} vs {:?}",
+            bt[i]
+        );
+        assert!(
+            close(csv_wh, wh[i].unwrap()),
+            "row {i}: wh {csv_wh} vs {:?}",
+            wh[i]
+        );
+    }
+}

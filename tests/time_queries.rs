@@ -260,3 +260,75 @@ fn energy_trend_totals_equal_the_sum_over_votes() {
         "{grand} vs {expected_grand}"
     );
 }
+
+/// The same check on the demo store, whose votes the test redraws from the
+/// demo's simulation (same seed and end day): independent of any importer.
+#[test]
+fn energy_trend_of_the_demo_store_equals_the_sum_over_its_votes() {
+    use arenawatt::query::{demo, simulate};
+    let (store, stdout) = demo_store();
+    let end = stdout
+        .split(" to ")
+        .nth(1)
+        .map(|rest| &rest[..10])
+        .and_then(arenawatt::query::time::parse_date)
+        .unwrap_or_else(|| panic!("no end date in the demo output:\n{stdout}"));
+    let strengths = demo::demo_strengths();
+    let db = store.to_str().unwrap();
+    let dir = store.parent().unwrap();
+    let csv = |args: &[&str]| {
+        let mut full = vec![
+            "--db",
+            db,
+            "query",
+            "--sources",
+            "simulated",
+            "--format",
+            "csv",
+        ];
+        full.extend_from_slice(args);
+        read_csv(&run_ok(dir, &full)).1
+    };
+    let per_1k: HashMap<String, Option<f64>> = csv(&["--type", "leaderboard"])
+        .into_iter()
+        .map(|r| (r["model"].clone(), number(&r, "wh_per_1k_tokens")))
+        .collect();
+    let mut expected: BTreeMap<i64, (u64, f64, u64)> = BTreeMap::new();
+    simulate::simulate(&strengths, &demo::demo_simulation(end), |v| {
+        let day = v.timestamp.div_euclid(86_400);
+        let entry = expected.entry(day).or_default();
+        for (model, tokens) in [(v.model_a, v.tokens_a), (v.model_b, v.tokens_b)] {
+            entry.0 += tokens;
+            match per_1k[&strengths[model].model] {
+                Some(wh) => entry.1 += tokens as f64 * wh / 1000.0,
+                None => entry.2 += tokens,
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    let totals = csv(&["--type", "energy-trend", "--group-by", "total"]);
+    assert_eq!(totals.len(), expected.len());
+    let relative = |a: f64, b: f64| (a - b).abs() / b.abs();
+    for (row, (day, (tokens, wh, unpriced))) in totals.iter().zip(&expected) {
+        assert_eq!(
+            &row["time"][..10],
+            arenawatt::query::time::format_day(*day),
+            "{row:?}"
+        );
+        assert_eq!(
+            number(row, "output_tokens").unwrap() as u64,
+            *tokens,
+            "{row:?}"
+        );
+        assert_eq!(
+            number(row, "tokens_without_energy").unwrap() as u64,
+            *unpriced,
+            "{row:?}"
+        );
+        assert!(
+            relative(number(row, "wh").unwrap(), *wh) < 1e-9,
+            "{row:?} vs {wh}"
+        );
+    }
+}

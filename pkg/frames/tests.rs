@@ -159,3 +159,91 @@ fn variable_frame_has_text_and_value() {
     assert_eq!(names, ["text", "value"]);
     assert_eq!(frame.fields()[0].values().len(), 2);
 }
+
+fn trend_row(time_ms: i64, model: &str, bt: f64) -> crate::query::TrendRow {
+    crate::query::TrendRow {
+        time_ms,
+        model: model.into(),
+        bt_score: bt,
+        bt_ci_low: Some(bt - 10.0),
+        bt_ci_high: Some(bt + 10.0),
+        votes: 5,
+    }
+}
+
+#[test]
+fn trend_frames_are_wide_with_nulls_where_a_model_has_no_fit() {
+    let day = 86_400_000;
+    let rows = vec![
+        trend_row(0, "a", 1000.0),
+        trend_row(0, "b", 990.0),
+        trend_row(day, "a", 1005.0),
+        trend_row(2 * day, "b", 980.0),
+    ];
+    let frame = time::trend_frame(&rows, true, 1, &[], &FrameContext::default());
+    check(&frame).unwrap();
+    let names: Vec<&str> = frame.fields().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "time",
+            "bt_score",
+            "bt_score",
+            "bt_ci_low",
+            "bt_ci_low",
+            "bt_ci_high",
+            "bt_ci_high"
+        ]
+    );
+    let models: Vec<Option<&str>> = frame
+        .fields()
+        .iter()
+        .map(|f| f.labels.get("model").map(String::as_str))
+        .collect();
+    assert_eq!(
+        models,
+        [
+            None,
+            Some("a"),
+            Some("b"),
+            Some("a"),
+            Some("b"),
+            Some("a"),
+            Some("b")
+        ]
+    );
+    for field in &frame.fields()[1..] {
+        assert!(
+            field.config.is_none(),
+            "labelled fields carry no config (the SDK would drop the labels)"
+        );
+        assert_eq!(field.values().len(), 3, "three distinct steps");
+    }
+    // a has no fit at step 3, b none at step 2.
+    assert_eq!(frame.fields()[1].values().null_count(), 1);
+    assert_eq!(frame.fields()[2].values().null_count(), 1);
+    let without_ci = time::trend_frame(&rows, false, 1, &[], &FrameContext::default());
+    assert_eq!(without_ci.fields().len(), 3);
+}
+
+#[test]
+fn regression_frames_have_one_number_field() {
+    let rows = vec![crate::query::RegressionRow {
+        model: "m".into(),
+        organization: "o".into(),
+        metric: "bt_z".into(),
+        value: -4.2,
+    }];
+    let windows = crate::query::RegressionWindows {
+        latest_from: "2026-10-29".into(),
+        latest_to: "2026-11-27".into(),
+        previous_from: "2026-09-29".into(),
+        previous_to: "2026-10-28".into(),
+    };
+    let frame = time::regression_frame(&rows, &windows, &[], &FrameContext::default());
+    check(&frame).unwrap();
+    let names: Vec<&str> = frame.fields().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["model", "organization", "metric", "value"]);
+    let custom = frame.meta.as_ref().unwrap().custom.as_ref().unwrap();
+    assert_eq!(custom["latestFrom"], "2026-10-29");
+}

@@ -11,7 +11,9 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::Catalog;
-use crate::store::{CountFilter, Store};
+use crate::store::DailyCounts;
+
+use super::daily::tokens_between;
 
 use super::filters;
 use super::leaderboard::describe_counts;
@@ -28,18 +30,14 @@ struct Sums {
 }
 
 pub fn energy_trend(
-    store: &Store,
+    daily: &DailyCounts,
     catalog: &Catalog,
     query: &ResolvedQuery,
 ) -> Result<QueryResult, QueryError> {
-    let daily = store.daily_counts(&CountFilter {
-        sources: query.counts.sources.clone(),
-        from_day: query.counts.from_day,
-        to_day: query.counts.to_day,
-    })?;
+    let token_rows = tokens_between(daily, query.counts.from_day, query.counts.to_day);
     let methodology = query.energy.methodology.name().to_string();
     let mut notices = Vec::new();
-    let days = daily.tokens.iter().map(|t| t.0);
+    let days = token_rows.iter().map(|t| t.0);
     let Some(data_first) = days.min() else {
         notices.push(format!("no votes for {}", describe_counts(query)));
         return Ok(QueryResult::EnergyTrend {
@@ -55,7 +53,7 @@ pub fn energy_trend(
     // (step start, model index) → sums.
     let mut buckets: BTreeMap<(i64, usize), Sums> = BTreeMap::new();
     let mut votes_per_model = vec![0u64; daily.models.len()];
-    for (day, model, tokens) in &daily.tokens {
+    for (day, model, tokens) in token_rows {
         if *day < first {
             continue;
         }

@@ -12,6 +12,7 @@ use crate::catalog::Catalog;
 use crate::store::{Store, StoreStats};
 
 use super::cache::ResultCache;
+use super::daily::DailyCache;
 use super::resolve::{resolve, ResolvedQuery};
 use super::{
     energy_trend, leaderboard, regression, trend, variable, Query, QueryDefaults, QueryError,
@@ -30,6 +31,7 @@ pub struct Engine {
     defaults: QueryDefaults,
     pool: Mutex<Vec<Store>>,
     cache: ResultCache,
+    daily: DailyCache,
 }
 
 /// A pooled connection, given back on drop.
@@ -75,6 +77,7 @@ impl Engine {
             defaults,
             pool: Mutex::new(Vec::new()),
             cache: ResultCache::new(CACHE_ENTRIES),
+            daily: DailyCache::default(),
         }
     }
 
@@ -143,7 +146,7 @@ impl Engine {
         if let Some(hit) = self.cache.get(version, &key) {
             return Ok(hit);
         }
-        let result = compute(&store, &self.catalog, &resolved)?;
+        let result = self.compute(&store, version, &resolved)?;
         // An import that landed while we read may have mixed versions: only
         // cache what was computed on one version.
         if store.data_version()? == version {
@@ -152,7 +155,8 @@ impl Engine {
         Ok(result)
     }
 
-    /// Answers a query without the cache (benchmarks).
+    /// Answers a query without the result cache (benchmarks). Time queries
+    /// still reuse the daily counts read at the same data version.
     pub fn execute_uncached(
         &self,
         query: &Query,
@@ -160,23 +164,32 @@ impl Engine {
     ) -> Result<QueryResult, QueryError> {
         let resolved = self.resolve(query, time_range)?;
         let store = self.connection()?;
-        compute(&store, &self.catalog, &resolved)
+        let version = store.data_version()?;
+        self.compute(&store, version, &resolved)
     }
-}
 
-fn compute(
-    store: &Store,
-    catalog: &Catalog,
-    query: &ResolvedQuery,
-) -> Result<QueryResult, QueryError> {
-    match query.query_type {
-        QueryType::Scatter => leaderboard::models(store, catalog, query, true),
-        QueryType::Leaderboard => leaderboard::models(store, catalog, query, false),
-        QueryType::Model => leaderboard::one_model(store, catalog, query),
-        QueryType::Variable => variable::values(store, catalog, query),
-        QueryType::Trend => trend::trend(store, catalog, query),
-        QueryType::EnergyTrend => energy_trend::energy_trend(store, catalog, query),
-        QueryType::Regression => regression::regression(store, catalog, query),
+    fn compute(
+        &self,
+        store: &Store,
+        version: u64,
+        query: &ResolvedQuery,
+    ) -> Result<QueryResult, QueryError> {
+        let catalog = &self.catalog;
+        match query.query_type {
+            QueryType::Scatter => leaderboard::models(store, catalog, query, true),
+            QueryType::Leaderboard => leaderboard::models(store, catalog, query, false),
+            QueryType::Model => leaderboard::one_model(store, catalog, query),
+            QueryType::Variable => variable::values(store, catalog, query),
+            QueryType::Trend => {
+                let daily = self.daily.get(store, version, &query.counts.sources)?;
+                trend::trend(&daily, catalog, query)
+            }
+            QueryType::EnergyTrend => {
+                let daily = self.daily.get(store, version, &query.counts.sources)?;
+                energy_trend::energy_trend(&daily, catalog, query)
+            }
+            QueryType::Regression => regression::regression(store, catalog, query),
+        }
     }
 }
 

@@ -19,6 +19,7 @@
 //! names.
 
 pub mod cache;
+pub mod daily;
 pub mod demo;
 pub mod energy_trend;
 mod engine;

@@ -27,6 +27,135 @@ pub struct QueryBenchArgs {
     /// Timed runs of each kind.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub runs: u32,
+    /// When the store does not exist, first fill it with this many simulated
+    /// votes (180 days, bundled strengths, source `simulated`).
+    #[arg(long, value_name = "N")]
+    pub simulate: Option<u64>,
+}
+
+/// Fills a new store with `votes` simulated votes over 180 days ending today,
+/// in chunks of one transaction each (the benchmark store). Does nothing when
+/// the store exists.
+pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
+    let Some(votes) = votes else { return Ok(()) };
+    if db.exists() {
+        println!("store {} exists: not simulating", db.display());
+        return Ok(());
+    }
+    use crate::query::simulate::{self, SimulationOptions};
+    use crate::store::{ImportAudit, Store, Vote};
+    let catalog = crate::catalog::Catalog::bundled();
+    let strengths = simulate::bundled_strengths();
+    let names: Vec<String> = strengths
+        .iter()
+        .map(|s| crate::query::resolve::canonical_model(&catalog, &s.model))
+        .collect();
+    let options = SimulationOptions {
+        votes,
+        days: 180,
+        end_day: crate::query::time::today(),
+        tie_rate: 0.2,
+        seed: 1,
+        degrade: None,
+        id_prefix: "bench-".into(),
+    };
+    let started = Instant::now();
+    let mut store = Store::open(db)?;
+    let mut batch: Vec<Vote> = Vec::with_capacity(500_000);
+    let flush = |batch: &mut Vec<Vote>, store: &mut Store| -> anyhow::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        store.import_votes(
+            batch,
+            &ImportAudit {
+                file_name: "bench simulation".into(),
+                sha256: String::new(),
+                format: "simulated".into(),
+                rows_rejected: 0,
+            },
+        )?;
+        batch.clear();
+        Ok(())
+    };
+    let mut failure = None;
+    simulate::simulate(&strengths, &options, |v| {
+        batch.push(Vote {
+            source: "simulated".into(),
+            source_id: Some(format!("bench-{}", v.number)),
+            timestamp: v.timestamp,
+            model_a: names[v.model_a].clone(),
+            model_b: names[v.model_b].clone(),
+            outcome: v.outcome,
+            tokens_a: Some(v.tokens_a),
+            tokens_b: Some(v.tokens_b),
+            category: None,
+            language: None,
+        });
+        if batch.len() == 500_000 && failure.is_none() {
+            if let Err(e) = flush(&mut batch, &mut store) {
+                failure = Some(e);
+            }
+        }
+        Ok(())
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    flush(&mut batch, &mut store)?;
+    println!(
+        "simulated {votes} votes into {} in {:.1} s",
+        db.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// CPU time this thread has run, from Linux's `/proc/thread-self/schedstat`
+/// (nanoseconds on the CPU). On a shared machine the wall clock also counts
+/// the time spent waiting for a core; this does not. `None` elsewhere.
+pub fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// CPU time (user + system) of this process's waited-for children, from
+/// `/proc/self/stat` (clock ticks of 10 ms). `None` elsewhere.
+pub fn children_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at ") ".
+    let rest = &text[text.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // cutime and cstime are fields 16 and 17 of stat, 14 and 15 after the name.
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Runs `work`, returning its wall-clock and CPU durations.
+pub fn timed<T>(work: impl FnOnce() -> T) -> (T, Duration, Option<Duration>) {
+    let cpu_before = thread_cpu_time();
+    let started = Instant::now();
+    let value = work();
+    let wall = started.elapsed();
+    let cpu = match (cpu_before, thread_cpu_time()) {
+        (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+        _ => None,
+    };
+    (value, wall, cpu)
+}
+
+/// Prints one line of min/median/max for wall-clock and CPU times.
+pub fn print_times(label: &str, wall: Vec<Duration>, cpu: Vec<Option<Duration>>) {
+    let runs = wall.len();
+    let (min, median, max) = summary(wall);
+    print!("  {label}: wall min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms");
+    let cpu: Option<Vec<Duration>> = cpu.into_iter().collect();
+    if let Some(cpu) = cpu.filter(|c| !c.is_empty()) {
+        let (min, median, _) = summary(cpu);
+        print!("  | CPU min {min:8.2} ms  median {median:8.2} ms");
+    }
+    println!("  ({runs} runs)");
 }
 
 /// Min, median and max of durations, in milliseconds.
@@ -55,6 +184,7 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         json["sources"] = serde_json::Value::String(sources.clone());
     }
     let query: Query = crate::query::parse_query(&json)?;
+    ensure_bench_store(db, args.simulate)?;
     let runs = args.runs.max(1);
     let engine = Engine::new(db);
     let stats = engine.stats()?;
@@ -71,22 +201,24 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let first = engine.execute_uncached(&query, None)?;
     let cold = started.elapsed();
-    let mut inside = Vec::new();
+    let (mut inside, mut inside_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let started = Instant::now();
-        engine.execute_uncached(&query, None)?;
-        inside.push(started.elapsed());
+        let (result, wall, cpu) = timed(|| engine.execute_uncached(&query, None));
+        result?;
+        inside.push(wall);
+        inside_cpu.push(cpu);
     }
     engine.execute(&query, None)?;
-    let mut cached = Vec::new();
+    let (mut cached, mut cached_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        let started = Instant::now();
-        engine.execute(&query, None)?;
-        cached.push(started.elapsed());
+        let (result, wall, cpu) = timed(|| engine.execute(&query, None));
+        result?;
+        cached.push(wall);
+        cached_cpu.push(cpu);
     }
 
     let exe = std::env::current_exe().context("cannot find the arenawatt executable")?;
-    let mut whole = Vec::new();
+    let (mut whole, mut whole_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs.min(10) {
         let mut command = std::process::Command::new(&exe);
         command.arg("--db").arg(db).args([
@@ -101,9 +233,14 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         if let Some(sources) = &args.sources {
             command.args(["--sources", sources]);
         }
+        let before = children_cpu_time();
         let started = Instant::now();
         let output = command.output().context("cannot run arenawatt query")?;
         whole.push(started.elapsed());
+        whole_cpu.push(match (before, children_cpu_time()) {
+            (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+            _ => None,
+        });
         if !output.status.success() {
             anyhow::bail!(
                 "arenawatt query failed: {}",
@@ -126,14 +263,10 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         "  first run (opens the store):     {:8.2} ms",
         cold.as_secs_f64() * 1000.0
     );
-    let (min, median, max) = summary(inside);
-    println!("  inside the process, uncached:    min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({runs} runs)");
-    let (min, median, max) = summary(cached);
-    println!("  inside the process, cached:      min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({runs} runs)");
-    let (min, median, max) = summary(whole.clone());
-    println!(
-        "  whole process (arenawatt query): min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({} runs)",
-        whole.len()
-    );
+    print_times("inside the process, uncached   ", inside, inside_cpu);
+    print_times("inside the process, cached     ", cached, cached_cpu);
+    let children: Vec<Option<Duration>> = whole_cpu;
+    print_times("whole process (arenawatt query)", whole, children);
+    println!("  (CPU: time on a core, from /proc; the wall clock also counts waiting for a core on a busy machine)");
     Ok(())
 }

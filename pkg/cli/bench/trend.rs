@@ -3,11 +3,10 @@
 //! fit is warm-started from the previous step's.
 
 use std::path::Path;
-use std::time::Instant;
 
 use crate::query::{time, Engine, Query, QueryResult};
 
-use super::query::summary;
+use super::query::{print_times, timed};
 
 #[derive(Debug, clap::Args)]
 pub struct TrendBenchArgs {
@@ -26,9 +25,13 @@ pub struct TrendBenchArgs {
     /// Timed runs.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub runs: u32,
+    /// When the store does not exist, first fill it with this many simulated votes.
+    #[arg(long, value_name = "N")]
+    pub simulate: Option<u64>,
 }
 
 pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
+    super::query::ensure_bench_store(db, args.simulate)?;
     let engine = Engine::new(db);
     let stats = engine.stats()?;
     let Some(last) = stats.last_day else {
@@ -61,13 +64,14 @@ pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
             ""
         }
     );
-    let mut times = Vec::new();
+    let (mut times, mut cpu_times) = (Vec::new(), Vec::new());
     let mut points = 0;
     let mut models = 0;
     for _ in 0..args.runs.max(1) {
-        let started = Instant::now();
-        let result = engine.execute_uncached(&query, None)?;
-        times.push(started.elapsed());
+        let (result, wall, cpu) = timed(|| engine.execute_uncached(&query, None));
+        let result = result?;
+        times.push(wall);
+        cpu_times.push(cpu);
         if let QueryResult::Trend { rows, .. } = &result {
             points = rows.len();
             let mut names: Vec<&str> = rows.iter().map(|r| r.model.as_str()).collect();
@@ -76,8 +80,31 @@ pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
             models = names.len();
         }
     }
-    let (min, median, max) = summary(times);
+    let store = crate::store::Store::open_read_only(db)?;
+    let filter = crate::store::CountFilter {
+        sources: args
+            .sources
+            .as_deref()
+            .map(|s| s.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
+        from_day: None,
+        to_day: Some(last),
+    };
+    let (daily, read_wall, read_cpu) = timed(|| store.daily_counts(&filter));
+    let daily = daily?;
     println!("  {points} points ({models} models)");
-    println!("  inside the process, uncached: min {min:8.2} ms  median {median:8.2} ms  max {max:8.2} ms  ({} runs)", args.runs.max(1));
+    print_times(
+        "trend query, inside the process, uncached",
+        times,
+        cpu_times,
+    );
+    print_times(
+        &format!(
+            "of which reading the daily counts ({} day-pair rows)",
+            daily.pairs.len()
+        ),
+        vec![read_wall],
+        vec![read_cpu],
+    );
     Ok(())
 }
