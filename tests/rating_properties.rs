@@ -267,3 +267,29 @@ proptest! {
         }
     }
 }
+
+/// On a tiny table many replicates lose all of a model's wins; they are
+/// counted, left out, and never turn into NaN or infinite bounds.
+#[test]
+fn bootstrap_counts_replicates_that_cannot_converge() {
+    let mut builder = PairTableBuilder::new();
+    builder.add("a", "b", Outcome::WinA).unwrap();
+    builder.add("a", "b", Outcome::WinB).unwrap();
+    builder.add("b", "c", Outcome::WinA).unwrap();
+    builder.add("b", "c", Outcome::WinB).unwrap();
+    let options = RatingOptions {
+        ci: CiMethod::Bootstrap,
+        rounds: 60,
+        seed: 1,
+        ..Default::default()
+    };
+    let r = rate(&builder.build(), &options).unwrap();
+    let summary = r.bootstrap.expect("summary");
+    assert!(summary.non_converged > 0, "{summary:?}");
+    assert_eq!(summary.converged_rounds + summary.non_converged, 60);
+    for m in &r.models {
+        if let (Some(lo), Some(hi)) = (m.ci_low, m.ci_high) {
+            assert!(lo.is_finite() && hi.is_finite() && lo <= hi, "{m:?}");
+        }
+    }
+}

@@ -192,12 +192,17 @@ pub fn rate_from(
     if let Some(iv) = &intervals {
         for (k, r) in rated.iter_mut().enumerate() {
             // Intervals are natural-log deviations from the point strength.
-            r.ci = Some((
-                scores[k] + ELO_PER_NAT * iv.low[k],
-                scores[k] + ELO_PER_NAT * iv.high[k],
-            ));
-            r.std_error = Some(ELO_PER_NAT * iv.std_error[k]);
-            r.rank_quantiles = iv.rank_quantiles.as_ref().map(|q| q[k]);
+            // A bootstrap where (almost) no replicate converged has no
+            // interval: leave it empty rather than print NaN.
+            let (low, high) = (iv.low[k], iv.high[k]);
+            if low.is_finite() && high.is_finite() {
+                r.ci = Some((
+                    scores[k] + ELO_PER_NAT * low,
+                    scores[k] + ELO_PER_NAT * high,
+                ));
+                r.std_error = Some(ELO_PER_NAT * iv.std_error[k]).filter(|s| s.is_finite());
+                r.rank_quantiles = iv.rank_quantiles.as_ref().map(|q| q[k]);
+            }
         }
     }
     let models = assemble(table, &tally, &graph.status, &graph.fitted, &rated, options);
