@@ -234,6 +234,35 @@ fn tokens_and_daily_counts_match_brute_force() {
         }
     }
     assert_eq!(summed, brute_force(&votes, &filter));
+    // Every source: days where both sources have data are summed, once per pair.
+    let all = CountFilter::default();
+    let daily_all = store.daily_counts(&all).unwrap();
+    let keys: Vec<(i64, usize, usize)> = daily_all
+        .pairs
+        .iter()
+        .map(|(d, p)| (*d, p.lo, p.hi))
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "(day, lo, hi) must be sorted and unique"
+    );
+    let mut summed_all: BTreeMap<(String, String), [u64; 4]> = BTreeMap::new();
+    for (_, p) in &daily_all.pairs {
+        assert!(p.lo < p.hi);
+        let e = summed_all
+            .entry((
+                daily_all.models[p.lo].clone(),
+                daily_all.models[p.hi].clone(),
+            ))
+            .or_default();
+        for (t, v) in e
+            .iter_mut()
+            .zip([p.wins_lo, p.wins_hi, p.ties, p.ties_both_bad])
+        {
+            *t += v;
+        }
+    }
+    assert_eq!(summed_all, brute_force(&votes, &all));
     let token_total: u64 = daily.tokens.iter().map(|(_, _, t)| t.output_tokens).sum();
     assert_eq!(token_total, expected.values().map(|e| e[1]).sum::<u64>());
     for (_, index, tokens) in &daily.tokens {

@@ -16,7 +16,7 @@
 //! | `meta` | `data_version`, bumped by every import that changes data |
 //! | `sources` | one row per vote source (`comparia`, `simulated`, …) with match counters |
 //! | `models` | compact integer ids for model names (catalog ids when the catalog knew the name) |
-//! | `aliases` | names seen in vote files or catalogs → model id |
+//! | `aliases` | names written in vote files that the catalog resolved to another id → model id |
 //! | `labels` | compact ids for categories and languages |
 //! | `votes` | a rowid table keyed by a 64-bit hash of (source, the source's vote id); models, labels and outcome as small integers, so a vote takes about 35–45 bytes on disk |
 //! | `pair_counts_daily` | per (source, day, model_lo, model_hi): wins of each side, ties, both-bad ties |

@@ -234,7 +234,8 @@ pub(super) fn daily_counts(
     let tx = conn.unchecked_transaction()?;
     let (from, to) = day_bounds(filter);
     let sources = source_ids(&tx, filter)?;
-    let mut pair_rows: Vec<((i64, i64, i64), Counts)> = Vec::new();
+    // (day, packed daily counts) of every source, in day order.
+    let mut blobs: Vec<(i64, Vec<u8>)> = Vec::new();
     let mut token_rows: Vec<((i64, i64), [u64; 3])> = Vec::new();
     {
         let mut pairs = tx.prepare_cached(
@@ -248,12 +249,7 @@ pub(super) fn daily_counts(
         for &source in &sources {
             let mut rows = pairs.query(params![source, from, to])?;
             while let Some(row) = rows.next()? {
-                let day: i64 = row.get(0)?;
-                let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                super::packed::decode(blob, |(lo, hi, counts)| {
-                    pair_rows.push(((day, lo as i64, hi as i64), counts));
-                })
-                .map_err(StoreError::Corrupt)?;
+                blobs.push((row.get(0)?, row.get(1)?));
             }
             let mut rows = tokens.query(params![source, from, to])?;
             while let Some(row) = rows.next()? {
@@ -264,21 +260,49 @@ pub(super) fn daily_counts(
             }
         }
     }
-    let pair_rows = merge_sorted(pair_rows, sources.len() > 1);
+    blobs.sort_by_key(|(day, _)| *day);
     let token_rows = merge_sorted(token_rows, sources.len() > 1);
-    let names = model_names(&tx)?;
-    let index = ModelIndex::new(
-        pair_rows
-            .iter()
-            .flat_map(|&((_, lo, hi), _)| [lo, hi])
-            .chain(token_rows.iter().map(|&((_, m), _)| m)),
-        &names,
-    );
-    let mut pairs: Vec<(i64, PairCount)> = pair_rows
-        .into_iter()
-        .map(|((day, lo, hi), c)| (day, index.pair(lo, hi, c)))
-        .collect();
-    pairs.sort_unstable_by_key(|(day, p)| (*day, p.lo, p.hi));
+    // First pass: which models appear, to number them by name.
+    let mut ids: Vec<i64> = token_rows.iter().map(|&((_, m), _)| m).collect();
+    for (_, blob) in &blobs {
+        super::packed::decode(blob, |(lo, hi, _)| ids.extend([lo as i64, hi as i64]))
+            .map_err(StoreError::Corrupt)?;
+    }
+    let index = ModelIndex::new(ids, &model_names(&tx)?);
+    // Second pass: each day's pairs in index space, sorted (and summed when
+    // several sources have data that day).
+    let mut pairs: Vec<(i64, PairCount)> = Vec::new();
+    let mut start = 0;
+    while start < blobs.len() {
+        let day = blobs[start].0;
+        let end = start + blobs[start..].iter().take_while(|(d, _)| *d == day).count();
+        let first = pairs.len();
+        for (_, blob) in &blobs[start..end] {
+            super::packed::decode(blob, |(lo, hi, counts)| {
+                pairs.push((day, index.pair(lo as i64, hi as i64, counts)));
+            })
+            .map_err(StoreError::Corrupt)?;
+        }
+        let today = &mut pairs[first..];
+        today.sort_unstable_by_key(|(_, p)| (p.lo, p.hi));
+        if end - start > 1 {
+            let mut merged: Vec<(i64, PairCount)> = Vec::with_capacity(today.len());
+            for &(d, p) in today.iter() {
+                match merged.last_mut() {
+                    Some((_, last)) if (last.lo, last.hi) == (p.lo, p.hi) => {
+                        last.wins_lo += p.wins_lo;
+                        last.wins_hi += p.wins_hi;
+                        last.ties += p.ties;
+                        last.ties_both_bad += p.ties_both_bad;
+                    }
+                    _ => merged.push((d, p)),
+                }
+            }
+            pairs.truncate(first);
+            pairs.extend(merged);
+        }
+        start = end;
+    }
     let mut tokens: Vec<(i64, usize, ModelTokens)> = token_rows
         .into_iter()
         .map(|((day, model), t)| {
