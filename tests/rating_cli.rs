@@ -219,6 +219,13 @@ fn bad_pair_counts_and_unknown_anchor_are_named() {
             .contains("pairs.json: X[0][1]: model index 2 is out of range (2 models)"),
         "{run}"
     );
+    let run = rank(dir.path(), &["--input", "missing.json"]);
+    assert!(run.stderr.contains("cannot read missing.json: "), "{run}");
+    assert_eq!(
+        run.stderr.matches("os error").count(),
+        1,
+        "the cause is printed once:\n{run}"
+    );
     let run = rank(dir.path(), &["--input", &arena(), "--anchor", "gpt-5=1200"]);
     assert!(
         run.stderr

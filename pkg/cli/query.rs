@@ -201,6 +201,33 @@ mod tests {
     }
 
     #[test]
+    fn every_registry_key_is_a_flag_with_its_placeholder() {
+        let cmd = QueryArgs::augment_args(clap::Command::new("query"));
+        for key in QUERY_KEYS {
+            let arg = cmd
+                .get_arguments()
+                .find(|a| a.get_long() == Some(key.flag))
+                .unwrap_or_else(|| panic!("no flag --{}", key.flag));
+            let names: Vec<String> = arg
+                .get_value_names()
+                .unwrap_or_default()
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            if key.kind == KeyKind::Switch {
+                assert!(names.is_empty(), "--{} takes no value", key.flag);
+            } else {
+                assert_eq!(names, [key.placeholder], "placeholder of --{}", key.flag);
+            }
+        }
+        let mut longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+        let count = longs.len();
+        longs.sort_unstable();
+        longs.dedup();
+        assert_eq!(longs.len(), count, "duplicate flags");
+    }
+
+    #[test]
     fn a_bad_flag_value_names_the_flag() {
         let args = parse(&["--min-votes", "many"]).unwrap();
         let error = build_query(&args).unwrap_err().to_string();

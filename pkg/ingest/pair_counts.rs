@@ -25,12 +25,10 @@ use crate::rating::{PairCount, PairTable};
 /// Why a pair-counts file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PairCountsError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The I/O error is in the message, not chained as a `source`, so that
+    /// `{:#}` printing does not repeat it.
+    #[error("cannot read {path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("{source_name}:{line}:{column}: invalid json: {message}")]
     Json {
         source_name: String,
@@ -49,9 +47,9 @@ pub enum PairCountsError {
 /// Reads and parses a pair-counts file.
 pub fn read_pair_counts(path: &Path) -> Result<PairTable, PairCountsError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| PairCountsError::Io {
+    let text = std::fs::read_to_string(path).map_err(|cause| PairCountsError::Io {
         path: name.clone(),
-        source,
+        cause,
     })?;
     parse_pair_counts(&text, &name)
 }
