@@ -172,7 +172,29 @@ pub fn import_file(
     args: &ImportArgs,
     tokens: Option<&HashMap<String, SideTokens>>,
 ) -> anyhow::Result<FileReport> {
-    let sha256 = sha256_of(path)?;
+    // The file's sha256 (for the audit trail) is computed while it is parsed.
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| sha256_of(path));
+        import_hashing(store, catalog, path, args, tokens, hashing)
+    })
+}
+
+fn joined(
+    hashing: std::thread::ScopedJoinHandle<'_, anyhow::Result<String>>,
+) -> anyhow::Result<String> {
+    hashing
+        .join()
+        .map_err(|_| anyhow::anyhow!("computing the file's sha256 failed"))?
+}
+
+fn import_hashing(
+    store: &mut Store,
+    catalog: &Catalog,
+    path: &Path,
+    args: &ImportArgs,
+    tokens: Option<&HashMap<String, SideTokens>>,
+    hashing: std::thread::ScopedJoinHandle<'_, anyhow::Result<String>>,
+) -> anyhow::Result<FileReport> {
     let bar = progress_bar(path);
     let on_progress = |done: u64, total: u64| {
         if let Some(bar) = &bar {
@@ -187,12 +209,11 @@ pub fn import_file(
     let mut report = FileReport {
         file: path.display().to_string(),
         format: args.format.name().to_string(),
-        sha256: sha256.clone(),
         ..FileReport::default()
     };
-    let audit = |rows_rejected| ImportAudit {
+    let audit = |sha256: &str, rows_rejected| ImportAudit {
         file_name: path.display().to_string(),
-        sha256: sha256.clone(),
+        sha256: sha256.to_string(),
         format: args.format.name().to_string(),
         rows_rejected,
     };
@@ -216,7 +237,8 @@ pub fn import_file(
                 .source
                 .as_deref()
                 .unwrap_or(ingest::comparia_votes::DEFAULT_SOURCE);
-            let summary = store.attach_tokens(source, &entries, &audit(0))?;
+            report.sha256 = joined(hashing)?;
+            let summary = store.attach_tokens(source, &entries, &audit(&report.sha256, 0))?;
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -251,7 +273,8 @@ pub fn import_file(
             }
             let rows = table.pairs.len() as u64;
             let batch = PairCountBatch { source, day, table };
-            let summary = store.import_pair_counts(&batch, &audit(0))?;
+            report.sha256 = joined(hashing)?;
+            let summary = store.import_pair_counts(&batch, &audit(&report.sha256, 0))?;
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -282,7 +305,11 @@ pub fn import_file(
     report.votes_with_unknown_models = ingested.votes_with_unknown_models;
     report.unknown_models = ingested.unknown_models.iter().cloned().collect();
     report.rejections = ingested.rejections.iter().map(|e| e.to_string()).collect();
-    let summary = store.import_buffer(ingested.buffer, &audit(ingested.rows_rejected))?;
+    report.sha256 = joined(hashing)?;
+    let summary = store.import_buffer(
+        ingested.buffer,
+        &audit(&report.sha256, ingested.rows_rejected),
+    )?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
