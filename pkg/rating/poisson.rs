@@ -64,6 +64,23 @@ fn log_factorial(k: f64) -> f64 {
         + inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 * (1.0 / 1260.0 - inv2 / 1680.0)))
 }
 
+/// ln(k!) for k below this is looked up rather than computed: it covers
+/// every draw of the Chatbot Arena table (cells up to ~6,000 votes) in 64 KiB.
+const TABULATED: usize = 8192;
+
+/// [`log_factorial`], from a table built once per process for k < [`TABULATED`]
+/// (the same values, so the draws do not change; one logarithm saved per
+/// exact test).
+#[inline(always)]
+fn tabulated_log_factorial(k: f64) -> f64 {
+    static TABLE: std::sync::OnceLock<Box<[f64]>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| (0..TABULATED).map(|k| log_factorial(k as f64)).collect());
+    match table.get(k as usize) {
+        Some(v) => *v,
+        None => log_factorial(k),
+    }
+}
+
 impl PoissonLaw {
     /// The law of mean `mean` (≥ 0; a non-finite or negative mean gives 0).
     pub fn new(mean: f64) -> Self {
@@ -106,12 +123,12 @@ impl PoissonLaw {
     }
 
     /// One draw.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             PoissonLaw::Zero => 0.0,
             PoissonLaw::Inversion { cumulative } => {
-                let u: f64 = rng.random();
+                let u = unit(rng);
                 // The table ends at (or within rounding of) 1, so the search
                 // stops inside it; the last entry takes the rounding slack.
                 let k = cumulative
@@ -120,31 +137,53 @@ impl PoissonLaw {
                     .unwrap_or(cumulative.len() - 1);
                 k as f64
             }
-            PoissonLaw::Rejection(c) => loop {
-                let u: f64 = rng.random::<f64>() - 0.5;
-                let v: f64 = rng.random();
-                let us = 0.5 - u.abs();
-                let t = (2.0 * c.a / us + c.b) * u + c.mean + 0.43;
-                // floor(t) < 0 is a rejection; for t ≥ 0 truncation is floor
-                // and, unlike `f64::floor` on baseline x86-64, needs no libm call.
-                if t < 0.0 {
-                    continue;
-                }
-                let k = (t as u64) as f64;
-                if us >= 0.07 && v <= c.v_r {
-                    return k;
-                }
-                if us < 0.013 && v > us {
-                    continue;
-                }
-                // ln v + ln(1/α) − ln(a/us² + b), with one logarithm.
-                let lhs = (v / (c.a / (us * us) + c.b)).ln() + c.log_inv_alpha;
-                let rhs = -c.mean + k * c.log_mean - log_factorial(k);
-                if lhs <= rhs {
-                    return k;
-                }
-            },
+            PoissonLaw::Rejection(c) => c.sample(rng),
         }
+    }
+}
+
+/// A uniform draw in [0, 1) with 53 random bits: the same value as
+/// `rng.random::<f64>()`, but converted through `i64` (one instruction on
+/// baseline x86-64, where `u64 → f64` takes a multi-instruction sequence).
+#[inline(always)]
+fn unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) as i64) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+impl Ptrs {
+    /// One PTRS draw: the squeeze inline, the exact test out of line.
+    #[inline(always)]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        loop {
+            let u = unit(rng) - 0.5;
+            let v = unit(rng);
+            let us = 0.5 - u.abs();
+            let t = (2.0 * self.a / us + self.b) * u + self.mean + 0.43;
+            // floor(t) < 0 is a rejection; for t ≥ 0 truncation is floor
+            // and, unlike `f64::floor` on baseline x86-64, needs no libm call.
+            if t < 0.0 {
+                continue;
+            }
+            let k = (t as i64) as f64;
+            if us >= 0.07 && v <= self.v_r {
+                return k;
+            }
+            if us < 0.013 && v > us {
+                continue;
+            }
+            if self.accepts(k, us, v) {
+                return k;
+            }
+        }
+    }
+
+    /// The exact acceptance test (about one draw in five reaches it).
+    #[inline(never)]
+    fn accepts(&self, k: f64, us: f64, v: f64) -> bool {
+        // ln v + ln(1/α) − ln(a/us² + b), with one logarithm.
+        let lhs = (v / (self.a / (us * us) + self.b)).ln() + self.log_inv_alpha;
+        let rhs = -self.mean + k * self.log_mean - tabulated_log_factorial(k);
+        lhs <= rhs
     }
 }
 
