@@ -166,6 +166,20 @@ pub fn validate(table: &PairTable) -> Result<Vec<PairCount>, RatingError> {
             }
         }
     }
+    // Fast path: pairs already strictly ordered by (lo, hi) and in range (as
+    // the store and the trend's running table give them) need no merging.
+    let in_order = table
+        .pairs
+        .windows(2)
+        .all(|w| (w[0].lo, w[0].hi) < (w[1].lo, w[1].hi));
+    if in_order && table.pairs.iter().all(|p| p.lo < p.hi && p.hi < n) {
+        return Ok(table
+            .pairs
+            .iter()
+            .filter(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad > 0)
+            .copied()
+            .collect());
+    }
     let mut merged: HashMap<(usize, usize), PairCount> = HashMap::with_capacity(table.pairs.len());
     for p in &table.pairs {
         if p.lo >= p.hi || p.hi >= n {
