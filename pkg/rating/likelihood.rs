@@ -146,7 +146,10 @@ fn bt_evaluate(
         // softplus(±d) = max(±d, 0) + ln(1 + e), and p from the same e: one
         // exponential and one logarithm per cell.
         let e = (-d.abs()).exp();
-        let log1pe = e.ln_1p();
+        // ln(1 + e) with e ∈ (0, 1]: `ln` of the rounded sum is within
+        // 2e-16 absolute (all the line search needs), and glibc's `ln` costs
+        // a fraction of `ln_1p`, which dominated warm-started fits.
+        let log1pe = (1.0 + e).ln();
         loglik -= w * ((-d).max(0.0) + log1pe) + l * (d.max(0.0) + log1pe);
         let p = if d >= 0.0 {
             1.0 / (1.0 + e)
