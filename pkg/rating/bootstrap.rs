@@ -46,11 +46,7 @@ pub struct Replicates {
 
 impl Replicates {
     pub fn rounds(&self) -> usize {
-        if self.models == 0 {
-            0
-        } else {
-            self.strengths.len() / self.models
-        }
+        self.strengths.len().checked_div(self.models).unwrap_or(0)
     }
 }
 

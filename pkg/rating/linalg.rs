@@ -51,7 +51,8 @@ impl Cholesky {
                 };
                 let s = a[i * n + j] - dot(row_i, row_j);
                 if i == j {
-                    if !(s > 0.0) || !s.is_finite() {
+                    // Also refuses NaN, which compares false with everything.
+                    if s.is_nan() || s <= 0.0 || !s.is_finite() {
                         return None;
                     }
                     lower[i * n + i] = s.sqrt();

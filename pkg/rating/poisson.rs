@@ -67,7 +67,7 @@ fn log_factorial(k: f64) -> f64 {
 impl PoissonLaw {
     /// The law of mean `mean` (≥ 0; a non-finite or negative mean gives 0).
     pub fn new(mean: f64) -> Self {
-        if !(mean > 0.0) || !mean.is_finite() {
+        if mean.is_nan() || mean <= 0.0 || !mean.is_finite() {
             PoissonLaw::Zero
         } else if mean < 10.0 {
             let mut cumulative = Vec::with_capacity(48);
