@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::bootstrap::{self, Replicates};
 use super::covariance::{variances, VarianceKind};
 use super::davidson::initial_log_nu;
-use super::fit::{newton, Fit};
+use super::fit::{newton_with, Fit};
 use super::graph::analyse;
 use super::likelihood::{Cells, Model};
 use super::ranks::{normal_quantile, point_ranks, quantile_sorted, rank_intervals};
@@ -165,10 +165,19 @@ pub fn rate_from(
         })?;
     }
 
-    let fit =
-        newton(model, &cells, x0, options.tolerance, options.max_iterations).ok_or_else(|| {
-            RatingError::Numerical("the information matrix is not positive definite".into())
-        })?;
+    // Without intervals only the point is used: skip the last factorisation.
+    let final_factor = options.ci != CiMethod::None;
+    let fit = newton_with(
+        model,
+        &cells,
+        x0,
+        options.tolerance,
+        options.max_iterations,
+        final_factor,
+    )
+    .ok_or_else(|| {
+        RatingError::Numerical("the information matrix is not positive definite".into())
+    })?;
 
     let anchor_fitted = anchor.map(|(a, _)| a);
     let offset = match anchor {
