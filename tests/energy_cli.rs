@@ -2,40 +2,10 @@
 //! estimates, ranges, catalog models (open, proprietary, estimated), batch
 //! files with bad lines, and every kind of bad input.
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::Value;
 
-struct Outcome {
-    success: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Outcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "success: {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.success, self.stdout, self.stderr
-        )
-    }
-}
-
-fn arenawatt(dir: &Path, args: &[&str]) -> Outcome {
-    let output = Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-        .current_dir(dir)
-        .env_remove("ARENAWATT_DB")
-        .args(args)
-        .output()
-        .unwrap();
-    Outcome {
-        success: output.status.success(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
+mod cli_support;
+use cli_support::arenawatt;
 
 fn energy_json(args: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
