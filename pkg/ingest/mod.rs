@@ -25,7 +25,7 @@ pub mod comparia_votes;
 pub mod csv;
 pub mod pair_counts;
 mod parquet;
-mod row;
+pub(crate) mod row;
 
 use std::collections::BTreeSet;
 use std::path::Path;

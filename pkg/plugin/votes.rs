@@ -1,12 +1,15 @@
 //! `POST votes`: JSON lines in the csv import schema, validated as a whole and
 //! written in one store transaction, so a bad line leaves the store untouched.
 //!
-//! One object per line, keys as the csv columns: `source`, `source_id`
-//! (optional; the store derives one from the content when absent),
-//! `timestamp` (Unix seconds, or an RFC 3339 / `YYYY-MM-DD` string),
-//! `model_a`, `model_b`, `outcome` (`a`, `b`, `tie`, `both_bad`), and the
-//! optional `tokens_a`, `tokens_b`, `category`, `language`. Model names are
-//! resolved to catalog ids as `arenawatt import` does; unknown keys are ignored.
+//! One object per line, keys as the csv columns: `model_a`, `model_b`,
+//! `winner` (`model_a`, `model_b`, `tie`, `tie (bothbad)`, as in `arenawatt
+//! import --format csv`; `outcome` with `a`, `b`, `tie`, `both_bad` is accepted
+//! too), `timestamp` (Unix seconds or an ISO 8601 date-time), and the optional
+//! `id` (or `source_id`; the store derives one from the content when absent),
+//! `source` (default `grafana-upload`), `tokens_a`, `tokens_b`, `category`,
+//! `language`. Winner and timestamp follow the csv reader's rules
+//! (`crate::ingest::row`). Model names are resolved to catalog ids as
+//! `arenawatt import` does; unknown keys are ignored.
 
 use std::path::Path;
 
@@ -14,7 +17,11 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
+use crate::ingest::row::{parse_timestamp, parse_winner};
 use crate::store::{ImportAudit, ImportSummary, Outcome, Store, StoreError, Vote};
+
+/// The source of uploaded votes that name none.
+pub const DEFAULT_SOURCE: &str = "grafana-upload";
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -57,42 +64,27 @@ fn count(object: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> 
 }
 
 fn timestamp(object: &Map<String, Value>) -> Result<i64, String> {
-    match object.get("timestamp") {
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .ok_or_else(|| format!("timestamp: {n} is not whole Unix seconds")),
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            if let Ok(seconds) = s.parse::<i64>() {
-                return Ok(seconds);
-            }
-            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-                return Ok(t.timestamp());
-            }
-            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc().timestamp())
-                .ok_or_else(|| {
-                    format!("timestamp: {s:?} is not Unix seconds, RFC 3339 or YYYY-MM-DD")
-                })
+    let parsed = match object.get("timestamp") {
+        Some(Value::Number(n)) => parse_timestamp(&n.to_string()),
+        Some(Value::String(s)) => parse_timestamp(s),
+        None | Some(Value::Null) => return Err("timestamp: missing".into()),
+        Some(other) => {
+            return Err(format!(
+                "timestamp: expected seconds or a date, got {other}"
+            ))
         }
-        None | Some(Value::Null) => Err("timestamp: missing".into()),
-        Some(other) => Err(format!(
-            "timestamp: expected seconds or a date, got {other}"
-        )),
-    }
+    };
+    parsed.map_err(|reason| format!("timestamp: {reason}"))
 }
 
+/// `winner` as in the csv format, or `outcome` (`a`, `b`, `tie`, `both_bad`).
 fn outcome(object: &Map<String, Value>) -> Result<Outcome, String> {
-    let raw = required(object, "outcome")?;
-    match raw.to_ascii_lowercase().as_str() {
-        "a" | "model_a" => Ok(Outcome::A),
-        "b" | "model_b" => Ok(Outcome::B),
-        "tie" => Ok(Outcome::Tie),
-        "both_bad" | "tie (bothbad)" => Ok(Outcome::BothBad),
-        _ => Err(format!("outcome: {raw:?} is not a, b, tie or both_bad")),
-    }
+    let (key, raw) = match (text(object, "winner")?, text(object, "outcome")?) {
+        (Some(raw), _) => ("winner", raw),
+        (None, Some(raw)) => ("outcome", raw),
+        (None, None) => return Err("winner: missing".into()),
+    };
+    parse_winner(raw).map_err(|reason| format!("{key}: {reason}"))
 }
 
 fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> {
@@ -102,7 +94,9 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
             .map(|m| m.id.clone())
             .unwrap_or_else(|| name.to_string())
     };
-    let source = required(object, "source")?.to_string();
+    let source = text(object, "source")?
+        .unwrap_or(DEFAULT_SOURCE)
+        .to_string();
     let model_a = resolve(required(object, "model_a")?);
     let model_b = resolve(required(object, "model_b")?);
     if model_a == model_b {
@@ -112,7 +106,10 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
     }
     Ok(Vote {
         source,
-        source_id: text(object, "source_id")?.map(str::to_string),
+        source_id: match text(object, "id")? {
+            Some(id) => Some(id.to_string()),
+            None => text(object, "source_id")?.map(str::to_string),
+        },
         timestamp: timestamp(object)?,
         model_a,
         model_b,
@@ -190,12 +187,35 @@ mod tests {
     }
 
     #[test]
+    fn the_csv_schema_is_accepted_as_import_reads_it() {
+        let body = br#"{"model_a":"x","model_b":"y","winner":"tie (bothbad)","timestamp":"2024-01-02T03:04:05Z","id":"v1","tokens_b":7}"#;
+        let votes = parse_json_lines(body, &Catalog::default()).unwrap();
+        assert_eq!(votes.len(), 1);
+        let v = &votes[0];
+        assert_eq!(v.source, DEFAULT_SOURCE);
+        assert_eq!(v.source_id.as_deref(), Some("v1"));
+        assert_eq!(v.outcome, Outcome::BothBad);
+        assert_eq!(v.timestamp, 1_704_164_645);
+        assert_eq!((v.tokens_a, v.tokens_b), (None, Some(7)));
+        let e = parse_json_lines(
+            br#"{"model_a":"x","model_b":"y","timestamp":1}"#,
+            &Catalog::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("line 1: winner: missing"), "{e}");
+    }
+
+    #[test]
     fn a_bad_line_is_named() {
         let body = b"{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"a\"}\n{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"maybe\"}";
         let e = parse_json_lines(body, &Catalog::default())
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("line 2: outcome: \"maybe\""), "{e}");
+        assert!(
+            e.starts_with("line 2: outcome: unknown winner \"maybe\""),
+            "{e}"
+        );
         let e = parse_json_lines(b"{\"source\":1}", &Catalog::default())
             .unwrap_err()
             .to_string();
