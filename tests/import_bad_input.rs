@@ -4,34 +4,13 @@
 //! error, never a panic.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use arenawatt::rating::PairTable;
 use arenawatt::store::{CountFilter, ModelTokens, Store, StoreStats};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn arenawatt(db: &Path, args: &[&str], success: bool) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the arenawatt binary runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if output.status.success() != success || stderr.contains("panicked") {
-        panic!(
-            "arenawatt {args:?} exited with {:?} (expected success = {success})\nstdout:\n{}\nstderr:\n{stderr}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout),
-        );
-    }
-    output
-}
+mod cli_support;
+use cli_support::{arenawatt_on as arenawatt, fixture};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -4,38 +4,15 @@
 //! (parquet's row API) and checks every vote's outcome and token counts.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use arenawatt::store::{CountFilter, Outcome, Store};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// Runs `arenawatt --db DB ARGS…` and returns its output; panics with
-/// everything it printed when the exit status is not `success`.
-fn arenawatt(db: &Path, args: &[&str], success: bool) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the arenawatt binary runs");
-    if output.status.success() != success {
-        panic!(
-            "arenawatt {args:?} exited with {:?} (expected success = {success})\nstdout:\n{}\nstderr:\n{}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    output
-}
+mod cli_support;
+use cli_support::{arenawatt_on as arenawatt, fixture};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
