@@ -195,3 +195,33 @@ fn bad_catalog_files_are_named_in_errors() {
         "{methodology}"
     );
 }
+
+#[test]
+fn queries_use_the_custom_models_of_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let comparia = r#"{"timestamp": 0, "models": {
+        "my-moe": {"id": "my-moe", "simple_name": "My MoE", "organisation": "Me", "license": "Apache 2.0",
+                   "arch": "moe", "params": 355, "active_params": 32, "quantization": null, "release_date": "01/2026"}}}"#;
+    std::fs::write(dir.path().join("mine.json"), comparia).unwrap();
+    let imported = arenawatt(
+        dir.path(),
+        &["catalog", "import", "--format", "comparia", "mine.json"],
+    );
+    assert!(imported.success, "{imported}");
+    let votes = "model_a,model_b,winner,timestamp\n\
+                 my-moe,llama-3.1-8b,model_a,2026-01-01T00:00:00Z\n\
+                 my-moe,llama-3.1-8b,model_b,2026-01-02T00:00:00Z\n\
+                 my-moe,llama-3.1-8b,model_a,2026-01-03T00:00:00Z\n";
+    std::fs::write(dir.path().join("votes.csv"), votes).unwrap();
+    let voted = arenawatt(dir.path(), &["import", "--format", "csv", "votes.csv"]);
+    assert!(voted.success, "{voted}");
+    let query = arenawatt(
+        dir.path(),
+        &[
+            "query", "--type", "model", "--model", "my-moe", "--format", "json",
+        ],
+    );
+    assert!(query.success, "{query}");
+    assert!(!query.stdout.contains("not in catalog"), "{query}");
+    assert!(query.stdout.contains("My MoE"), "{query}");
+}

@@ -124,9 +124,7 @@ pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
 
 /// The bundled catalog plus the models added with `arenawatt catalog import`.
 pub fn catalog_with_custom_models(store: &Store) -> anyhow::Result<Catalog> {
-    let mut models = Catalog::bundled().models().to_vec();
-    models.extend(store.custom_catalog_models()?);
-    Ok(Catalog::from_models(models))
+    Ok(Catalog::bundled_ref().with_custom(store.custom_catalog_models()?))
 }
 
 /// The hex sha256 of a file.

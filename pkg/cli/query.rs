@@ -141,7 +141,7 @@ pub fn build_query(args: &QueryArgs) -> anyhow::Result<Query> {
 
 pub fn run(db: &Path, args: QueryArgs) -> anyhow::Result<()> {
     let query = build_query(&args)?;
-    let engine = Engine::new(db);
+    let engine = Engine::open(db, Default::default())?;
     let result = engine.execute(&query, None)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

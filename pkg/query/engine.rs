@@ -82,10 +82,17 @@ impl Engine {
     }
 
     /// Opens the store once now, so a missing or corrupt file is reported
-    /// before the first query.
+    /// before the first query, and adds the models the store's custom catalog
+    /// holds (`arenawatt catalog import`) to the bundled catalog.
     pub fn open(path: impl AsRef<Path>, defaults: QueryDefaults) -> Result<Engine, QueryError> {
-        let engine = Engine::with(path, Catalog::bundled(), defaults);
-        drop(engine.connection()?);
+        let store = Store::open_read_only(path.as_ref())?;
+        let catalog = Catalog::bundled_ref().with_custom(store.custom_catalog_models()?);
+        let engine = Engine::with(path, catalog, defaults);
+        engine
+            .pool
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(store);
         Ok(engine)
     }
 
