@@ -65,6 +65,7 @@
 pub mod bootstrap;
 pub mod covariance;
 pub mod davidson;
+pub mod fastmath;
 pub mod fit;
 pub mod graph;
 pub mod likelihood;
