@@ -4,26 +4,39 @@
 //! from a Poisson law with the observed count as its mean ([`super::poisson`]). For counts this is
 //! the large-sample equivalent of resampling the votes with replacement (a
 //! multinomial bootstrap), but the cells stay independent, so a replicate
-//! costs one pass over the 3,460-odd cells instead of a pass over 1.7M votes,
-//! and it can be generated in any order.
+//! costs one pass over the 3,460-odd cells instead of a pass over 1.7M votes.
 //!
-//! Reproducibility: replicate r uses its own generator seeded from
-//! (seed, r), so the result for a seed is the same whatever the number of
-//! threads; the rounds are split over `available_parallelism` scoped threads.
+//! Groups: replicates are handled [`LANES`] at a time — group g holds
+//! replicates `g·LANES … g·LANES + LANES − 1` — with one replicate per lane
+//! of SIMD arithmetic, both for the draws ([`LaneRng`],
+//! [`CountLaws::sample_lanes`]) and for the Bradley–Terry refit
+//! ([`super::lane_chord`]). Threads take whole groups from a shared counter,
+//! so a slow thread never holds the others back.
+//!
+//! Reproducibility: the lanes of group g are seeded from (seed, replicate),
+//! and a group's results depend only on its own lanes, so the result for a
+//! seed is the same whatever the number of threads (and whatever the CPU:
+//! the SIMD and scalar copies of the arithmetic round alike).
 //!
 //! Warm start: every replicate starts from the full-data fit and is refitted
-//! with the chord method ([`super::fit::chord`]), reusing the full-data
-//! Cholesky factor: a replicate is a small perturbation, so a handful of
-//! gradient passes reach the tolerance without refactoring. A replicate that
-//! does not converge that way gets a full Newton fit; one that still fails
-//! (e.g. a model lost every resampled vote) is counted and left out.
+//! with the chord method, reusing the full-data information matrix: a
+//! replicate is a small perturbation, so four or five gradient passes reach
+//! the tolerance without refactoring. Davidson replicates are refitted one
+//! by one with the scalar [`chord`]. A replicate that does not converge that
+//! way gets a full Newton fit; one that still fails (e.g. a model lost every
+//! resampled vote) is counted and left out.
+//!
+//! Each worker also gauges its replicates and ranks them, so the summary
+//! ([`super::rate`]) only takes order statistics.
 
-use rand::rngs::SmallRng;
-use rand::SeedableRng;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::fit::{chord, newton, Fit};
-use super::likelihood::{bt_gradient_at, bt_probabilities, Cells, Model};
-use super::poisson::PoissonLaw;
+use super::lane_chord::{self, FullFit};
+use super::lane_rng::{LaneRng, LANES};
+use super::likelihood::{bt_probabilities, Cells, Model};
+use super::poisson::{CountLaws, DrawScratch};
+use super::ranks::point_ranks;
 
 /// Step size (natural-log strengths) under which a replicate is converged:
 /// 1e-6 is 1.7e-4 Elo points, and the chord method contracts by about 20x
@@ -37,6 +50,8 @@ const CHORD_ITERATIONS: u32 = 60;
 pub struct Replicates {
     /// Row-major: `ok_rounds × models`, natural-log, in the requested gauge.
     pub strengths: Vec<f64>,
+    /// Row-major like `strengths`: each replicate's point ranks (1 = best).
+    pub ranks: Vec<u32>,
     /// ln ν of each successful replicate (Davidson only).
     pub log_tie: Vec<f64>,
     pub models: usize,
@@ -61,75 +76,164 @@ fn mix(seed: u64, replicate: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Laws of the three counts of every cell.
-type CellLaws = Vec<[PoissonLaw; 3]>;
-
-fn laws(cells: &Cells) -> CellLaws {
-    (0..cells.len())
-        .map(|k| {
-            [
-                PoissonLaw::new(cells.wins_lo[k]),
-                PoissonLaw::new(cells.wins_hi[k]),
-                PoissonLaw::new(cells.ties[k]),
-            ]
-        })
-        .collect()
+/// The laws of every count of every cell: slots `0..n` are the wins of the
+/// lower-indexed model, `n..2n` those of the other, `2n..3n` the ties (which
+/// carry no information under `drop` and are then not drawn).
+fn laws(model: Model, cells: &Cells) -> CountLaws {
+    let with_ties = model != Model::BradleyTerry { half_ties: false };
+    let ties = cells.ties.iter().map(|&t| if with_ties { t } else { 0.0 });
+    let means: Vec<f64> = cells
+        .wins_lo
+        .iter()
+        .chain(&cells.wins_hi)
+        .copied()
+        .chain(ties)
+        .collect();
+    CountLaws::new(&means)
 }
 
-/// Refits one replicate into `out` (length = dim). Returns false on failure.
-#[allow(clippy::too_many_arguments)]
-fn replicate(
+/// One replicate's outcome: its fitted parameters (strengths, then ln ν for
+/// Davidson), or `None` when it did not converge.
+type Outcome = Option<Vec<f64>>;
+
+/// Everything a worker thread reuses from group to group.
+struct Worker<'a> {
     model: Model,
-    full: &Fit,
-    laws: &CellLaws,
-    sample: &mut Cells,
-    seed: u64,
-    index: u64,
-    grad: &mut Vec<f64>,
-    out: &mut [f64],
-    full_probabilities: Option<&[f64]>,
-) -> bool {
-    let mut rng = SmallRng::seed_from_u64(mix(seed, index));
-    // Ties carry no information under `drop`: no need to draw them.
-    let uses_ties = model != Model::BradleyTerry { half_ties: false };
-    for (k, cell_laws) in laws.iter().enumerate() {
-        sample.wins_lo[k] = cell_laws[0].sample(&mut rng);
-        sample.wins_hi[k] = cell_laws[1].sample(&mut rng);
-        if uses_ties {
-            sample.ties[k] = cell_laws[2].sample(&mut rng);
+    cells: &'a Cells,
+    full: &'a Fit,
+    laws: &'a CountLaws,
+    /// The shared full-fit data of the lane refit (BT only).
+    lane_fit: Option<FullFit<'a>>,
+    /// The group's draws, laid out as the slots of [`laws`].
+    counts: Vec<[f64; LANES]>,
+    draw_scratch: DrawScratch,
+    wins: Vec<[f64; LANES]>,
+    totals: Vec<[f64; LANES]>,
+    x: Vec<[f64; LANES]>,
+    scratch: lane_chord::Scratch,
+    /// One replicate's cells, for the scalar refits.
+    sample: Cells,
+    grad: Vec<f64>,
+}
+
+impl<'a> Worker<'a> {
+    fn new(
+        model: Model,
+        cells: &'a Cells,
+        full: &'a Fit,
+        laws: &'a CountLaws,
+        lane_fit: Option<FullFit<'a>>,
+    ) -> Self {
+        let n = cells.len();
+        let zeros = || vec![[0.0; LANES]; n];
+        Self {
+            model,
+            cells,
+            full,
+            laws,
+            lane_fit,
+            counts: vec![[0.0; LANES]; laws.len()],
+            draw_scratch: DrawScratch::default(),
+            wins: zeros(),
+            totals: zeros(),
+            x: vec![[0.0; LANES]; cells.models],
+            scratch: lane_chord::Scratch::new(cells.models),
+            sample: cells.clone(),
+            grad: Vec::new(),
         }
     }
-    out.copy_from_slice(&full.x);
-    if let (Model::BradleyTerry { half_ties }, Some(p)) = (model, full_probabilities) {
-        // First chord step for free: the full fit's probabilities are known.
-        grad.clear();
-        grad.resize(out.len(), 0.0);
-        bt_gradient_at(half_ties, sample, p, grad);
-        full.factor.solve_in_place(grad);
-        for (v, s) in out.iter_mut().zip(grad.iter()) {
-            *v += s;
+
+    /// Copies lane `l`'s counts into `self.sample`.
+    fn lane_sample(&mut self, l: usize) {
+        let n = self.cells.len();
+        for k in 0..n {
+            self.sample.wins_lo[k] = self.counts[k][l];
+            self.sample.wins_hi[k] = self.counts[n + k][l];
+            self.sample.ties[k] = self.counts[2 * n + k][l];
         }
     }
-    if chord(
-        model,
-        sample,
-        &full.factor,
-        out,
-        BOOTSTRAP_TOLERANCE,
-        CHORD_ITERATIONS,
-        grad,
-    )
-    .is_some()
-    {
-        return true;
-    }
-    match newton(model, sample, full.x.clone(), BOOTSTRAP_TOLERANCE, 100) {
-        Some(fit) if fit.converged && fit.x.iter().all(|v| v.is_finite()) => {
-            out.copy_from_slice(&fit.x);
-            true
+
+    /// Full Newton fit of `self.sample`, the last resort of a replicate.
+    fn newton_fallback(&self) -> Outcome {
+        match newton(
+            self.model,
+            &self.sample,
+            self.full.x.clone(),
+            BOOTSTRAP_TOLERANCE,
+            100,
+        ) {
+            Some(fit) if fit.converged && fit.x.iter().all(|v| v.is_finite()) => Some(fit.x),
+            _ => None,
         }
-        _ => false,
     }
+
+    /// Draws and refits the replicates of group `group`.
+    fn group(&mut self, seed: u64, group: usize) -> [Outcome; LANES] {
+        let seeds = std::array::from_fn(|l| mix(seed, (group * LANES + l) as u64));
+        let mut rng = LaneRng::new(seeds);
+        self.laws
+            .sample_lanes(&mut rng, &mut self.counts, &mut self.draw_scratch);
+        let mut outcomes: [Outcome; LANES] = Default::default();
+        match (self.model, &self.lane_fit) {
+            (Model::BradleyTerry { half_ties }, Some(lane_fit)) => {
+                let tie_share = if half_ties { 0.5 } else { 0.0 };
+                let tie_total = if half_ties { 1.0 } else { 0.0 };
+                let n = self.cells.len();
+                for k in 0..n {
+                    let (a, b, t) = (self.counts[k], self.counts[n + k], self.counts[2 * n + k]);
+                    for l in 0..LANES {
+                        self.wins[k][l] = a[l] + tie_share * t[l];
+                        self.totals[k][l] = a[l] + b[l] + tie_total * t[l];
+                    }
+                }
+                let converged = lane_chord::refit(
+                    lane_fit,
+                    &self.wins,
+                    &self.totals,
+                    BOOTSTRAP_TOLERANCE,
+                    CHORD_ITERATIONS,
+                    &mut self.scratch,
+                    &mut self.x,
+                );
+                for (l, outcome) in outcomes.iter_mut().enumerate() {
+                    *outcome = if converged[l] {
+                        Some(self.x.iter().map(|v| v[l]).collect())
+                    } else {
+                        self.lane_sample(l);
+                        self.newton_fallback()
+                    };
+                }
+            }
+            _ => {
+                for (l, outcome) in outcomes.iter_mut().enumerate() {
+                    self.lane_sample(l);
+                    let mut x = self.full.x.clone();
+                    let refitted = chord(
+                        self.model,
+                        &self.sample,
+                        &self.full.factor,
+                        &mut x,
+                        BOOTSTRAP_TOLERANCE,
+                        CHORD_ITERATIONS,
+                        &mut self.grad,
+                    );
+                    *outcome = match refitted {
+                        Some(_) => Some(x),
+                        None => self.newton_fallback(),
+                    };
+                }
+            }
+        }
+        outcomes
+    }
+}
+
+/// A successful replicate, gauged and ranked.
+struct Gauged {
+    round: usize,
+    strengths: Vec<f64>,
+    ranks: Vec<u32>,
+    log_tie: Option<f64>,
 }
 
 /// Runs `rounds` replicates. `anchor` is the fitted index of the anchor model
@@ -144,69 +248,83 @@ pub fn run(
     threads: usize,
 ) -> Replicates {
     let m = cells.models;
-    let dim = full.x.len();
-    let laws = laws(cells);
-    let probabilities =
-        matches!(model, Model::BradleyTerry { .. }).then(|| bt_probabilities(cells, &full.x));
     let rounds = rounds as usize;
-    let mut raw = vec![0.0; rounds * dim];
-    let mut ok = vec![false; rounds];
-    let threads = threads.clamp(1, rounds.max(1));
-    let per_thread = rounds.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        for (chunk_index, (raw_chunk, ok_chunk)) in raw
-            .chunks_mut(per_thread * dim)
-            .zip(ok.chunks_mut(per_thread))
-            .enumerate()
-        {
-            let laws = &laws;
-            let probabilities = probabilities.as_deref();
-            scope.spawn(move || {
-                let mut sample = cells.clone();
-                let mut grad = Vec::with_capacity(dim);
-                for (offset, (out, flag)) in raw_chunk
-                    .chunks_mut(dim)
-                    .zip(ok_chunk.iter_mut())
-                    .enumerate()
-                {
-                    let index = (chunk_index * per_thread + offset) as u64;
-                    *flag = replicate(
-                        model,
-                        full,
-                        laws,
-                        &mut sample,
-                        seed,
-                        index,
-                        &mut grad,
-                        out,
-                        probabilities,
-                    );
-                }
-            });
-        }
-    });
-    let mut strengths = Vec::with_capacity(rounds * m);
-    let mut log_tie = Vec::new();
-    let mut non_converged = 0;
-    for (r, flag) in ok.iter().enumerate() {
-        if !flag {
-            non_converged += 1;
-            continue;
-        }
-        let x = &raw[r * dim..(r + 1) * dim];
+    let laws = laws(model, cells);
+    let bradley_terry = matches!(model, Model::BradleyTerry { .. });
+    let probabilities = if bradley_terry {
+        bt_probabilities(cells, &full.x)
+    } else {
+        Vec::new()
+    };
+    let inverse = if bradley_terry {
+        full.factor.inverse()
+    } else {
+        Vec::new()
+    };
+    let groups = rounds.div_ceil(LANES);
+    let next_group = AtomicUsize::new(0);
+    let threads = threads.clamp(1, groups.max(1));
+    let gauge = |round: usize, x: Vec<f64>| {
         let reference = match anchor {
             Some(a) => x[a],
             None => x[..m].iter().sum::<f64>() / m as f64,
         };
-        strengths.extend(x[..m].iter().map(|v| v - reference));
-        if dim > m {
-            log_tie.push(x[m]);
+        let strengths: Vec<f64> = x[..m].iter().map(|v| v - reference).collect();
+        Gauged {
+            round,
+            ranks: point_ranks(&strengths),
+            strengths,
+            log_tie: x.get(m).copied(),
+        }
+    };
+    let work = || {
+        let lane_fit = bradley_terry.then(|| FullFit {
+            lo: &cells.lo,
+            hi: &cells.hi,
+            x: &full.x,
+            probabilities: &probabilities,
+            inverse: &inverse,
+        });
+        let mut worker = Worker::new(model, cells, full, &laws, lane_fit);
+        let mut done: Vec<(usize, Option<Gauged>)> = Vec::new();
+        loop {
+            let group = next_group.fetch_add(1, Ordering::Relaxed);
+            if group >= groups {
+                return done;
+            }
+            for (l, outcome) in worker.group(seed, group).into_iter().enumerate() {
+                let round = group * LANES + l;
+                if round < rounds {
+                    done.push((round, outcome.map(|x| gauge(round, x))));
+                }
+            }
+        }
+    };
+    let mut results: Vec<(usize, Option<Gauged>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    results.sort_by_key(|(round, _)| *round);
+    let mut replicates = Replicates {
+        strengths: Vec::with_capacity(rounds * m),
+        ranks: Vec::with_capacity(rounds * m),
+        log_tie: Vec::new(),
+        models: m,
+        non_converged: 0,
+    };
+    for (_, outcome) in results {
+        match outcome {
+            Some(g) => {
+                debug_assert!(g.round < rounds);
+                replicates.strengths.extend_from_slice(&g.strengths);
+                replicates.ranks.extend_from_slice(&g.ranks);
+                replicates.log_tie.extend(g.log_tie);
+            }
+            None => replicates.non_converged += 1,
         }
     }
-    Replicates {
-        strengths,
-        log_tie,
-        models: m,
-        non_converged,
-    }
+    replicates
 }

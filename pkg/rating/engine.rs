@@ -306,25 +306,33 @@ fn summarise(
         high[k] = quantile_sorted(&column, 1.0 - alpha) - point[k];
         std_error[k] = var.sqrt();
     }
-    // Rank quantiles: rank every replicate, then take order statistics.
-    let mut ranks_by_model = vec![Vec::with_capacity(rounds); m];
-    for r in 0..rounds {
-        let ranks = point_ranks(&reps.strengths[r * m..(r + 1) * m]);
-        for (k, rank) in ranks.into_iter().enumerate() {
-            ranks_by_model[k].push(rank);
-        }
-    }
-    let rank_quantiles = ranks_by_model
-        .into_iter()
-        .map(|mut ranks| {
-            ranks.sort_unstable();
-            if ranks.is_empty() {
+    // Rank quantiles: the workers ranked every replicate; ranks are 1..=m,
+    // so the order statistics come from a histogram per model.
+    let lower_index = (alpha * rounds.saturating_sub(1) as f64).floor() as usize;
+    let upper_index = ((1.0 - alpha) * rounds.saturating_sub(1) as f64).ceil() as usize;
+    let mut histogram = vec![0usize; m + 1];
+    let rank_quantiles = (0..m)
+        .map(|k| {
+            if rounds == 0 {
                 return (1, m as u32);
             }
-            let last = (ranks.len() - 1) as f64;
-            let lo = ranks[(alpha * last).floor() as usize];
-            let hi = ranks[((1.0 - alpha) * last).ceil() as usize];
-            (lo, hi)
+            histogram.iter_mut().for_each(|h| *h = 0);
+            for r in 0..rounds {
+                let rank = reps.ranks[r * m + k] as usize;
+                histogram[rank.min(m)] += 1;
+            }
+            // The rank at sorted position `index`.
+            let at = |index: usize| {
+                let mut seen = 0;
+                for (rank, &count) in histogram.iter().enumerate() {
+                    seen += count;
+                    if seen > index {
+                        return rank as u32;
+                    }
+                }
+                m as u32
+            };
+            (at(lower_index), at(upper_index))
         })
         .collect();
     let tie_log_interval = (!reps.log_tie.is_empty()).then(|| {
