@@ -163,12 +163,18 @@ pub fn ln(x: f64) -> f64 {
     e * LN_2 + ln_m
 }
 
-/// Whether the AVX2 copies of [`with_avx2!`](crate::with_avx2) functions run.
+/// Whether the AVX2 copies of [`with_avx2!`](crate::with_avx2) functions
+/// (and of the other AVX2 code of the rating engine) run: when the CPU has
+/// AVX2, unless the environment variable `ARENAWATT_NO_AVX2` is set (to
+/// compare or time the portable code; the results are the same).
 #[inline]
 pub fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::is_x86_feature_detected!("avx2")
+        static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *ENABLED.get_or_init(|| {
+            std::is_x86_feature_detected!("avx2") && std::env::var_os("ARENAWATT_NO_AVX2").is_none()
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
