@@ -45,14 +45,18 @@ fn gauge_shift(info: &[f64], dim: usize, models: usize) -> f64 {
 
 /// Factors `info + shift·vvᵀ`.
 pub fn gauged_factor(info: &[f64], dim: usize, models: usize) -> Option<(Cholesky, f64)> {
+    gauged_refactor(info, dim, models, None)
+}
+
+/// [`gauged_factor`], reusing the storage of a factor no longer needed.
+fn gauged_refactor(
+    info: &[f64],
+    dim: usize,
+    models: usize,
+    recycle: Option<Cholesky>,
+) -> Option<(Cholesky, f64)> {
     let shift = gauge_shift(info, dim, models);
-    let mut m = info.to_vec();
-    for i in 0..models {
-        for j in 0..models {
-            m[i * dim + j] += shift;
-        }
-    }
-    Cholesky::factor(&m, dim).map(|c| (c, shift))
+    Cholesky::factor_shifted(info, dim, models, shift, recycle).map(|c| (c, shift))
 }
 
 struct State {
@@ -62,10 +66,12 @@ struct State {
     info: Vec<f64>,
 }
 
-fn state_at(model: Model, cells: &Cells, x: Vec<f64>) -> State {
+/// The state at `x`; `info` lends its allocation (its contents are cleared).
+fn state_at(model: Model, cells: &Cells, x: Vec<f64>, mut info: Vec<f64>) -> State {
     let dim = x.len();
     let mut grad = vec![0.0; dim];
-    let mut info = vec![0.0; dim * dim];
+    info.clear();
+    info.resize(dim * dim, 0.0);
     let loglik = evaluate(model, cells, &x, &mut grad, Some(&mut info));
     State {
         x,
@@ -116,7 +122,9 @@ pub fn newton_with(
     debug_assert_eq!(start.len(), dim);
     let mut x = start;
     center(&mut x, models);
-    let mut state = state_at(model, cells, x);
+    let mut state = state_at(model, cells, x, Vec::new());
+    // Information matrices of rejected trials and past states, for reuse.
+    let mut spare_info = Vec::new();
     let mut iterations = 0;
     let mut converged = false;
     let (mut factor, mut shift) = gauged_factor(&state.info, dim, models)?;
@@ -132,22 +140,23 @@ pub fn newton_with(
                 .zip(&step)
                 .map(|(a, s)| a + scale * s)
                 .collect();
-            trial = state_at(model, cells, x_new);
+            trial = state_at(model, cells, x_new, std::mem::take(&mut spare_info));
             let tolerated = 1e-12 * state.loglik.abs().max(1.0);
             if trial.loglik >= state.loglik - tolerated || scale < 1e-8 {
                 break;
             }
+            spare_info = trial.info;
             scale *= 0.5;
         }
         iterations += 1;
         let moved = step.iter().map(|s| (scale * s).abs()).fold(0.0, f64::max);
-        state = trial;
+        spare_info = std::mem::replace(&mut state, trial).info;
         converged = moved < tolerance;
         let done = converged || !moved.is_finite();
         if done && !final_factor {
             break;
         }
-        let refactored = gauged_factor(&state.info, dim, models)?;
+        let refactored = gauged_refactor(&state.info, dim, models, Some(factor))?;
         factor = refactored.0;
         shift = refactored.1;
         if done {

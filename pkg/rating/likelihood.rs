@@ -154,21 +154,60 @@ fn bt_evaluate(
         &mut g,
         &mut h,
     );
-    for (k, &gk) in g.iter().enumerate() {
-        let (i, j) = (cells.lo[k] as usize, cells.hi[k] as usize);
-        grad[i] += gk;
-        grad[j] -= gk;
-    }
+    scatter_pairs(&cells.lo, &cells.hi, &g, grad, 1, false);
     if let Some(a) = info {
+        // The diagonal goes through a vector that stays in L1 (`a` is zero
+        // on entry, so each a[i][i] gets the same sums in the same order).
+        let mut diagonal = vec![0.0; n];
+        scatter_pairs(&cells.lo, &cells.hi, &h, &mut diagonal, 1, true);
+        for (i, d) in diagonal.iter().enumerate() {
+            a[i * n + i] += d;
+        }
         for (k, &hk) in h.iter().enumerate() {
             let (i, j) = (cells.lo[k] as usize, cells.hi[k] as usize);
-            a[i * n + i] += hk;
-            a[j * n + j] += hk;
             a[i * n + j] -= hk;
             a[j * n + i] -= hk;
         }
     }
     -lane_sum(&terms)
+}
+
+/// `target[lo·stride] += v` and `target[hi·stride] ∓= v` (`+` when
+/// `hi_adds`) for each cell in order. Cells come grouped by `lo`, so the
+/// `lo` entry is kept in a register while `lo` repeats: the same additions
+/// in the same order as the plain loop, without a store-to-load dependency
+/// from cell to cell.
+#[inline]
+fn scatter_pairs(
+    lo: &[u32],
+    hi: &[u32],
+    v: &[f64],
+    target: &mut [f64],
+    stride: usize,
+    hi_adds: bool,
+) {
+    let mut current = usize::MAX;
+    let mut acc = 0.0;
+    for ((&i, &j), &vk) in lo.iter().zip(hi).zip(v) {
+        let (i, j) = (i as usize * stride, j as usize * stride);
+        if i != current {
+            if current != usize::MAX {
+                target[current] = acc;
+            }
+            current = i;
+            acc = target[i];
+        }
+        acc += vk;
+        match (j == current, hi_adds) {
+            (true, true) => acc += vk,
+            (true, false) => acc -= vk,
+            (false, true) => target[j] += vk,
+            (false, false) => target[j] -= vk,
+        }
+    }
+    if current != usize::MAX {
+        target[current] = acc;
+    }
 }
 
 /// `x[lo] − x[hi]` of every cell.
@@ -221,12 +260,17 @@ fn bt_cell_terms_body(
     let (wins_lo, wins_hi, ties) = (&wins_lo[..len], &wins_hi[..len], &ties[..len]);
     let (terms, g, h) = (&mut terms[..len], &mut g[..len], &mut h[..len]);
     let tie_share = if half_ties { 0.5 } else { 0.0 };
+    // Two loops with short dependency chains overlap better than one long
+    // one: first e = exp(−|d|) (kept in `h`), then the rest.
+    for (e, dk) in h.iter_mut().zip(d) {
+        *e = fastmath::exp(-dk.abs());
+    }
     for k in 0..len {
         let half = tie_share * ties[k];
         let (w, l) = (wins_lo[k] + half, wins_hi[k] + half);
         let total = w + l;
         let dk = d[k];
-        let e = fastmath::exp(-dk.abs());
+        let e = h[k];
         let log1pe = fastmath::ln(1.0 + e);
         let term = w * ((-dk).max(0.0) + log1pe) + l * (dk.max(0.0) + log1pe);
         let p = if dk >= 0.0 { 1.0 } else { e } / (1.0 + e);

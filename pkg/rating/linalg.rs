@@ -87,9 +87,16 @@ fn factor_body(a: &[f64], n: usize, u: &mut [f64]) -> bool {
     for j in 0..n {
         u[j * n + j..j * n + n].copy_from_slice(&a[j * n + j..j * n + n]);
     }
+    factor_in_place_body(n, u)
+}
+
+/// [`factor_body`] on `u` already holding the upper triangle of `A`.
+#[inline(always)]
+fn factor_in_place_body(n: usize, u: &mut [f64]) -> bool {
+    const BLOCK: usize = 4;
     let mut j = 0;
     while j < n {
-        let block = (n - j).min(4);
+        let block = (n - j).min(BLOCK);
         for r in j..j + block {
             let pivot = u[r * n + r];
             // Also refuses NaN, which compares false with everything.
@@ -107,19 +114,17 @@ fn factor_body(a: &[f64], n: usize, u: &mut [f64]) -> bool {
                 sub_scaled(&mut tail[s..n], row_r[s], &row_r[s..n]);
             }
         }
-        if block == 4 {
-            let (head, tail) = u.split_at_mut((j + 4) * n);
-            let rows = [
-                &head[j * n..j * n + n],
-                &head[(j + 1) * n..(j + 1) * n + n],
-                &head[(j + 2) * n..(j + 2) * n + n],
-                &head[(j + 3) * n..(j + 3) * n + n],
-            ];
+        if block == BLOCK {
+            let (head, tail) = u.split_at_mut((j + BLOCK) * n);
+            let rows: [&[f64]; BLOCK] =
+                std::array::from_fn(|t| &head[(j + t) * n..(j + t + 1) * n]);
             for (offset, target) in tail.chunks_exact_mut(n).enumerate() {
-                let i = j + 4 + offset;
-                let c = [rows[0][i], rows[1][i], rows[2][i], rows[3][i]];
-                let y = [&rows[0][i..], &rows[1][i..], &rows[2][i..], &rows[3][i..]];
-                sub_scaled4(&mut target[i..], c, y);
+                let i = j + BLOCK + offset;
+                sub_scaled4(
+                    &mut target[i..],
+                    rows.map(|row| row[i]),
+                    rows.map(|row| &row[i..]),
+                );
             }
         }
         j += block;
@@ -130,6 +135,12 @@ fn factor_body(a: &[f64], n: usize, u: &mut [f64]) -> bool {
 crate::with_avx2! {
     fn factor_kernel(a: &[f64], n: usize, u: &mut [f64]) -> bool {
         factor_body(a, n, u)
+    }
+}
+
+crate::with_avx2! {
+    fn factor_in_place_kernel(n: usize, u: &mut [f64]) -> bool {
+        factor_in_place_body(n, u)
     }
 }
 
@@ -251,6 +262,37 @@ impl Cholesky {
         debug_assert_eq!(a.len(), n * n);
         let mut upper = vec![0.0; n * n];
         factor_kernel(a, n, &mut upper).then_some(Self { n, upper })
+    }
+
+    /// Factors `a + shift·vvᵀ`, with `v` one on the first `block` indices
+    /// and zero after (the gauge term of the fits, added while copying `a`
+    /// instead of in a copy of its own). Only the upper triangle of `a` is
+    /// read. `recycle`, a factor of the same size that is no longer needed,
+    /// lends its storage: a fit refactors at every step, and a fresh
+    /// allocation of this size is often fresh pages from the kernel.
+    pub fn factor_shifted(
+        a: &[f64],
+        n: usize,
+        block: usize,
+        shift: f64,
+        recycle: Option<Cholesky>,
+    ) -> Option<Self> {
+        debug_assert_eq!(a.len(), n * n);
+        debug_assert!(block <= n);
+        // The storage of a factor is zero below the diagonal; the rest is
+        // overwritten.
+        let mut upper = match recycle {
+            Some(old) if old.n == n => old.upper,
+            _ => vec![0.0; n * n],
+        };
+        for j in 0..n {
+            let row = &mut upper[j * n + j..j * n + n];
+            row.copy_from_slice(&a[j * n + j..j * n + n]);
+            for x in row[..block.saturating_sub(j)].iter_mut() {
+                *x += shift;
+            }
+        }
+        factor_in_place_kernel(n, &mut upper).then_some(Self { n, upper })
     }
 
     pub fn dim(&self) -> usize {
