@@ -11,6 +11,13 @@
 //! system is the minimum-norm Newton step, which keeps Σθ fixed: the fit stays
 //! in the sum-to-zero gauge without pinning a model. A backtracking step
 //! (halving until the log-likelihood does not decrease) guards bad starts.
+//!
+//! Each step costs one pass over the cells with the information matrix
+//! ([`super::likelihood::evaluate`]) and one Cholesky factorisation; both
+//! are vectorised kernels. The step's matrices (information, factor) reuse
+//! the storage of the previous step's: at a few hundred models these are
+//! allocations large enough that the allocator hands out fresh pages from
+//! the kernel, whose faults cost as much as a factorisation.
 
 use super::likelihood::{evaluate, gradient, Cells, Model};
 use super::linalg::Cholesky;

@@ -66,6 +66,19 @@ fn sub_scaled4(x: &mut [f64], c: [f64; 4], y: [&[f64]; 4]) {
     }
 }
 
+/// [`sub_scaled4`] on two rows at once, `x0` with `c0` and `x1` with `c1`,
+/// sharing the loads of `y`.
+#[inline(always)]
+fn sub_scaled4_twice(x0: &mut [f64], x1: &mut [f64], c0: [f64; 4], c1: [f64; 4], y: [&[f64]; 4]) {
+    let len = x0.len();
+    let x1 = &mut x1[..len];
+    let (y0, y1, y2, y3) = (&y[0][..len], &y[1][..len], &y[2][..len], &y[3][..len]);
+    for (((((a, b), y0), y1), y2), y3) in x0.iter_mut().zip(x1).zip(y0).zip(y1).zip(y2).zip(y3) {
+        *a = (((*a - c0[0] * y0) - c0[1] * y1) - c0[2] * y2) - c0[3] * y3;
+        *b = (((*b - c1[0] * y0) - c1[1] * y1) - c1[2] * y2) - c1[3] * y3;
+    }
+}
+
 /// `x ← (((x + c₀y₀) + c₁y₁) + c₂y₂) + c₃y₃`, entry by entry.
 #[inline(always)]
 fn add_scaled4(x: &mut [f64], c: [f64; 4], y: [&[f64]; 4]) {
@@ -118,10 +131,21 @@ fn factor_in_place_body(n: usize, u: &mut [f64]) -> bool {
             let (head, tail) = u.split_at_mut((j + BLOCK) * n);
             let rows: [&[f64]; BLOCK] =
                 std::array::from_fn(|t| &head[(j + t) * n..(j + t + 1) * n]);
-            for (offset, target) in tail.chunks_exact_mut(n).enumerate() {
-                let i = j + BLOCK + offset;
+            // Two target rows at a time share the loads of the pivot rows.
+            let mut pairs = tail.chunks_exact_mut(2 * n);
+            let mut i = j + BLOCK;
+            for pair in pairs.by_ref() {
+                let (first, second) = pair.split_at_mut(n);
+                let (c0, c1) = (rows.map(|row| row[i]), rows.map(|row| row[i + 1]));
+                sub_scaled4(&mut first[i..=i], c0, rows.map(|row| &row[i..=i]));
+                let y = rows.map(|row| &row[i + 1..]);
+                sub_scaled4_twice(&mut first[i + 1..], &mut second[i + 1..], c0, c1, y);
+                i += 2;
+            }
+            let last = pairs.into_remainder();
+            if !last.is_empty() {
                 sub_scaled4(
-                    &mut target[i..],
+                    &mut last[i..],
                     rows.map(|row| row[i]),
                     rows.map(|row| &row[i..]),
                 );
