@@ -6,6 +6,10 @@
 //! data source's uid, its `updated` time and its jsonData. Failures are not
 //! cached: a store that appears later (or is repaired) is picked up by the
 //! next request, and the health check always sees the current state.
+//!
+//! Writes to the store need no new instance: the engine notices the store's
+//! new data version, so votes imported meanwhile and models added with
+//! `arenawatt catalog import` are served by the running instance.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! | method and path | answer |
 //! |---|---|
 //! | `GET models`, `organizations`, `sources`, `licenses`, `architectures`, `sizes`, `zones`, `methodologies` | `[{"value", "label"}]`, from the same `variable` query the dashboards use; query-string keys are query keys (`zones?methodology=ecologits-0.8`, `models?sources=simulated`) |
-//! | `POST votes` | JSON lines in the csv import schema, written in one transaction; `{"inserted", "duplicates", "dataVersion"}` |
+//! | `POST votes` | JSON lines in the csv import schema, model names resolved through the bundled and the store's custom catalog, written in one transaction; `{"inserted", "duplicates", "dataVersion"}` |
 //! | anything else | 404 (405 for a known path with another method) |
 //!
 //! Writing needs the Editor or Admin role (a Viewer, a `None` role or a
@@ -294,11 +294,19 @@ impl ArenawattPlugin {
                  set `path` to a store to upload votes",
             ));
         }
-        let path = instance.store_path.clone();
-        let summary = tokio::task::spawn_blocking(move || votes::import_json_lines(&path, &body))
-            .await
-            .map_err(|e| ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-            .map_err(|e| match e {
+        let summary = tokio::task::spawn_blocking(move || {
+            // Names resolve as queries see them: bundled plus custom models
+            // at the store's current data version.
+            let catalog = instance.engine.catalog().map_err(|e| {
+                ResourceError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!(
+                        "reading the catalog of {}: {e}",
+                        instance.store_path.display()
+                    ),
+                )
+            })?;
+            votes::import_json_lines(&instance.store_path, &body, &catalog).map_err(|e| match e {
                 votes::UploadError::Line { .. }
                 | votes::UploadError::Empty
                 | votes::UploadError::Store(crate::store::StoreError::InvalidVote(_)) => {
@@ -307,7 +315,10 @@ impl ArenawattPlugin {
                 votes::UploadError::Store(_) => {
                     ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
                 }
-            })?;
+            })
+        })
+        .await
+        .map_err(|e| ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
         tracing::info!(
             inserted = summary.votes_inserted,
             duplicates = summary.votes_duplicate,

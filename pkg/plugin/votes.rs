@@ -9,7 +9,9 @@
 //! `source` (default `grafana-upload`), `tokens_a`, `tokens_b`, `category`,
 //! `language`. Winner and timestamp follow the csv reader's rules
 //! (`crate::ingest::row`). Model names are resolved to catalog ids as
-//! `arenawatt import` does; unknown keys are ignored.
+//! `arenawatt import` does, through the data source's current catalog: the
+//! bundled models plus the store's custom ones (`arenawatt catalog import`,
+//! even one made while the plugin runs). Unknown keys are ignored.
 
 use std::path::Path;
 
@@ -152,9 +154,15 @@ pub fn parse_json_lines(body: &[u8], catalog: &Catalog) -> Result<Vec<Vote>, Upl
     Ok(votes)
 }
 
-/// Validates the whole body, then writes it in one transaction.
-pub fn import_json_lines(path: &Path, body: &[u8]) -> Result<ImportSummary, UploadError> {
-    let votes = parse_json_lines(body, &Catalog::bundled())?;
+/// Validates the whole body, resolving model names with `catalog` (the
+/// engine's current one, custom models included), then writes it in one
+/// transaction.
+pub fn import_json_lines(
+    path: &Path,
+    body: &[u8],
+    catalog: &Catalog,
+) -> Result<ImportSummary, UploadError> {
+    let votes = parse_json_lines(body, catalog)?;
     let audit = ImportAudit {
         file_name: "grafana resource POST votes".into(),
         sha256: Sha256::digest(body)

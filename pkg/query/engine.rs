@@ -4,11 +4,19 @@
 //! when none is free), reads the data version, and answers from the cache when
 //! the same normalised query was answered at that version. SQLite's WAL mode
 //! gives each read a consistent snapshot while an import writes.
+//!
+//! An engine opened on a store ([`Engine::open`]) serves the bundled catalog
+//! plus the store's custom models (`arenawatt catalog import`). Every write,
+//! a catalog import included, bumps the data version, so the engine re-reads
+//! the custom models only when a query sees a version it has not seen: a
+//! long-running plugin picks up newly imported models without a restart, and
+//! the results cached under the old version (computed with the old catalog)
+//! are never served again.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogModel};
 use crate::store::{Store, StoreStats};
 
 use super::cache::ResultCache;
@@ -27,11 +35,43 @@ const CACHE_ENTRIES: usize = 256;
 /// The query engine over one store file.
 pub struct Engine {
     path: PathBuf,
-    catalog: Catalog,
+    catalog: CatalogSource,
     defaults: QueryDefaults,
     pool: Mutex<Vec<Store>>,
     cache: ResultCache,
     daily: DailyCache,
+}
+
+/// Where an engine's catalog comes from.
+enum CatalogSource {
+    /// Given when the engine was built ([`Engine::new`], [`Engine::with`]);
+    /// never re-read.
+    Fixed(Arc<Catalog>),
+    /// The bundled catalog plus the store's custom models, re-read when the
+    /// data version moves ([`Engine::open`]).
+    WithCustom(Mutex<CustomCatalog>),
+}
+
+/// The bundled catalog merged with the custom models read from the store.
+struct CustomCatalog {
+    /// The data version read just before the custom models were: the models
+    /// are at least as new as this version.
+    version: u64,
+    /// The custom models as read, to skip rebuilding an unchanged catalog.
+    custom: Vec<CatalogModel>,
+    merged: Arc<Catalog>,
+}
+
+impl CustomCatalog {
+    fn read(store: &Store, version: u64) -> Result<CustomCatalog, QueryError> {
+        let custom = store.custom_catalog_models()?;
+        let merged = Arc::new(Catalog::bundled_ref().with_custom(custom.clone()));
+        Ok(CustomCatalog {
+            version,
+            custom,
+            merged,
+        })
+    }
 }
 
 /// A pooled connection, given back on drop.
@@ -71,6 +111,10 @@ impl Engine {
 
     /// An engine with an explicit catalog and instance defaults.
     pub fn with(path: impl AsRef<Path>, catalog: Catalog, defaults: QueryDefaults) -> Engine {
+        Engine::build(path, CatalogSource::Fixed(Arc::new(catalog)), defaults)
+    }
+
+    fn build(path: impl AsRef<Path>, catalog: CatalogSource, defaults: QueryDefaults) -> Engine {
         Engine {
             path: path.as_ref().to_path_buf(),
             catalog,
@@ -83,11 +127,17 @@ impl Engine {
 
     /// Opens the store once now, so a missing or corrupt file is reported
     /// before the first query, and adds the models the store's custom catalog
-    /// holds (`arenawatt catalog import`) to the bundled catalog.
+    /// holds (`arenawatt catalog import`) to the bundled catalog. The custom
+    /// models are read again whenever the store's data version changes.
     pub fn open(path: impl AsRef<Path>, defaults: QueryDefaults) -> Result<Engine, QueryError> {
         let store = Store::open_read_only(path.as_ref())?;
-        let catalog = Catalog::bundled_ref().with_custom(store.custom_catalog_models()?);
-        let engine = Engine::with(path, catalog, defaults);
+        let version = store.data_version()?;
+        let custom = CustomCatalog::read(&store, version)?;
+        let engine = Engine::build(
+            path,
+            CatalogSource::WithCustom(Mutex::new(custom)),
+            defaults,
+        );
         engine
             .pool
             .lock()
@@ -100,8 +150,35 @@ impl Engine {
         &self.path
     }
 
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    /// The catalog queries use now: for an engine opened on a store, the
+    /// bundled catalog plus the store's custom models at its current data
+    /// version (`POST votes` resolves names with it).
+    pub fn catalog(&self) -> Result<Arc<Catalog>, QueryError> {
+        let store = self.connection()?;
+        let version = store.data_version()?;
+        self.catalog_at(&store, version)
+    }
+
+    /// The catalog for a query that read data version `version` on `store`,
+    /// re-reading the custom models when the version differs from the one
+    /// they were last read at.
+    fn catalog_at(&self, store: &Store, version: u64) -> Result<Arc<Catalog>, QueryError> {
+        let current = match &self.catalog {
+            CatalogSource::Fixed(catalog) => return Ok(Arc::clone(catalog)),
+            CatalogSource::WithCustom(current) => current,
+        };
+        // Held while reading, so concurrent queries at a new version read
+        // the (small) custom table once.
+        let mut current = current.lock().unwrap_or_else(|p| p.into_inner());
+        if current.version != version {
+            let custom = store.custom_catalog_models()?;
+            if custom != current.custom {
+                current.merged = Arc::new(Catalog::bundled_ref().with_custom(custom.clone()));
+                current.custom = custom;
+            }
+            current.version = version;
+        }
+        Ok(Arc::clone(&current.merged))
     }
 
     pub fn defaults(&self) -> &QueryDefaults {
@@ -136,7 +213,7 @@ impl Engine {
         query: &Query,
         time_range: Option<TimeRange>,
     ) -> Result<ResolvedQuery, QueryError> {
-        resolve(query, time_range, &self.defaults, &self.catalog)
+        resolve(query, time_range, &self.defaults, &*self.catalog()?)
     }
 
     /// Answers a query. `time_range` is Grafana's (it fills `$__from`/`$__to`
@@ -146,14 +223,15 @@ impl Engine {
         query: &Query,
         time_range: Option<TimeRange>,
     ) -> Result<QueryResult, QueryError> {
-        let resolved = self.resolve(query, time_range)?;
         let store = self.connection()?;
         let version = store.data_version()?;
+        let catalog = self.catalog_at(&store, version)?;
+        let resolved = resolve(query, time_range, &self.defaults, &catalog)?;
         let key = resolved.cache_key();
         if let Some(hit) = self.cache.get(version, &key) {
             return Ok(hit);
         }
-        let result = self.compute(&store, version, &resolved)?;
+        let result = self.compute(&store, version, &catalog, &resolved)?;
         // An import that landed while we read may have mixed versions: only
         // cache what was computed on one version.
         if store.data_version()? == version {
@@ -169,19 +247,20 @@ impl Engine {
         query: &Query,
         time_range: Option<TimeRange>,
     ) -> Result<QueryResult, QueryError> {
-        let resolved = self.resolve(query, time_range)?;
         let store = self.connection()?;
         let version = store.data_version()?;
-        self.compute(&store, version, &resolved)
+        let catalog = self.catalog_at(&store, version)?;
+        let resolved = resolve(query, time_range, &self.defaults, &catalog)?;
+        self.compute(&store, version, &catalog, &resolved)
     }
 
     fn compute(
         &self,
         store: &Store,
         version: u64,
+        catalog: &Catalog,
         query: &ResolvedQuery,
     ) -> Result<QueryResult, QueryError> {
-        let catalog = &self.catalog;
         match query.query_type {
             QueryType::Scatter => leaderboard::models(store, catalog, query, true),
             QueryType::Leaderboard => leaderboard::models(store, catalog, query, false),
