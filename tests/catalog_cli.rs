@@ -104,6 +104,8 @@ fn import_adds_custom_models_that_energy_and_list_use() {
         outcome.stdout.contains("1 replace bundled entries"),
         "{outcome}"
     );
+    // A catalog import is a write: it bumps the data version query caches use.
+    assert!(outcome.stdout.contains("data version 1"), "{outcome}");
 
     let rows = list_json(dir.path(), &[]);
     let mine = find(&rows, "my-moe");
@@ -133,6 +135,7 @@ fn import_adds_custom_models_that_energy_and_list_use() {
         &["catalog", "import", "--format", "ecologits", "eco.json"],
     );
     assert!(outcome.success, "{outcome}");
+    assert!(outcome.stdout.contains("data version 2"), "{outcome}");
     let rows = list_json(dir.path(), &[]);
     assert_eq!(find(&rows, "me/tiny-8b")["origin"], "custom");
 }

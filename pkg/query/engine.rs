@@ -281,9 +281,64 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::catalog::{Architecture, License};
+    use crate::energy::ParamCount;
+
     #[test]
     fn engine_is_send_and_sync() {
         fn shared<T: Send + Sync>() {}
         shared::<super::Engine>();
+    }
+
+    fn custom_model(id: &str, alias: &str) -> CatalogModel {
+        CatalogModel {
+            id: id.into(),
+            display_name: id.into(),
+            organization: "Acme Labs".into(),
+            license: License::Open("MIT".into()),
+            architecture: Architecture::Dense,
+            total_params: Some(ParamCount::Exact(70.0)),
+            active_params: None,
+            quantization: None,
+            release_date: None,
+            tps: None,
+            ttft: None,
+            params_estimated: false,
+            aliases: vec![alias.into()],
+            params_source: None,
+        }
+    }
+
+    #[test]
+    fn custom_models_are_read_again_only_when_the_data_version_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite");
+        let mut writer = Store::open(&path).unwrap();
+        let engine = Engine::open(&path, QueryDefaults::default()).unwrap();
+        let first = engine.catalog().unwrap();
+        assert!(first.resolve("acme-one").is_none());
+        // Same version: the same catalog, not a rebuilt one.
+        assert!(Arc::ptr_eq(&first, &engine.catalog().unwrap()));
+
+        writer
+            .upsert_catalog_models(&[custom_model("acme-one", "Acme One")])
+            .unwrap();
+        let second = engine.catalog().unwrap();
+        assert_eq!(
+            second.resolve("acme one").map(|m| m.id.as_str()),
+            Some("acme-one")
+        );
+        assert!(Arc::ptr_eq(&second, &engine.catalog().unwrap()));
+
+        // A write that leaves the custom models alone keeps the catalog.
+        writer
+            .upsert_catalog_models(&[custom_model("acme-one", "Acme One")])
+            .unwrap();
+        assert!(Arc::ptr_eq(&second, &engine.catalog().unwrap()));
+
+        // An engine built with an explicit catalog never reads the store's.
+        let fixed = Engine::with(&path, Catalog::default(), QueryDefaults::default());
+        assert!(fixed.catalog().unwrap().resolve("acme-one").is_none());
     }
 }
