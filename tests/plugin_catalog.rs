@@ -82,8 +82,9 @@ async fn leaderboard(plugin: &Plugin, db: &Path) -> Rows {
     let organizations = frame.field("organization").strings();
     let mut rows = HashMap::new();
     for i in 0..models.len() {
-        rows.insert(
-            models[i].clone().unwrap_or_default(),
+        let model = models[i].clone().unwrap_or_default();
+        let twice = rows.insert(
+            model.clone(),
             (
                 votes[i].unwrap_or(0.0),
                 wh[i],
@@ -91,6 +92,7 @@ async fn leaderboard(plugin: &Plugin, db: &Path) -> Rows {
                 organizations[i].clone().unwrap_or_default(),
             ),
         );
+        assert!(twice.is_none(), "{model} is listed twice: {models:?}");
     }
     rows
 }
@@ -253,7 +255,7 @@ async fn a_catalog_import_reaches_the_running_plugin() {
 async fn posted_votes_resolve_aliases_of_custom_models() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite");
-    import_votes(dir.path(), &db, "mistral-large-2");
+    import_votes(dir.path(), &db, "gpt-4o");
     // An EcoLogits file whose alias record names the model another way.
     let ecologits = r#"{"aliases": [{"type": "alias", "provider": "huggingface_hub",
             "name": "acme/tiny-chat", "alias": "acme/tiny-8b"}],
