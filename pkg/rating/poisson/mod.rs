@@ -81,11 +81,16 @@ impl Ptrs {
             let squeezed = us >= 0.07 && v[l] <= self.v_r;
             let hopeless = us < 0.013 && v[l] > us;
             // Hörmann's test ln(v·α⁻¹/(a/us² + b)) ≤ ln P(X = k), written
-            // v ≤ (a/us² + b)·P(X = k)·α: one exponential, no division.
-            let log_pmf = -self.mean + k[l] * self.log_mean - tabulated_log_factorial(k[l]);
-            let bound =
-                (self.a * (inv_us * inv_us) + self.b) * fastmath::exp(log_pmf - self.log_inv_alpha);
-            accepted[l] = t >= 0.0 && !hopeless && (squeezed || v[l] <= bound);
+            // v ≤ (a/us² + b)·P(X = k)·α: one exponential, no division. The
+            // AVX2 copy computes it in every lane; here only where it decides
+            // (the same outcome).
+            let exact = || {
+                let log_pmf = -self.mean + k[l] * self.log_mean - tabulated_log_factorial(k[l]);
+                let bound = (self.a * (inv_us * inv_us) + self.b)
+                    * fastmath::exp(log_pmf - self.log_inv_alpha);
+                v[l] <= bound
+            };
+            accepted[l] = t >= 0.0 && !hopeless && (squeezed || exact());
         }
         (k, accepted)
     }
