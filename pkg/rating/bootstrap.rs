@@ -1,10 +1,11 @@
 //! The Poisson bootstrap of the cell counts.
 //!
 //! Each replicate draws every count of every cell (wins of each side, ties)
-//! from a Poisson law with the observed count as its mean ([`super::poisson`]). For counts this is
-//! the large-sample equivalent of resampling the votes with replacement (a
-//! multinomial bootstrap), but the cells stay independent, so a replicate
-//! costs one pass over the 3,460-odd cells instead of a pass over 1.7M votes.
+//! from a Poisson law with the observed count as its mean
+//! ([`super::poisson`]). For counts this is the large-sample equivalent of
+//! resampling the votes with replacement (a multinomial bootstrap), but the
+//! cells stay independent, so a replicate costs one pass over the 3,460-odd
+//! cells instead of a pass over 1.7M votes.
 //!
 //! Groups: replicates are handled [`LANES`] at a time — group g holds
 //! replicates `g·LANES … g·LANES + LANES − 1` — with one replicate per lane
@@ -15,8 +16,9 @@
 //!
 //! Reproducibility: the lanes of group g are seeded from (seed, replicate),
 //! and a group's results depend only on its own lanes, so the result for a
-//! seed is the same whatever the number of threads (and whatever the CPU:
-//! the SIMD and scalar copies of the arithmetic round alike).
+//! seed is the same whatever the number of threads, and with or without
+//! AVX2 (the two copies of the arithmetic round alike; a CLI test compares
+//! them byte for byte).
 //!
 //! Warm start: every replicate starts from the full-data fit and is refitted
 //! with the chord method, reusing the full-data information matrix: a

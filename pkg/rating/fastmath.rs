@@ -12,8 +12,8 @@
 //! baseline target and once with AVX2 enabled, and picks the AVX2 copy at run
 //! time when the CPU has it. No fused multiply-add is enabled, and every
 //! reduction's order is written out in the code, so both copies give
-//! bit-identical results: a seeded bootstrap prints the same intervals on any
-//! x86-64 machine.
+//! bit-identical results: a seeded bootstrap prints the same intervals with
+//! or without AVX2 (`ARENAWATT_NO_AVX2=1` forces the baseline copies).
 
 /// ln 2 split in two so that n·LN2_HI is exact for |n| < 2^11 (its low 21
 /// mantissa bits are zero), and LN2_LO the rest.
