@@ -62,35 +62,42 @@ impl Ptrs {
     }
 
     /// One attempt in every lane: the candidate k and whether it is
-    /// accepted (squeeze or exact test), without branches.
+    /// accepted (squeeze or exact test). The candidates and the squeeze are
+    /// computed for all lanes in one loop the compiler vectorises; the exact
+    /// test then runs only in the lanes where it decides (the AVX2 copy runs
+    /// it in every lane: the same outcome).
     #[inline(always)]
     fn attempt_lanes(&self, rng: &mut LaneRng) -> ([f64; LANES], [bool; LANES]) {
         let uniform = rng.next_units();
         let v = rng.next_units();
         let mut k = [0.0; LANES];
-        let mut accepted = [false; LANES];
+        let mut inv_us = [0.0; LANES];
+        let mut open = [false; LANES];
+        let mut squeezed = [false; LANES];
         for l in 0..LANES {
             let u = uniform[l] - 0.5;
             let us = 0.5 - u.abs();
-            let inv_us = 1.0 / us;
-            let t = (2.0 * self.a * inv_us + self.b) * u + self.mean + 0.43;
+            inv_us[l] = 1.0 / us;
+            let t = (2.0 * self.a * inv_us[l] + self.b) * u + self.mean + 0.43;
             // floor(t) for 0 ≤ t < 2^51 (a negative t is rejected below).
             let clamped = t.clamp(0.0, ROUNDER / 2.0);
             let rounded = (clamped + ROUNDER) - ROUNDER;
             k[l] = rounded - if rounded > clamped { 1.0 } else { 0.0 };
-            let squeezed = us >= 0.07 && v[l] <= self.v_r;
-            let hopeless = us < 0.013 && v[l] > us;
+            squeezed[l] = (us >= 0.07) & (v[l] <= self.v_r);
+            let hopeless = (us < 0.013) & (v[l] > us);
+            open[l] = (t >= 0.0) & !hopeless;
+        }
+        let mut accepted = [false; LANES];
+        for l in 0..LANES {
             // Hörmann's test ln(v·α⁻¹/(a/us² + b)) ≤ ln P(X = k), written
-            // v ≤ (a/us² + b)·P(X = k)·α: one exponential, no division. The
-            // AVX2 copy computes it in every lane; here only where it decides
-            // (the same outcome).
-            let exact = || {
-                let log_pmf = -self.mean + k[l] * self.log_mean - tabulated_log_factorial(k[l]);
-                let bound = (self.a * (inv_us * inv_us) + self.b)
-                    * fastmath::exp(log_pmf - self.log_inv_alpha);
-                v[l] <= bound
-            };
-            accepted[l] = t >= 0.0 && !hopeless && (squeezed || exact());
+            // v ≤ (a/us² + b)·P(X = k)·α: one exponential, no division.
+            accepted[l] = open[l]
+                && (squeezed[l] || {
+                    let log_pmf = -self.mean + k[l] * self.log_mean - tabulated_log_factorial(k[l]);
+                    let bound = (self.a * (inv_us[l] * inv_us[l]) + self.b)
+                        * fastmath::exp(log_pmf - self.log_inv_alpha);
+                    v[l] <= bound
+                });
         }
         (k, accepted)
     }
@@ -216,10 +223,13 @@ impl CountLaws {
     /// The portable [`CountLaws::sample_lanes`].
     fn sample_lanes_portable(
         &self,
-        rng: &mut LaneRng,
+        generators: &mut LaneRng,
         out: &mut [[f64; LANES]],
         scratch: &mut DrawScratch,
     ) {
+        // A local copy of the generators can live in registers.
+        let mut local = generators.clone();
+        let rng = &mut local;
         for &slot in &self.zero {
             out[slot as usize] = [0.0; LANES];
         }
@@ -258,6 +268,7 @@ impl CountLaws {
             }
             owed.retain(|e| e.done != ALL_LANES);
         }
+        *generators = local;
     }
 }
 
