@@ -125,6 +125,22 @@ async fn list(plugin: &Plugin, db: &Path, what: &str) -> Vec<String> {
 
 /// `wh_per_1k_tokens` of `model` as a fresh `arenawatt query` process
 /// computes it on the same store.
+/// `POST votes` with one JSON object a line, as an editor; the answer of a
+/// 200 response (any other status fails the test).
+async fn post_votes(plugin: &Plugin, db: &Path, votes: impl Iterator<Item = Value>) -> Value {
+    let body: String = votes.map(|v| v.to_string() + "\n").collect();
+    let (status, answer) = call_resource(
+        plugin,
+        store_context(db, Some("Editor")),
+        "POST",
+        "votes",
+        body.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
 fn cli_wh(db: &Path, model: &str) -> String {
     let output = arenawatt_on(
         db,
@@ -223,28 +239,16 @@ async fn a_catalog_import_reaches_the_running_plugin() {
 
     // POST votes on the running instance resolves names with the new model
     // (the catalog matches names case-insensitively).
-    let body: String = (0..4)
-        .map(|i| {
-            json!({
-                "model_a": "ACME-Mega-70B",
-                "model_b": "llama-3.1-8b",
-                "winner": "model_a",
-                "timestamp": chrono::Utc::now().timestamp() - 3600,
-                "id": format!("post-{i}"),
-            })
-            .to_string()
-                + "\n"
+    let votes = (0..4).map(|i| {
+        json!({
+            "model_a": "ACME-Mega-70B",
+            "model_b": "llama-3.1-8b",
+            "winner": "model_a",
+            "timestamp": chrono::Utc::now().timestamp() - 3600,
+            "id": format!("post-{i}"),
         })
-        .collect();
-    let (status, answer) = call_resource(
-        &plugin,
-        store_context(&db, Some("Editor")),
-        "POST",
-        "votes",
-        body.into_bytes(),
-    )
-    .await;
-    assert_eq!(status, 200, "{answer}");
+    });
+    let answer = post_votes(&plugin, &db, votes).await;
     assert_eq!(answer["inserted"], 4, "{answer}");
     let posted = leaderboard(&plugin, &db).await;
     assert_eq!(posted["acme-mega-70b"].0, 22.0, "{posted:?}");
@@ -266,28 +270,16 @@ async fn posted_votes_resolve_aliases_of_custom_models() {
     let plugin = Plugin::start();
 
     let now = chrono::Utc::now().timestamp();
-    let body: String = (0..10)
-        .map(|i| {
-            json!({
-                "model_a": if i % 2 == 0 { "acme/tiny-chat" } else { "acme/tiny-8b" },
-                "model_b": "llama-3.1-8b",
-                "winner": if i % 3 == 0 { "model_b" } else { "model_a" },
-                "timestamp": now - 3600 * (i + 1),
-                "id": format!("tiny-{i}"),
-            })
-            .to_string()
-                + "\n"
+    let votes = (0..10).map(|i| {
+        json!({
+            "model_a": if i % 2 == 0 { "acme/tiny-chat" } else { "acme/tiny-8b" },
+            "model_b": "llama-3.1-8b",
+            "winner": if i % 3 == 0 { "model_b" } else { "model_a" },
+            "timestamp": now - 3600 * (i + 1),
+            "id": format!("tiny-{i}"),
         })
-        .collect();
-    let (status, answer) = call_resource(
-        &plugin,
-        store_context(&db, Some("Editor")),
-        "POST",
-        "votes",
-        body.into_bytes(),
-    )
-    .await;
-    assert_eq!(status, 200, "{answer}");
+    });
+    let answer = post_votes(&plugin, &db, votes).await;
     assert_eq!(answer["inserted"], 10, "{answer}");
 
     let rows = leaderboard(&plugin, &db).await;
