@@ -25,10 +25,7 @@ pub(super) fn upsert(conn: &mut Connection, models: &[CatalogModel]) -> Result<(
     }
     // Model facts change query results: invalidate caches keyed by data version.
     if !models.is_empty() {
-        tx.execute(
-            "UPDATE meta SET value = value + 1 WHERE key = 'data_version'",
-            [],
-        )?;
+        super::import::bump_data_version(&tx)?;
     }
     tx.commit()?;
     Ok(())

@@ -19,7 +19,8 @@ use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
 use super::key::{repeat_key, stored_key};
 use super::{BufferedVote, ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
 
-fn now() -> i64 {
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub(super) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
@@ -270,8 +271,19 @@ fn number_repeated_votes(buffer: &mut VoteBuffer) {
     }
 }
 
+/// Moves the data version on (every write that changes query results does,
+/// in its own transaction, so caches keyed by it are invalidated); returns
+/// the new version.
+pub(super) fn bump_data_version(tx: &Transaction<'_>) -> Result<u64, StoreError> {
+    Ok(tx.query_row(
+        "UPDATE meta SET value = value + 1 WHERE key = 'data_version' RETURNING value",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
 /// Bumps the data version and writes the audit row; returns the new version.
-fn finish(
+pub(super) fn finish(
     tx: &Transaction<'_>,
     audit: &ImportAudit,
     source: Option<&str>,
@@ -280,11 +292,7 @@ fn finish(
     summary: &ImportSummary,
     started_at: i64,
 ) -> Result<u64, StoreError> {
-    let version: u64 = tx.query_row(
-        "UPDATE meta SET value = value + 1 WHERE key = 'data_version' RETURNING value",
-        [],
-        |row| row.get(0),
-    )?;
+    let version = bump_data_version(tx)?;
     tx.execute(
         "INSERT INTO imports (file_name, sha256, format, source, day, rows_accepted, rows_rejected,
              votes_inserted, votes_duplicate, started_at, finished_at, data_version)

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::key::{id_key, stored_key};
-use super::{ImportAudit, Store, StoreError};
+use super::{ImportAudit, ImportSummary, Store, StoreError};
 
 /// Output tokens for both sides of the vote with this source id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,10 +50,7 @@ impl Store {
         tokens: &[VoteTokens],
         audit: &ImportAudit,
     ) -> Result<AttachSummary, StoreError> {
-        let started_at = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let started_at = super::import::now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -122,25 +119,15 @@ impl Store {
             tx.rollback()?;
             return Ok(summary);
         }
-        let version: u64 = tx.query_row(
-            "UPDATE meta SET value = value + 1 WHERE key = 'data_version' RETURNING value",
-            [],
-            |row| row.get(0),
-        )?;
-        tx.execute(
-            "INSERT INTO imports (file_name, sha256, format, source, day, rows_accepted, rows_rejected,
-                 votes_inserted, votes_duplicate, started_at, finished_at, data_version)
-             VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, 0, 0, ?7, unixepoch(), ?8)",
-            params![
-                audit.file_name,
-                audit.sha256,
-                audit.format,
-                source,
-                tokens.len() as u64,
-                audit.rows_rejected,
-                started_at,
-                version
-            ],
+        // The audit row of a token import: no vote inserted or skipped.
+        let version = super::import::finish(
+            &tx,
+            audit,
+            Some(source),
+            None,
+            tokens.len() as u64,
+            &ImportSummary::default(),
+            started_at,
         )?;
         tx.commit()?;
         summary.data_version = version;
