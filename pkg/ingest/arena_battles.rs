@@ -7,9 +7,7 @@ use std::path::Path;
 
 use super::collector::{RowProblem, RowVote};
 use super::row::{parse_winner, Row};
-use super::{
-    display_name, for_each_record, required, Collector, IngestError, IngestOptions, Ingested,
-};
+use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
 
 pub const DEFAULT_SOURCE: &str = "chatbot-arena";
 
@@ -41,29 +39,13 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
 
 /// Reads a battles file.
 pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, IngestError> {
-    let file = display_name(path);
-    let mut collector = Collector::new(file.clone(), options, DEFAULT_SOURCE);
-    for_each_record(
+    let required = &["model_a", "model_b", "winner", "tstamp"];
+    read_votes_with_ids(
         path,
-        &file,
-        COLUMNS,
-        &["model_a", "model_b", "winner", "tstamp"],
-        |n, row, done, total| {
-            if n % 65_536 == 0 {
-                collector.progress(done, total);
-            }
-            let with_id = row.and_then(|row| {
-                let id = match row.id("question_id")? {
-                    Some(id) => Some(id),
-                    None => row.id("id")?,
-                };
-                Ok((row, id))
-            });
-            match with_id {
-                Ok((row, id)) => collector.row(n, convert(row, id.as_deref())),
-                Err(problem) => collector.row(n, Err(problem)),
-            }
-        },
-    )?;
-    Ok(collector.finish())
+        options,
+        DEFAULT_SOURCE,
+        (COLUMNS, required),
+        ["question_id", "id"],
+        convert,
+    )
 }

@@ -13,9 +13,7 @@ use std::path::Path;
 
 use super::collector::{RowProblem, RowVote};
 use super::row::Row;
-use super::{
-    display_name, for_each_record, required, Collector, IngestError, IngestOptions, Ingested,
-};
+use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
 use crate::store::Outcome;
 
 pub const DEFAULT_SOURCE: &str = "comparia-reactions";
@@ -93,23 +91,12 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
 
 /// Reads a reactions file.
 pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, IngestError> {
-    let file = display_name(path);
-    let mut collector = Collector::new(file.clone(), options, DEFAULT_SOURCE);
-    for_each_record(path, &file, COLUMNS, REQUIRED, |n, row, done, total| {
-        if n % 65_536 == 0 {
-            collector.progress(done, total);
-        }
-        let with_id = row.and_then(|row| {
-            let id = match row.id("id")? {
-                Some(id) => Some(id),
-                None => row.id("question_id")?,
-            };
-            Ok((row, id))
-        });
-        match with_id {
-            Ok((row, id)) => collector.row(n, convert(row, id.as_deref())),
-            Err(problem) => collector.row(n, Err(problem)),
-        }
-    })?;
-    Ok(collector.finish())
+    read_votes_with_ids(
+        path,
+        options,
+        DEFAULT_SOURCE,
+        (COLUMNS, REQUIRED),
+        ["id", "question_id"],
+        convert,
+    )
 }

@@ -14,9 +14,7 @@ use std::path::Path;
 use super::collector::{RowProblem, RowVote};
 use super::comparia_conversations::SideTokens;
 use super::row::Row;
-use super::{
-    display_name, for_each_record, required, Collector, IngestError, IngestOptions, Ingested,
-};
+use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
 use crate::store::Outcome;
 
 /// The source compar:IA votes are stored under unless `--source` says otherwise.
@@ -99,23 +97,12 @@ pub fn read(
     options: &IngestOptions<'_>,
     tokens: Option<&HashMap<String, SideTokens>>,
 ) -> Result<Ingested, IngestError> {
-    let file = display_name(path);
-    let mut collector = Collector::new(file.clone(), options, DEFAULT_SOURCE);
-    for_each_record(path, &file, COLUMNS, REQUIRED, |n, row, done, total| {
-        if n % 65_536 == 0 {
-            collector.progress(done, total);
-        }
-        let with_id = row.and_then(|row| {
-            let id = match row.id("conversation_pair_id")? {
-                Some(id) => Some(id),
-                None => row.id("id")?,
-            };
-            Ok((row, id))
-        });
-        match with_id {
-            Ok((row, id)) => collector.row(n, convert(row, id.as_deref(), tokens)),
-            Err(problem) => collector.row(n, Err(problem)),
-        }
-    })?;
-    Ok(collector.finish())
+    read_votes_with_ids(
+        path,
+        options,
+        DEFAULT_SOURCE,
+        (COLUMNS, REQUIRED),
+        ["conversation_pair_id", "id"],
+        |row, id| convert(row, id, tokens),
+    )
 }

@@ -206,6 +206,49 @@ pub(crate) fn for_each_record(
     }
 }
 
+/// The loop the dataset readers (Chatbot Arena battles, compar:IA votes and
+/// reactions) share: every record of a parquet or JSON file, its vote id
+/// taken from the first of `id_columns` that has a value, converted by
+/// `convert` and collected; progress every 65,536 records.
+pub(crate) fn read_votes_with_ids(
+    path: &Path,
+    options: &IngestOptions<'_>,
+    default_source: &str,
+    (columns, required_columns): (&[&str], &[&str]),
+    id_columns: [&str; 2],
+    mut convert: impl for<'r> FnMut(
+        &'r dyn row::Row,
+        Option<&'r str>,
+    )
+        -> Result<Option<collector::RowVote<'r>>, collector::RowProblem>,
+) -> Result<Ingested, IngestError> {
+    let file = display_name(path);
+    let mut collector = Collector::new(file.clone(), options, default_source);
+    for_each_record(
+        path,
+        &file,
+        columns,
+        required_columns,
+        |n, row, done, total| {
+            if n % 65_536 == 0 {
+                collector.progress(done, total);
+            }
+            let with_id = row.and_then(|row| {
+                let id = match row.id(id_columns[0])? {
+                    Some(id) => Some(id),
+                    None => row.id(id_columns[1])?,
+                };
+                Ok((row, id))
+            });
+            match with_id {
+                Ok((row, id)) => collector.row(n, convert(row, id.as_deref())),
+                Err(problem) => collector.row(n, Err(problem)),
+            }
+        },
+    )?;
+    Ok(collector.finish())
+}
+
 /// A required field, or a problem naming it.
 pub(crate) fn required<T>(value: Option<T>, column: &str) -> Result<T, collector::RowProblem> {
     value.ok_or_else(|| collector::RowProblem::new(column, "missing value"))
