@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
 use crate::rating::{PairCount, PairTable};
-use crate::store::{ImportAudit, PairCountBatch, Store, StoreError, Vote};
+use crate::store::{ImportAudit, PairCountBatch, Store, StoreError};
 
 use super::resolve::canonical_model;
 use super::simulate::{self, Degradation, SimulateError, SimulationOptions};
@@ -206,18 +206,7 @@ pub fn build_demo_store_ending(path: &Path, end_day: i64) -> Result<DemoSummary,
             .collect();
         let mut votes = Vec::with_capacity(DEMO_VOTES as usize);
         simulate::simulate(&strengths, &options, |v| {
-            votes.push(Vote {
-                source: SIMULATED_SOURCE.into(),
-                source_id: Some(format!("{}{}", options.id_prefix, v.number)),
-                timestamp: v.timestamp,
-                model_a: names[v.model_a].clone(),
-                model_b: names[v.model_b].clone(),
-                outcome: v.outcome,
-                tokens_a: Some(v.tokens_a),
-                tokens_b: Some(v.tokens_b),
-                category: None,
-                language: None,
-            });
+            votes.push(v.to_vote(SIMULATED_SOURCE, &options.id_prefix, &names));
             Ok(())
         })?;
         store.import_votes(

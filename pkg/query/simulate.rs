@@ -21,7 +21,7 @@ use std::io::Write;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 
-use crate::store::Outcome;
+use crate::store::{Outcome, Vote};
 
 use super::time::{format_seconds, SECONDS_PER_DAY};
 
@@ -225,6 +225,26 @@ pub struct SimulatedVote {
     pub outcome: Outcome,
     pub tokens_a: u64,
     pub tokens_b: u64,
+}
+
+impl SimulatedVote {
+    /// The vote as the store takes it: under `source`, with the id
+    /// `id_prefix` + its number and its models named by `names` (indexed
+    /// like the strengths it was drawn from).
+    pub fn to_vote(&self, source: &str, id_prefix: &str, names: &[String]) -> Vote {
+        Vote {
+            source: source.into(),
+            source_id: Some(format!("{id_prefix}{}", self.number)),
+            timestamp: self.timestamp,
+            model_a: names[self.model_a].clone(),
+            model_b: names[self.model_b].clone(),
+            outcome: self.outcome,
+            tokens_a: Some(self.tokens_a),
+            tokens_b: Some(self.tokens_b),
+            category: None,
+            language: None,
+        }
+    }
 }
 
 /// BT probability that a beats b.

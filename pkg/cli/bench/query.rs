@@ -80,18 +80,7 @@ pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
     };
     let mut failure = None;
     simulate::simulate(&strengths, &options, |v| {
-        batch.push(Vote {
-            source: "simulated".into(),
-            source_id: Some(format!("bench-{}", v.number)),
-            timestamp: v.timestamp,
-            model_a: names[v.model_a].clone(),
-            model_b: names[v.model_b].clone(),
-            outcome: v.outcome,
-            tokens_a: Some(v.tokens_a),
-            tokens_b: Some(v.tokens_b),
-            category: None,
-            language: None,
-        });
+        batch.push(v.to_vote("simulated", &options.id_prefix, &names));
         if batch.len() == 500_000 && failure.is_none() {
             if let Err(e) = flush(&mut batch, &mut store) {
                 failure = Some(e);
