@@ -232,7 +232,6 @@ impl<'a> Worker<'a> {
 
 /// A successful replicate, gauged and ranked.
 struct Gauged {
-    round: usize,
     strengths: Vec<f64>,
     ranks: Vec<u32>,
     log_tie: Option<f64>,
@@ -266,14 +265,13 @@ pub fn run(
     let groups = rounds.div_ceil(LANES);
     let next_group = AtomicUsize::new(0);
     let threads = threads.clamp(1, groups.max(1));
-    let gauge = |round: usize, x: Vec<f64>| {
+    let gauge = |x: Vec<f64>| {
         let reference = match anchor {
             Some(a) => x[a],
             None => x[..m].iter().sum::<f64>() / m as f64,
         };
         let strengths: Vec<f64> = x[..m].iter().map(|v| v - reference).collect();
         Gauged {
-            round,
             ranks: point_ranks(&strengths),
             strengths,
             log_tie: x.get(m).copied(),
@@ -297,7 +295,7 @@ pub fn run(
             for (l, outcome) in worker.group(seed, group).into_iter().enumerate() {
                 let round = group * LANES + l;
                 if round < rounds {
-                    done.push((round, outcome.map(|x| gauge(round, x))));
+                    done.push((round, outcome.map(gauge)));
                 }
             }
         }
@@ -320,7 +318,6 @@ pub fn run(
     for (_, outcome) in results {
         match outcome {
             Some(g) => {
-                debug_assert!(g.round < rounds);
                 replicates.strengths.extend_from_slice(&g.strengths);
                 replicates.ranks.extend_from_slice(&g.ranks);
                 replicates.log_tie.extend(g.log_tie);

@@ -154,12 +154,12 @@ fn bt_evaluate(
         &mut g,
         &mut h,
     );
-    scatter_pairs(&cells.lo, &cells.hi, &g, grad, 1, false);
+    scatter_pairs(&cells.lo, &cells.hi, &g, grad, false);
     if let Some(a) = info {
         // The diagonal goes through a vector that stays in L1 (`a` is zero
         // on entry, so each a[i][i] gets the same sums in the same order).
         let mut diagonal = vec![0.0; n];
-        scatter_pairs(&cells.lo, &cells.hi, &h, &mut diagonal, 1, true);
+        scatter_pairs(&cells.lo, &cells.hi, &h, &mut diagonal, true);
         for (i, d) in diagonal.iter().enumerate() {
             a[i * n + i] += d;
         }
@@ -172,24 +172,17 @@ fn bt_evaluate(
     -lane_sum(&terms)
 }
 
-/// `target[lo·stride] += v` and `target[hi·stride] ∓= v` (`+` when
+/// `target[lo] += v` and `target[hi] ∓= v` (`+` when
 /// `hi_adds`) for each cell in order. Cells come grouped by `lo`, so the
 /// `lo` entry is kept in a register while `lo` repeats: the same additions
 /// in the same order as the plain loop, without a store-to-load dependency
 /// from cell to cell.
 #[inline]
-fn scatter_pairs(
-    lo: &[u32],
-    hi: &[u32],
-    v: &[f64],
-    target: &mut [f64],
-    stride: usize,
-    hi_adds: bool,
-) {
+fn scatter_pairs(lo: &[u32], hi: &[u32], v: &[f64], target: &mut [f64], hi_adds: bool) {
     let mut current = usize::MAX;
     let mut acc = 0.0;
     for ((&i, &j), &vk) in lo.iter().zip(hi).zip(v) {
-        let (i, j) = (i as usize * stride, j as usize * stride);
+        let (i, j) = (i as usize, j as usize);
         if i != current {
             if current != usize::MAX {
                 target[current] = acc;
@@ -321,18 +314,6 @@ pub fn bt_probabilities(cells: &Cells, x: &[f64]) -> Vec<f64> {
     (0..cells.len())
         .map(|k| 1.0 / (1.0 + (x[cells.hi[k] as usize] - x[cells.lo[k] as usize]).exp()))
         .collect()
-}
-
-/// BT gradient at the point where the cells' win probabilities are `p` (no
-/// exponential at all): the bootstrap's first step from the full-data fit.
-pub fn bt_gradient_at(half_ties: bool, cells: &Cells, p: &[f64], grad: &mut [f64]) {
-    for (k, &pk) in p.iter().enumerate() {
-        let (i, j) = (cells.lo[k] as usize, cells.hi[k] as usize);
-        let (w, l) = bt_wins(half_ties, cells, k);
-        let g = w - (w + l) * pk;
-        grad[i] += g;
-        grad[j] -= g;
-    }
 }
 
 /// The sandwich's "meat" of one cell, as the three coefficients of the
