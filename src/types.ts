@@ -27,6 +27,10 @@ export type Window = (typeof WINDOWS)[number];
 export const STEPS = ['day', 'week', 'auto'] as const;
 export type Step = (typeof STEPS)[number];
 
+/** Rows of a scatter/leaderboard to return, after the fit and the filters (the Rust `Subset`). */
+export const SUBSETS = ['all', 'pareto', 'selected', 'dense', 'moe', 'matformer', 'unknown'] as const;
+export type Subset = (typeof SUBSETS)[number];
+
 export const GROUP_BYS = ['model', 'total'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
@@ -88,6 +92,8 @@ export interface ArenawattQuery extends DataQuery {
   // single model and highlighting
   model?: string | null;
   selected?: string[];
+  /** Rows to return: all, the Pareto frontier (cheapest first), the selected models, or one architecture. */
+  subset?: Subset;
 
   // variable
   of?: VariableOf;
@@ -134,6 +140,7 @@ export const DEFAULT_QUERY: Required<Omit<ArenawattQuery, 'refId' | 'hide' | 'ke
   allowEstimates: false,
   model: null,
   selected: [],
+  subset: 'all',
   of: 'models',
   window: 'all',
   windowDays: null,
@@ -173,6 +180,7 @@ export const TEXT_KEYS = [
   'window',
   'step',
   'groupBy',
+  'subset',
 ] as const;
 
 /** Query keys whose value is a number that may be given as a template variable. */

@@ -22,6 +22,7 @@ use crate::store::{Store, StoreStats};
 use super::cache::ResultCache;
 use super::daily::DailyCache;
 use super::resolve::{resolve, ResolvedQuery};
+use super::subset;
 use super::{
     energy_trend, leaderboard, regression, trend, variable, Query, QueryDefaults, QueryError,
     QueryResult, QueryType, TimeRange,
@@ -229,7 +230,7 @@ impl Engine {
         let resolved = resolve(query, time_range, &self.defaults, &catalog)?;
         let key = resolved.cache_key();
         if let Some(hit) = self.cache.get(version, &key) {
-            return Ok(hit);
+            return Ok(subset::apply(hit, query.subset));
         }
         let result = self.compute(&store, version, &catalog, &resolved)?;
         // An import that landed while we read may have mixed versions: only
@@ -237,7 +238,7 @@ impl Engine {
         if store.data_version()? == version {
             self.cache.insert(version, key, result.clone());
         }
-        Ok(result)
+        Ok(subset::apply(result, query.subset))
     }
 
     /// Answers a query without the result cache (benchmarks). Time queries
@@ -251,7 +252,8 @@ impl Engine {
         let version = store.data_version()?;
         let catalog = self.catalog_at(&store, version)?;
         let resolved = resolve(query, time_range, &self.defaults, &catalog)?;
-        self.compute(&store, version, &catalog, &resolved)
+        let result = self.compute(&store, version, &catalog, &resolved)?;
+        Ok(subset::apply(result, query.subset))
     }
 
     fn compute(

@@ -91,6 +91,7 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("allowEstimates", "allow-estimates", Switch, "", "Estimate energy of undisclosed models from EcoLogits' size estimates (flagged)"),
     key("model", "model", Text, "ID", "The model of a `model` query"),
     key("selected", "selected", List, "ID,...", "Models flagged selected=true in the rows"),
+    key("subset", "subset", Choice(super::model::Subset::NAMES), "ROWS", "Scatter/leaderboard rows to return, after the fit and the filters: all (default), pareto (the frontier, cheapest first), selected, or one architecture (dense, moe, matformer, unknown)"),
     key("of", "of", Choice(&["sources", "organizations", "licenses", "architectures", "sizes", "models", "methodologies", "zones"]), "WHAT", "What a `variable` query lists"),
     key("window", "window", Choice(&["all", "range", "cumulative", "rolling"]), "WINDOW", "Votes used: all, Grafana's range, or for trends cumulative or rolling"),
     key("windowDays", "window-days", Integer, "DAYS", "Length of a rolling trend window (default 30)"),

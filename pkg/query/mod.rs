@@ -33,11 +33,12 @@ pub mod regression;
 pub mod resolve;
 pub mod rows;
 pub mod simulate;
+pub mod subset;
 pub mod time;
 pub mod trend;
 pub mod variable;
 
-pub use model::{GroupBy, Query, QueryType, Step, VariableOf, Window};
+pub use model::{GroupBy, Query, QueryType, Step, Subset, VariableOf, Window};
 pub use parse::{parse_query, parse_query_text, ParseError};
 
 use serde::Serialize;

@@ -53,6 +53,40 @@ impl QueryType {
     }
 }
 
+/// Which of a `scatter`/`leaderboard` result's rows a query returns. The fit,
+/// the ranks and the Pareto flag are always computed on every row the filters
+/// keep; a subset only chooses the rows sent back, so panels can draw the
+/// frontier, the selected model and each architecture as their own frames
+/// without a Grafana transformation (see [`super::subset`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Subset {
+    /// Every row.
+    #[default]
+    All,
+    /// The Pareto frontier, cheapest first (the order a line is drawn in).
+    Pareto,
+    /// The rows of the `selected` models.
+    Selected,
+    /// One architecture's rows.
+    Dense,
+    Moe,
+    Matformer,
+    Unknown,
+}
+
+impl Subset {
+    pub const NAMES: &'static [&'static str] = &[
+        "all",
+        "pareto",
+        "selected",
+        "dense",
+        "moe",
+        "matformer",
+        "unknown",
+    ];
+}
+
 /// Which votes a query covers in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -151,6 +185,8 @@ pub struct Query {
     pub model: Option<String>,
     /// Models flagged `selected = true` in scatter/leaderboard rows.
     pub selected: Vec<String>,
+    /// Which rows of a scatter/leaderboard to return.
+    pub subset: Subset,
 
     // ---- variable ----
     pub of: VariableOf,
@@ -203,6 +239,7 @@ impl Default for Query {
             allow_estimates: false,
             model: None,
             selected: Vec::new(),
+            subset: Subset::All,
             of: VariableOf::Models,
             window: Window::All,
             window_days: None,

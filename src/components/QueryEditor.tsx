@@ -60,6 +60,16 @@ const WINDOW_OPTIONS = {
   ],
 };
 
+const SUBSET_OPTIONS: Array<SelectableValue<string>> = [
+  { value: 'all', label: 'All rows' },
+  { value: 'pareto', label: 'Pareto frontier', description: 'The models no other beats on both axes, cheapest first' },
+  { value: 'selected', label: 'Highlighted models', description: 'The rows flagged selected' },
+  { value: 'dense', label: 'Dense models' },
+  { value: 'moe', label: 'MoE models' },
+  { value: 'matformer', label: 'MatFormer models' },
+  { value: 'unknown', label: 'Unknown architecture' },
+];
+
 const STEP_OPTIONS: Array<SelectableValue<string>> = [
   { value: 'day', label: 'Day' },
   { value: 'week', label: 'Week' },
@@ -235,6 +245,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           {(queryType === 'scatter' || queryType === 'leaderboard') && (
             <InlineFieldRow>
               {multi('selected', 'Highlight', 'Models flagged selected = true in the rows, e.g. $model, so a panel can highlight them.', models.options, models.loading)}
+              {single('subset', 'Rows', 'Which rows to return; the fit, ranks and Pareto flags always use every row the filters keep. One query per series lets a graph draw the frontier, the highlighted model and each architecture as its own frame.', SUBSET_OPTIONS, { placeholder: 'all' })}
             </InlineFieldRow>
           )}
         </>
