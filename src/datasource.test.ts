@@ -167,3 +167,26 @@ describe('variable support', () => {
     });
   });
 });
+
+describe('template variables as Grafana formats them (defect 7 of the render issue)', () => {
+  it("gives a single value through ${var:json} unquoted, as Grafana's json format does", () => {
+    const srv = new FakeTemplateSrv({ version: '1.10', many: ['a', 'b'] });
+    expect(srv.replace('${version:json}')).toBe('1.10');
+    expect(srv.replace('${many:json}')).toBe('["a","b"]');
+  });
+
+  it('keeps a list value that happens to parse as JSON exactly as its text', () => {
+    const ds = new DataSource(settings, new FakeTemplateSrv({ model: '1.10', flags: ['true', 'null', '007'] }));
+    const out = ds.applyTemplateVariables(
+      { refId: 'A', queryType: 'scatter', selected: ['$model'], models: ['${flags}', '[[model]]'] },
+      {}
+    );
+    expect(out.selected).toEqual(['1.10']);
+    expect(out.models).toEqual(['true', 'null', '007', '1.10']);
+  });
+
+  it('renders ${var:text} as the option text, for panel titles', () => {
+    const srv = new FakeTemplateSrv({ model: 'glm-4.5' }, { model: 'GLM 4.5' });
+    expect(srv.replace('${model:text}: BT score')).toBe('GLM 4.5: BT score');
+  });
+});

@@ -87,23 +87,34 @@ export class DataSource extends DataSourceWithBackend<ArenawattQuery, ArenawattS
     return out;
   }
 
-  /** One list item, which may be a (multi-value) variable, as the list of its values. */
+  /**
+   * One list item, which may be a (multi-value) variable, as the list of its
+   * values. An item that is exactly one variable reference takes the
+   * variable's raw value through a format function: Grafana's `json` format
+   * returns a single value's text unquoted, so parsing it as JSON would turn
+   * a value such as "1.10" into the number 1.1.
+   */
   private expand(item: string, scopedVars: ScopedVars): string[] {
     if (!this.templateSrv.containsTemplate(item)) {
       return item === '' ? [] : [item];
     }
-    const json = this.templateSrv.replace(item, scopedVars, 'json');
-    let values: string[];
-    try {
-      const parsed: unknown = JSON.parse(json);
-      values = Array.isArray(parsed) ? parsed.map(String) : [String(parsed)];
-    } catch {
+    if (!SINGLE_REFERENCE.test(item.trim())) {
       // A variable inside other text ("org-$x"): plain replacement.
-      values = [this.templateSrv.replace(item, scopedVars)];
+      const replaced = this.templateSrv.replace(item, scopedVars);
+      return replaced === '' ? [] : [replaced];
     }
-    return values.filter((v) => v !== '');
+    let values: string[] | undefined;
+    const replaced = this.templateSrv.replace(item.trim(), scopedVars, (value: unknown) => {
+      values = (Array.isArray(value) ? value : [value]).map((v) => String(v));
+      return '';
+    });
+    // An inline format (`${x:csv}`) wins over ours: keep its text as one item.
+    return (values ?? [replaced]).filter((v) => v !== '');
   }
 }
+
+/** `$name`, `${name}`, `${name:format}`, `[[name]]` alone. */
+const SINGLE_REFERENCE = /^(\$\w+|\$\{\w+(:[^}]+)?\}|\[\[\w+(:\w+)?\]\])$/;
 
 /** `"42"` → 42; an empty string → null (the default); other text is left for the backend to report. */
 function toNumberOrText(text: string): number | string | null {
