@@ -23,6 +23,7 @@ use super::instance::InstanceError;
 use super::protocol::INVALID_QUERY_JSON_KEY;
 use super::ArenawattPlugin;
 use crate::frames::{self, FrameContext};
+use crate::query::limits::{self, CancelFlag};
 use crate::query::{self, Query, QueryError, QueryType, TimeRange};
 
 /// How a failed query is reported to Grafana.
@@ -66,6 +67,7 @@ pub fn read_query(json: &Value, protocol_query_type: &str) -> Result<Query, Stri
             .unwrap_or("query JSON is not valid")
             .to_string());
     }
+    check_list_sizes(json)?;
     let mut json = match json {
         Value::Null => Value::Object(Default::default()),
         other => other.clone(),
@@ -94,9 +96,34 @@ pub fn read_query(json: &Value, protocol_query_type: &str) -> Result<Query, Stri
 
 fn failure_kind(error: &QueryError) -> FailureKind {
     match error {
-        QueryError::Store(_) => FailureKind::Internal,
+        QueryError::Store(_) | QueryError::Cancelled(_) => FailureKind::Internal,
         _ => FailureKind::BadQuery,
     }
+}
+
+/// Most items a list-valued key (`models`, `sources`, …) may hold, as a JSON
+/// array or a comma-separated string: the bundled catalog has a few hundred
+/// models.
+pub const MAX_LIST_ITEMS: usize = 10_000;
+
+/// Refuses a query whose lists are absurdly long before any work is done.
+fn check_list_sizes(json: &Value) -> Result<(), String> {
+    let Value::Object(object) = json else {
+        return Ok(());
+    };
+    for (key, value) in object {
+        let items = match value {
+            Value::Array(items) => items.len(),
+            Value::String(text) => text.bytes().filter(|&b| b == b',').count() + 1,
+            _ => continue,
+        };
+        if items > MAX_LIST_ITEMS {
+            return Err(format!(
+                "{key}: {items} items exceed the cap of {MAX_LIST_ITEMS}; list fewer values (an empty list means all)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn instance_failure_kind(error: &InstanceError) -> FailureKind {
@@ -164,12 +191,27 @@ async fn run_query(
     };
     let query_type = query.query_type;
     let executed_query = serde_json::to_string(&query).ok();
+    // Dropping this future (deadline passed, client gone) raises the flag,
+    // and the engine's step loops stop at their next checkpoint.
+    let cancel = CancelFlag::new();
+    let raise_on_drop = cancel.raise_on_drop();
     let result = {
         let instance = std::sync::Arc::clone(&instance);
-        tokio::task::spawn_blocking(move || instance.engine.execute(&query, Some(time_range)))
-            .await
-            .map_err(|e| fail(FailureKind::Internal, format!("query worker failed: {e}")))?
+        let cancel = cancel.clone();
+        let ref_id = ref_id.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = limits::run_cancellable(&cancel, || {
+                instance.engine.execute(&query, Some(time_range))
+            });
+            if let Err(QueryError::Cancelled(reason)) = &result {
+                tracing::info!(ref_id = %ref_id, reason = %reason, "query cancelled");
+            }
+            result
+        })
+        .await
+        .map_err(|e| fail(FailureKind::Internal, format!("query worker failed: {e}")))?
     };
+    raise_on_drop.disarm();
     let outcome = result.map_err(|e| fail(failure_kind(&e), e.to_string()));
     metrics.query(query_type.name(), outcome.is_ok(), started.elapsed());
     tracing::debug!(
@@ -223,6 +265,16 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("not valid"), "{e}");
+    }
+
+    #[test]
+    fn absurdly_long_lists_are_refused_before_any_work() {
+        let many = vec!["a"; MAX_LIST_ITEMS + 1].join(",");
+        let e = read_query(&json!({"queryType": "scatter", "models": many}), "").unwrap_err();
+        assert!(e.starts_with("models: 10001 items exceed the cap"), "{e}");
+        let e = read_query(&json!({"sources": vec!["s"; MAX_LIST_ITEMS + 1]}), "").unwrap_err();
+        assert!(e.starts_with("sources: 10001 items"), "{e}");
+        assert!(read_query(&json!({"models": "a,b"}), "").is_ok());
     }
 
     #[test]

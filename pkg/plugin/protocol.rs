@@ -46,10 +46,25 @@ use super::settings::INVALID_JSON_DATA_KEY;
 
 /// Request header carrying a user role the SDK does not know (e.g. `None`).
 pub const ORIGINAL_ROLE_HEADER: &str = "x-arenawatt-original-role";
-/// Key of the stand-in JSON for a query whose JSON did not parse.
+/// Key of the stand-in JSON for a query the repair layer refused (JSON that
+/// does not parse, a time range the SDK cannot convert, an oversized query);
+/// its value is the reason, reported on that refId only.
 pub const INVALID_QUERY_JSON_KEY: &str = "__arenawatt_invalid_query_json";
 /// Largest gRPC message accepted (resource bodies are limited further).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest query JSON accepted: a dashboard query is a few hundred bytes.
+pub const MAX_QUERY_JSON_BYTES: usize = 1024 * 1024;
+/// Largest encoded frames one refId may answer with.
+pub const MAX_RESPONSE_BYTES_PER_QUERY: usize = 32 * 1024 * 1024;
+/// Largest encoded frames of a whole QueryData answer: under
+/// [`MAX_MESSAGE_BYTES`], which gRPC would refuse as a whole (OUT_OF_RANGE).
+pub const MAX_RESPONSE_BYTES: usize = 60 * 1024 * 1024;
+/// Earliest and latest epoch milliseconds a time range may name:
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z. The SDK panics on
+/// values chrono cannot represent (JavaScript's minimum date is one).
+pub const TIME_RANGE_MS: (i64, i64) = (-62_135_596_800_000, 253_402_300_799_999);
+/// Longest resource URL echoed back in an error.
+const MAX_ECHOED_URL_CHARS: usize = 200;
 
 const KNOWN_ROLES: [&str; 3] = ["Admin", "Editor", "Viewer"];
 
@@ -90,19 +105,112 @@ fn repair_json_data(bytes: &mut Vec<u8>) {
 }
 
 fn repair_query(query: &mut pluginv2::DataQuery) {
-    if query.time_range.is_none() {
-        query.time_range = Some(pluginv2::TimeRange {
-            from_epoch_ms: 0,
-            to_epoch_ms: chrono::Utc::now().timestamp_millis(),
-        });
+    let all_time = || pluginv2::TimeRange {
+        from_epoch_ms: 0,
+        to_epoch_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let mut refused = None;
+    match &query.time_range {
+        None => query.time_range = Some(all_time()),
+        Some(range) => {
+            if let Some(reason) = time_range_problem(range) {
+                // The SDK would panic converting it, losing every refId.
+                query.time_range = Some(all_time());
+                refused = Some(reason);
+            }
+        }
     }
-    if query.json.is_empty() {
-        return;
+    if refused.is_none() && query.json.len() > MAX_QUERY_JSON_BYTES {
+        refused = Some(format!(
+            "query JSON is {} bytes, over the cap of {} bytes; list fewer models or values",
+            query.json.len(),
+            MAX_QUERY_JSON_BYTES
+        ));
     }
-    if let Err(e) = serde_json::from_slice::<Value>(&query.json) {
-        query.json = json!({ INVALID_QUERY_JSON_KEY: format!("query JSON is not valid: {e}") })
+    if refused.is_none() && !query.json.is_empty() {
+        if let Err(e) = serde_json::from_slice::<Value>(&query.json) {
+            refused = Some(format!("query JSON is not valid: {e}"));
+        }
+    }
+    if let Some(reason) = refused {
+        query.json = json!({ INVALID_QUERY_JSON_KEY: reason })
             .to_string()
             .into_bytes();
+    }
+}
+
+/// Why a time range cannot be served, if it cannot.
+fn time_range_problem(range: &pluginv2::TimeRange) -> Option<String> {
+    let (earliest, latest) = TIME_RANGE_MS;
+    let outside = |ms: i64| !(earliest..=latest).contains(&ms);
+    for (name, ms) in [
+        ("fromEpochMS", range.from_epoch_ms),
+        ("toEpochMS", range.to_epoch_ms),
+    ] {
+        if outside(ms) {
+            return Some(format!(
+                "time range: {name} {ms} is outside 0001-01-01..9999-12-31 ({earliest}..{latest} ms)"
+            ));
+        }
+    }
+    if range.from_epoch_ms > range.to_epoch_ms {
+        return Some(format!(
+            "time range: fromEpochMS {} is after toEpochMS {}",
+            range.from_epoch_ms, range.to_epoch_ms
+        ));
+    }
+    None
+}
+
+/// Replaces the frames of refIds whose encoded frames pass
+/// [`MAX_RESPONSE_BYTES_PER_QUERY`] by an error naming the cap, then the
+/// largest answers while the whole passes [`MAX_RESPONSE_BYTES`]: gRPC
+/// would otherwise refuse the whole answer, good queries included.
+fn cap_response_sizes(response: &mut pluginv2::QueryDataResponse) {
+    let size = |r: &pluginv2::DataResponse| r.frames.iter().map(Vec::len).sum::<usize>();
+    let refuse = |r: &mut pluginv2::DataResponse, message: String| {
+        r.frames = Vec::new();
+        r.json_meta = Vec::new();
+        r.error = message;
+        r.status = 400;
+    };
+    for r in response.responses.values_mut() {
+        let bytes = size(r);
+        if bytes > MAX_RESPONSE_BYTES_PER_QUERY {
+            refuse(
+                r,
+                format!(
+                    "the answer is {bytes} bytes of frames, over the cap of {MAX_RESPONSE_BYTES_PER_QUERY} bytes per query; narrow the time range, use a larger step, or choose fewer models"
+                ),
+            );
+        }
+    }
+    let mut total: usize = response.responses.values().map(size).sum();
+    while total > MAX_RESPONSE_BYTES {
+        let Some((_, largest)) = response
+            .responses
+            .iter_mut()
+            .max_by_key(|(ref_id, r)| (size(r), std::cmp::Reverse((*ref_id).clone())))
+        else {
+            break;
+        };
+        let bytes = size(largest);
+        total -= bytes;
+        refuse(
+            largest,
+            format!(
+                "the answer is {bytes} bytes of frames; with the other queries of this request it would pass the cap of {MAX_RESPONSE_BYTES} bytes per request; send it in its own request or narrow it"
+            ),
+        );
+    }
+}
+
+/// A URL short enough to echo in an error: at most
+/// [`MAX_ECHOED_URL_CHARS`] characters, then "…".
+fn echoable_url(url: &str) -> String {
+    match url.char_indices().nth(MAX_ECHOED_URL_CHARS) {
+        None => url.to_string(),
+        Some((cut, _)) => format!("{}… ({} bytes)", &url[..cut], url.len()),
     }
 }
 
@@ -120,7 +228,9 @@ where
             inner.headers.insert(ORIGINAL_ROLE_HEADER.to_string(), role);
         }
         inner.queries.iter_mut().for_each(repair_query);
-        self.0.query_data(request).await
+        let mut response = self.0.query_data(request).await?;
+        cap_response_sizes(response.get_mut());
+        Ok(response)
     }
 }
 
@@ -185,7 +295,7 @@ where
         if let Err(e) = http::Uri::try_from(uri.as_str()) {
             return Ok(direct_response(
                 400,
-                &format!("invalid resource URL {:?}: {e}", inner.url),
+                &format!("invalid resource URL {:?}: {e}", echoable_url(&inner.url)),
             ));
         }
         if http::Method::try_from(inner.method.as_str()).is_err() {

@@ -76,6 +76,7 @@ pub fn energy_trend(
     let mut total: BTreeMap<i64, (Sums, u64, f64, f64)> = BTreeMap::new();
     let (mut all_without_tokens, mut all_without_energy) = (0u64, 0u64);
     for (&(step_start, model), sums) in &buckets {
+        super::limits::checkpoint("energy-trend")?;
         if !kept[model] {
             continue;
         }

@@ -26,6 +26,7 @@ mod engine;
 pub mod filters;
 pub mod keys;
 pub mod leaderboard;
+pub mod limits;
 pub mod model;
 pub mod pareto;
 pub mod parse;
@@ -197,6 +198,9 @@ pub enum QueryError {
     Rating(#[from] crate::rating::RatingError),
     #[error(transparent)]
     Energy(#[from] crate::energy::EnergyError),
+    /// Nobody waits for the answer any more (see [`limits::checkpoint`]).
+    #[error("{0}")]
+    Cancelled(String),
 }
 
 /// Defaults a data source instance (or the CLI) applies to queries that leave

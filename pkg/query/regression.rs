@@ -129,7 +129,9 @@ pub fn regression(
             }
         ));
     } else {
+        super::limits::checkpoint("regression")?;
         let before = rating::rate(&previous_table, &options)?;
+        super::limits::checkpoint("regression")?;
         let after = rating::rate_from(&latest_table, &options, Some(&strengths(&before)))?;
         let before_by = by_name(&before);
         // Pairs of ratings of the models scored in both windows.

@@ -224,6 +224,7 @@ pub fn resolve(
     if rounds == 0 {
         return Err(bad("rounds: must be at least 1".into()));
     }
+    super::limits::check_rounds(rounds)?;
     let anchor = match query
         .anchor
         .as_deref()

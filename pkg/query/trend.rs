@@ -16,6 +16,7 @@ use crate::store::DailyCounts;
 use super::daily::pairs_between;
 use super::filters;
 use super::leaderboard::describe_counts;
+use super::limits;
 use super::resolve::{canonical_model, ResolvedQuery};
 use super::time::MS_PER_DAY;
 use super::{QueryError, QueryResult, TrendRow, Window};
@@ -150,11 +151,26 @@ pub fn trend(
     };
     let first = query.counts.from_day.unwrap_or(data_first);
     let last = query.counts.to_day.unwrap_or(data_last);
+    // Steps that end before the first vote fit nothing and add no row: start
+    // at the first step (on the same grid) whose window can hold a vote.
+    let first_useful = data_first.saturating_sub(step - 1);
+    let first = if first < first_useful {
+        first + (first_useful - first) / step * step
+    } else {
+        first
+    };
 
     let mut options = query.rating.options();
     if !query.time.include_ci {
         options.ci = CiMethod::None;
     }
+    let bootstrap_rounds = (options.ci == CiMethod::Bootstrap).then_some(options.rounds);
+    limits::check_trend_steps(
+        "trend",
+        limits::step_count(first, last, step),
+        query.time.step_days.max(1),
+        bootstrap_rounds,
+    )?;
     // Each step starts from the previous step's optimum, one day of votes
     // away: Newton's method then lands within 1e-6 (natural-log units, under
     // a thousandth of a BT point) in two iterations, where 1e-10 takes three.
@@ -185,6 +201,7 @@ pub fn trend(
     let mut unconverged = 0;
     let mut step_start = first;
     while step_start <= last {
+        limits::checkpoint("trend")?;
         let step_end = (step_start + step - 1).min(last);
         while added < pairs.len() && pairs[added].0 <= step_end {
             running.add(&pairs[added].1, 1);
@@ -226,6 +243,7 @@ pub fn trend(
                     votes: m.votes,
                 });
             }
+            limits::check_trend_points("trend", rows.len())?;
             start = Some(strengths(&ratings));
         }
         step_start += step;
