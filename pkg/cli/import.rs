@@ -78,16 +78,69 @@ pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
     if !args.conversations.is_empty() && args.format != Format::ComparIaVotes {
         bail!("--conversations only applies to --format comparia-votes");
     }
-    let mut store =
-        Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
-    let catalog = catalog_with_custom_models(&store)?;
     let mut tokens: HashMap<String, SideTokens> = HashMap::new();
     for path in &args.conversations {
         tokens.extend(comparia_conversations::read_tokens(path)?);
     }
     let tokens = (!tokens.is_empty()).then_some(&tokens);
+    let created = NewStoreGuard::before_opening(db);
+    let mut store =
+        Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
+    let result = import_all(&mut store, db, &args, tokens);
+    match &result {
+        Ok(()) => created.keep(),
+        Err(_) => {
+            // A store this run created and that holds nothing is removed, so
+            // "the store is unchanged" stays true (`--db` names no store again).
+            let empty = store.data_version().map_or(false, |version| version == 0)
+                && store.imports().map_or(false, |imports| imports.is_empty());
+            drop(store);
+            if empty {
+                created.remove();
+            } else {
+                created.keep();
+            }
+        }
+    }
+    result
+}
+
+/// Remembers whether `--db` named no file before this run opened (and so
+/// created) it, to remove the new store again when nothing went into it.
+struct NewStoreGuard<'p> {
+    path: Option<&'p Path>,
+}
+
+impl<'p> NewStoreGuard<'p> {
+    fn before_opening(db: &'p Path) -> NewStoreGuard<'p> {
+        NewStoreGuard {
+            path: (!db.exists()).then_some(db),
+        }
+    }
+    fn keep(self) {}
+    /// Deletes the store file and its WAL and shared-memory companions.
+    fn remove(self) {
+        if let Some(path) = self.path {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(name));
+            }
+        }
+    }
+}
+
+/// Imports every file of `args`, each in its own transaction, then prints
+/// the store's totals.
+fn import_all(
+    store: &mut Store,
+    db: &Path,
+    args: &ImportArgs,
+    tokens: Option<&HashMap<String, SideTokens>>,
+) -> anyhow::Result<()> {
+    let catalog = catalog_with_custom_models(store)?;
     for (i, path) in args.files.iter().enumerate() {
-        let report = import_file(&mut store, &catalog, path, &args, tokens).map_err(|error| {
+        let report = import_file(store, &catalog, path, args, tokens).map_err(|error| {
             let earlier = if i == 0 {
                 String::new()
             } else {
@@ -103,7 +156,8 @@ pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
                 ""
             };
             anyhow::anyhow!(
-                "{error:#}\nnothing was imported from {}: the store is unchanged{earlier}{hint}",
+                "{}\nnothing was imported from {}: the store is unchanged{earlier}{hint}",
+                error_chain(&error),
                 path.display()
             )
         })?;
@@ -120,6 +174,21 @@ pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
         stats.models
     );
     Ok(())
+}
+
+/// The error and its causes joined by `: `, skipping a cause whose text the
+/// message already holds (an I/O error that an outer error quotes, then
+/// chains as its source, would otherwise be printed twice).
+pub fn error_chain(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 /// The bundled catalog plus the models added with `arenawatt catalog import`.
@@ -257,18 +326,9 @@ fn import_hashing(
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "pair-counts".into())
             });
-            let unknown: Vec<String> = table
-                .models
-                .iter()
-                .filter(|m| catalog.resolve(m).is_none())
-                .cloned()
-                .collect();
             let mut table = table;
-            for name in &mut table.models {
-                if let Some(model) = catalog.resolve(name) {
-                    *name = model.id.clone();
-                }
-            }
+            let unknown =
+                ingest::pair_counts::resolve_models(&mut table, catalog, &path.display().to_string())?;
             let rows = table.pairs.len() as u64;
             let batch = PairCountBatch { source, day, table };
             report.sha256 = joined(hashing)?;

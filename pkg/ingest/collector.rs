@@ -4,6 +4,7 @@
 
 use crate::store::fast_hash::FastMap;
 
+use super::row::check_model_name;
 use super::{IngestError, IngestOptions, Ingested, KEPT_REJECTIONS};
 use crate::store::{id_key, BufferedVote, Outcome};
 
@@ -38,6 +39,18 @@ impl RowProblem {
             column: column.to_string(),
             reason: reason.into(),
         }
+    }
+}
+
+/// Why a vote whose two sides are one model is refused: names both sides as
+/// written and the model they resolve to (a model cannot beat itself).
+pub(crate) fn same_model_reason(model_a: &str, model_b: &str, resolved: &str) -> String {
+    if model_a == model_b {
+        format!("model_a and model_b are the same model {model_a:?}")
+    } else {
+        format!(
+            "model_a {model_a:?} and model_b {model_b:?} are the same model {resolved:?} (aliases in the catalog)"
+        )
     }
 }
 
@@ -130,9 +143,10 @@ impl<'o, 'c> Collector<'o, 'c> {
                     // Both sides name (or resolve to) the same model: a model
                     // cannot beat itself.
                     if a.id == b.id {
-                        let reason = format!(
-                            "model_a and model_b are the same model {:?}",
-                            vote.model_b.trim()
+                        let reason = same_model_reason(
+                            vote.model_a.trim(),
+                            vote.model_b.trim(),
+                            self.out.buffer.model_name(a.id),
                         );
                         return self.reject(row, RowProblem::new("model_b", reason));
                     }
@@ -154,6 +168,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             if name.trim().is_empty() {
                 return Err(RowProblem::new(column, "empty model name"));
             }
+            check_model_name(name).map_err(|reason| RowProblem::new(column, reason))?;
         }
         for (column, tokens) in [("tokens_a", vote.tokens_a), ("tokens_b", vote.tokens_b)] {
             if let Some(t) = tokens {

@@ -254,13 +254,8 @@ pub(crate) fn required<T>(value: Option<T>, column: &str) -> Result<T, collector
     value.ok_or_else(|| collector::RowProblem::new(column, "missing value"))
 }
 
-/// Days since 1970-01-01 for a `YYYY-MM-DD` date.
+/// Days since 1970-01-01 for a `YYYY-MM-DD` date, which must fall in the
+/// plausible window of vote times (see [`row`]'s module doc).
 pub fn parse_day(text: &str) -> Result<i64, String> {
-    let trimmed = text.trim();
-    if trimmed.len() != 10 || trimmed.as_bytes()[4] != b'-' {
-        return Err(format!("invalid date {text:?} (expected YYYY-MM-DD)"));
-    }
-    row::parse_timestamp(trimmed)
-        .map(|seconds| seconds.div_euclid(86_400))
-        .map_err(|_| format!("invalid date {text:?} (expected YYYY-MM-DD)"))
+    row::parse_plausible_day(text)
 }

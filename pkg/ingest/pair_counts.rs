@@ -14,6 +14,13 @@
 //! come in either order (`i > j` is flipped); a pair given twice is an error,
 //! since it usually means two files were concatenated by mistake. Every error
 //! names the source and the JSON path of the bad value (`X[12][1]`).
+//!
+//! Counts are at most [`MAX_COUNT`] (2^63 − 1, the store's integer), and so
+//! is their sum over the file: a larger count is refused at its place rather
+//! than wrapped or rounded. Model names holding control characters are
+//! refused, a UTF-8 byte order mark at the start is accepted, and
+//! [`resolve_models`] refuses two names that the catalog resolves to one
+//! model (their pairs would be a model against itself, or one pair twice).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -56,7 +63,7 @@ pub fn read_pair_counts(path: &Path) -> Result<PairTable, PairCountsError> {
 
 /// Parses pair-counts JSON; `source_name` (a file name) prefixes every error.
 pub fn parse_pair_counts(text: &str, source_name: &str) -> Result<PairTable, PairCountsError> {
-    let root: Value = serde_json::from_str(text).map_err(|e| PairCountsError::Json {
+    let root: Value = serde_json::from_str(super::row::without_bom(text)).map_err(|e| PairCountsError::Json {
         source_name: source_name.to_string(),
         line: e.line(),
         column: e.column(),
@@ -106,6 +113,7 @@ pub fn parse_pair_counts(text: &str, source_name: &str) -> Result<PairTable, Pai
         if name.is_empty() {
             return Err(invalid(location, "model name is empty".into()));
         }
+        super::row::check_model_name(name).map_err(|reason| invalid(location.clone(), reason))?;
         if let Some(first) = seen.insert(name.to_string(), k) {
             return Err(invalid(
                 location,
@@ -128,6 +136,7 @@ pub fn parse_pair_counts(text: &str, source_name: &str) -> Result<PairTable, Pai
     let n = models.len();
     let mut pairs = Vec::with_capacity(pairs_json.len());
     let mut first_seen: HashMap<(usize, usize), usize> = HashMap::with_capacity(pairs_json.len());
+    let mut file_total = 0u64;
     for (k, (pair, counts)) in pairs_json.iter().zip(counts_json).enumerate() {
         let pair = pair.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
             invalid(
@@ -180,12 +189,29 @@ pub fn parse_pair_counts(text: &str, source_name: &str) -> Result<PairTable, Pai
             })?;
         let mut c = [0u64; 4];
         for (slot, v) in counts.iter().enumerate() {
-            c[slot] = count_value(v).ok_or_else(|| {
+            let location = format!("Y[{k}][{slot}]");
+            let count = count_value(v).ok_or_else(|| {
                 invalid(
-                    format!("Y[{k}][{slot}]"),
+                    location.clone(),
                     format!("count {v} is not a non-negative integer"),
                 )
             })?;
+            if count > MAX_COUNT {
+                return Err(invalid(
+                    location,
+                    format!("count {count} is larger than the store's limit of {MAX_COUNT}"),
+                ));
+            }
+            file_total = file_total
+                .checked_add(count)
+                .filter(|&total| total <= MAX_COUNT)
+                .ok_or_else(|| {
+                    invalid(
+                        location,
+                        format!("the file's counts add up to more than the store's limit of {MAX_COUNT} matches here"),
+                    )
+                })?;
+            c[slot] = count;
         }
         let [wins_i, wins_j, ties, ties_both_bad] = c;
         pairs.push(if i < j {
@@ -209,6 +235,46 @@ pub fn parse_pair_counts(text: &str, source_name: &str) -> Result<PairTable, Pai
         });
     }
     Ok(PairTable { models, pairs })
+}
+
+/// The largest count (and sum of counts) the store holds: SQLite's integer.
+pub const MAX_COUNT: u64 = i64::MAX as u64;
+
+/// Replaces the model names of `table` by the catalog's ids and returns the
+/// names the catalog does not know. Two names that resolve to one model
+/// (`llama-3.1-405b` and its alias `llama-3.1-405b-instruct`) are refused,
+/// naming both and their places: their pairs would pit the model against
+/// itself.
+pub fn resolve_models(
+    table: &mut PairTable,
+    catalog: &crate::catalog::Catalog,
+    source_name: &str,
+) -> Result<Vec<String>, PairCountsError> {
+    let mut unknown = Vec::new();
+    let given = table.models.clone();
+    let mut first_of: HashMap<String, usize> = HashMap::with_capacity(table.models.len());
+    for (k, name) in table.models.iter_mut().enumerate() {
+        let resolved = match catalog.resolve(name) {
+            Some(model) => model.id.clone(),
+            None => {
+                unknown.push(name.clone());
+                name.clone()
+            }
+        };
+        if let Some(&first) = first_of.get(&resolved) {
+            return Err(PairCountsError::Invalid {
+                source_name: source_name.to_string(),
+                location: format!("models[{k}]"),
+                reason: format!(
+                    "{name:?} and models[{first}] {:?} are the same model {resolved:?} (aliases in the catalog); merge their counts under one name",
+                    given[first]
+                ),
+            });
+        }
+        first_of.insert(resolved.clone(), k);
+        *name = resolved;
+    }
+    Ok(unknown)
 }
 
 /// A count: a non-negative integer, also accepted as an integral float (`12.0`),

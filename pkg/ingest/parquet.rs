@@ -7,18 +7,22 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit, UInt64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
 use super::collector::RowProblem;
-use super::row::{epoch_seconds, parse_timestamp, Row};
+use super::row::{epoch_float_seconds, float_text, epoch_integer_seconds, parse_timestamp, plausible_seconds_in, Row};
 use super::IngestError;
 
 /// One decoded column of a record batch, normalised to a few shapes.
 enum Column {
     Text(ArrayRef),
     Integer(ArrayRef),
+    /// `UInt64`, kept apart because values of 2^63 and more do not fit the
+    /// `Int64` the other integer types are cast to (the cast would make them
+    /// null).
+    Unsigned(ArrayRef),
     Float(ArrayRef),
     Boolean(ArrayRef),
     /// Timestamps with their unit, as raw integers.
@@ -35,14 +39,14 @@ fn normalise(array: &ArrayRef) -> Column {
                 Err(_) => Column::Other(array.data_type().clone()),
             }
         }
+        DataType::UInt64 => Column::Unsigned(Arc::clone(array)),
         DataType::Int8
         | DataType::Int16
         | DataType::Int32
         | DataType::Int64
         | DataType::UInt8
         | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => match cast(array, &DataType::Int64) {
+        | DataType::UInt32 => match cast(array, &DataType::Int64) {
             Ok(a) => Column::Integer(a),
             Err(_) => Column::Other(array.data_type().clone()),
         },
@@ -74,7 +78,7 @@ impl BatchRow<'_> {
     fn wrong_type(name: &str, expected: &str, column: &Column) -> RowProblem {
         let found = match column {
             Column::Text(_) => "text".to_string(),
-            Column::Integer(_) => "integers".to_string(),
+            Column::Integer(_) | Column::Unsigned(_) => "integers".to_string(),
             Column::Float(_) => "floats".to_string(),
             Column::Boolean(_) => "booleans".to_string(),
             Column::Timestamp(..) => "timestamps".to_string(),
@@ -105,6 +109,19 @@ impl Row for BatchRow<'_> {
                 let a = a.as_primitive::<Int64Type>();
                 Ok((!a.is_null(self.index)).then(|| a.value(self.index)))
             }
+            Some(Column::Unsigned(a)) => {
+                let a = a.as_primitive::<UInt64Type>();
+                if a.is_null(self.index) {
+                    return Ok(None);
+                }
+                let value = a.value(self.index);
+                i64::try_from(value).map(Some).map_err(|_| {
+                    RowProblem::new(
+                        name,
+                        format!("integer {value} is too large (at most {})", i64::MAX),
+                    )
+                })
+            }
             Some(Column::Float(a)) => {
                 let a = a.as_primitive::<Float64Type>();
                 if a.is_null(self.index) {
@@ -134,6 +151,11 @@ impl Row for BatchRow<'_> {
         }
     }
     fn timestamp(&self, name: &str) -> Result<Option<i64>, RowProblem> {
+        let checked = |result: Result<i64, String>| {
+            result
+                .map(Some)
+                .map_err(|reason| RowProblem::new(name, reason))
+        };
         match self.column(name) {
             Some(Column::Timestamp(a, unit)) => {
                 let a = a.as_primitive::<Int64Type>();
@@ -141,19 +163,29 @@ impl Row for BatchRow<'_> {
                     return Ok(None);
                 }
                 let value = a.value(self.index);
-                Ok(Some(match unit {
-                    TimeUnit::Second => value,
-                    TimeUnit::Millisecond => value.div_euclid(1_000),
-                    TimeUnit::Microsecond => value.div_euclid(1_000_000),
-                    TimeUnit::Nanosecond => value.div_euclid(1_000_000_000),
-                }))
+                let (seconds, unit_name) = match unit {
+                    TimeUnit::Second => (value, "seconds"),
+                    TimeUnit::Millisecond => (value.div_euclid(1_000), "milliseconds"),
+                    TimeUnit::Microsecond => (value.div_euclid(1_000_000), "microseconds"),
+                    TimeUnit::Nanosecond => (value.div_euclid(1_000_000_000), "nanoseconds"),
+                };
+                checked(plausible_seconds_in(seconds, value, unit_name))
             }
-            Some(Column::Integer(_)) => Ok(self.integer(name)?.map(epoch_seconds)),
+            Some(Column::Integer(_) | Column::Unsigned(_)) => match self.integer(name)? {
+                None => Ok(None),
+                Some(value) => checked(epoch_integer_seconds(value)),
+            },
+            Some(Column::Float(a)) => {
+                let a = a.as_primitive::<Float64Type>();
+                if a.is_null(self.index) {
+                    return Ok(None);
+                }
+                let value = a.value(self.index);
+                checked(epoch_float_seconds(value, &float_text(value)))
+            }
             Some(Column::Text(_)) => match self.text(name)? {
                 None => Ok(None),
-                Some(text) => parse_timestamp(text)
-                    .map(Some)
-                    .map_err(|reason| RowProblem::new(name, reason)),
+                Some(text) => checked(parse_timestamp(text)),
             },
             None => Ok(None),
             Some(other) => Err(Self::wrong_type(name, "timestamps", other)),
@@ -162,6 +194,10 @@ impl Row for BatchRow<'_> {
     fn id(&self, name: &str) -> Result<Option<String>, RowProblem> {
         match self.column(name) {
             Some(Column::Integer(_)) => Ok(self.integer(name)?.map(|v| v.to_string())),
+            Some(Column::Unsigned(a)) => {
+                let a = a.as_primitive::<UInt64Type>();
+                Ok((!a.is_null(self.index)).then(|| a.value(self.index).to_string()))
+            }
             _ => Ok(self.text(name)?.map(str::to_string)),
         }
     }

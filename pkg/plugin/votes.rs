@@ -7,8 +7,10 @@
 //! too), `timestamp` (Unix seconds or an ISO 8601 date-time), and the optional
 //! `id` (or `source_id`; the store derives one from the content when absent),
 //! `source` (default `grafana-upload`), `tokens_a`, `tokens_b`, `category`,
-//! `language`. Winner and timestamp follow the csv reader's rules
-//! (`crate::ingest::row`). Model names are resolved to catalog ids as
+//! `language`. Winner, timestamp (inside the plausible window), token counts
+//! (below 2^32) and model names (no control characters) follow the csv
+//! reader's rules (`crate::ingest::row`); a byte order mark at the start of
+//! the body is accepted. Model names are resolved to catalog ids as
 //! `arenawatt import` does, through the data source's current catalog: the
 //! bundled models plus the store's custom ones (`arenawatt catalog import`,
 //! even one made while the plugin runs). Unknown keys are ignored.
@@ -19,7 +21,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::Catalog;
-use crate::ingest::row::{parse_timestamp, parse_winner};
+use crate::ingest::row::{check_model_name, parse_timestamp, parse_winner, without_bom};
 use crate::store::{ImportAudit, ImportSummary, Outcome, Store, StoreError, Vote};
 
 /// The source of uploaded votes that name none.
@@ -49,7 +51,15 @@ fn required<'a>(object: &'a Map<String, Value>, key: &str) -> Result<&'a str, St
 }
 
 fn count(object: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> {
-    match object.get(key) {
+    // The store keeps token counts as 32-bit integers (u32::MAX means none).
+    let fits = |tokens: Option<u64>| match tokens {
+        Some(t) if t >= u64::from(u32::MAX) => Err(format!(
+            "{key}: token count {t} is too large (at most {})",
+            u32::MAX - 1
+        )),
+        other => Ok(other),
+    };
+    fits(match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_u64()
@@ -62,7 +72,7 @@ fn count(object: &Map<String, Value>, key: &str) -> Result<Option<u64>, String> 
             .map(Some)
             .map_err(|_| format!("{key}: {s:?} is not a whole number of tokens")),
         Some(other) => Err(format!("{key}: expected a number, got {other}")),
-    }
+    }?)
 }
 
 fn timestamp(object: &Map<String, Value>) -> Result<i64, String> {
@@ -99,12 +109,21 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
     let source = text(object, "source")?
         .unwrap_or(DEFAULT_SOURCE)
         .to_string();
-    let model_a = resolve(required(object, "model_a")?);
-    let model_b = resolve(required(object, "model_b")?);
+    let named = |key: &str| -> Result<&str, String> {
+        let name = required(object, key)?;
+        check_model_name(name).map_err(|reason| format!("{key}: {reason}"))?;
+        Ok(name)
+    };
+    let (given_a, given_b) = (named("model_a")?, named("model_b")?);
+    let (model_a, model_b) = (resolve(given_a), resolve(given_b));
     if model_a == model_b {
-        return Err(format!(
-            "model_a and model_b are the same model {model_a:?}"
-        ));
+        return Err(if given_a == given_b {
+            format!("model_b: model_a and model_b are the same model {model_a:?}")
+        } else {
+            format!(
+                "model_b: model_a {given_a:?} and model_b {given_b:?} are the same model {model_a:?} (aliases in the catalog)"
+            )
+        });
     }
     Ok(Vote {
         source,
@@ -132,6 +151,7 @@ pub fn parse_json_lines(body: &[u8], catalog: &Catalog) -> Result<Vec<Vote>, Upl
             .count(),
         reason: "not UTF-8 text".into(),
     })?;
+    let text = without_bom(text);
     let mut votes = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -206,7 +226,7 @@ mod tests {
         assert_eq!(v.timestamp, 1_704_164_645);
         assert_eq!((v.tokens_a, v.tokens_b), (None, Some(7)));
         let e = parse_json_lines(
-            br#"{"model_a":"x","model_b":"y","timestamp":1}"#,
+            br#"{"model_a":"x","model_b":"y","timestamp":1700000000}"#,
             &Catalog::default(),
         )
         .unwrap_err()
@@ -216,7 +236,7 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_named() {
-        let body = b"{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"a\"}\n{\"source\":\"s\",\"timestamp\":1,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"maybe\"}";
+        let body = b"{\"source\":\"s\",\"timestamp\":1700000000,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"a\"}\n{\"source\":\"s\",\"timestamp\":1700000000,\"model_a\":\"x\",\"model_b\":\"y\",\"outcome\":\"maybe\"}";
         let e = parse_json_lines(body, &Catalog::default())
             .unwrap_err()
             .to_string();

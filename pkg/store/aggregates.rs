@@ -2,6 +2,11 @@
 //! counts and per-day model tokens (relational, one row per pair or model and
 //! day), and the packed per-day rows with each day's counts and the running
 //! totals that make time-range reads O(pairs) (see [`super::packed`]).
+//!
+//! Rebuilding the running totals reads every daily row from the first day an
+//! import touched, so it is also where the import checks, before it commits,
+//! that those rows keep the invariants readers rely on (`lo < hi`, integer
+//! counts below 2^63, totals that do not overflow).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -117,12 +122,37 @@ pub(super) fn rebuild_cumulative(
             }
         }
         current_day = Some(day);
+        // The invariants every reader relies on, checked before the import
+        // commits: ordered pairs and integer counts that fit the store.
+        let broken = |reason: String| {
+            StoreError::InvalidVote(format!(
+                "source id {source}, day {day}: {reason}; nothing was written"
+            ))
+        };
         let (lo, hi): (u32, u32) = (row.get(1)?, row.get(2)?);
-        let counts: Counts = [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?];
+        if lo >= hi {
+            return Err(broken(format!(
+                "pair ({lo}, {hi}) is not ordered lo < hi (a model against itself?)"
+            )));
+        }
+        let mut counts: Counts = [0; 4];
+        for (slot, count) in counts.iter_mut().enumerate() {
+            *count = row.get::<_, i64>(slot + 3).ok().and_then(|c| u64::try_from(c).ok()).ok_or_else(
+                || broken(format!("a count of pair ({lo}, {hi}) is not an integer between 0 and {}", i64::MAX)),
+            )?;
+        }
         day_pairs.push((lo, hi, counts));
         let total = running.entry((lo, hi)).or_default();
         for (t, c) in total.iter_mut().zip(counts) {
-            *t += c;
+            *t = t
+                .checked_add(c)
+                .filter(|&sum| sum <= i64::MAX as u64)
+                .ok_or_else(|| {
+                    broken(format!(
+                        "the running total of pair ({lo}, {hi}) passes the store's limit of {}",
+                        i64::MAX
+                    ))
+                })?;
         }
     }
     if let Some(day) = current_day {

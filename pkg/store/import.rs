@@ -5,6 +5,15 @@
 //! An import that adds nothing (every vote already stored, or the same
 //! pair-count file for the same day again) rolls back: the store is left
 //! byte-for-byte as it was, with no audit row and no new data version.
+//!
+//! Counts are added with checked arithmetic and never pass [`MAX_COUNT`]
+//! (2^63 − 1, SQLite's integer; beyond it SQLite would turn a sum into a
+//! float). Each source's `matches` counter bounds every pair count of that
+//! source, so it is checked against the limit before anything is written,
+//! and the invariants a reader relies on (pairs ordered `lo < hi`, integer
+//! counts and token sums) are checked inside the transaction, before the
+//! commit: an import that would break them fails and leaves the store as it
+//! was.
 
 use std::collections::HashMap;
 
@@ -47,18 +56,18 @@ pub(super) fn import_buffer(
         let summing = scope.spawn(move || {
             let mut aggregates = Aggregates::default();
             for vote in votes {
-                aggregates.add(vote, 1);
+                aggregates.add(vote, 1)?;
             }
-            aggregates
+            Ok::<_, StoreError>(aggregates)
         });
         let inserted = insert_votes(&tx, votes);
         (inserted, summing.join())
     });
     let (mut summary, duplicates) = inserted?;
-    let mut aggregates =
-        aggregates.map_err(|_| StoreError::Corrupt("summing the import's votes failed".into()))?;
+    let mut aggregates = aggregates
+        .map_err(|_| StoreError::Corrupt("summing the import's votes failed".into()))??;
     for &index in &duplicates {
-        aggregates.add(&votes[index], -1);
+        aggregates.add(&votes[index], -1)?;
     }
     let Aggregates {
         pairs,
@@ -70,19 +79,16 @@ pub(super) fn import_buffer(
         tx.rollback()?;
         return Ok(summary);
     }
+    for (&source, &inserted) in &per_source {
+        if inserted > 0 {
+            add_to_source_counters(&tx, source, inserted, inserted, &audit.file_name)?;
+        }
+    }
     let first_days = add_daily_pairs(&tx, pairs)?;
     add_daily_tokens(&tx, tokens)?;
     for (&source, &first_day) in &first_days {
         rebuild_cumulative(&tx, source as i64, first_day)?;
-    }
-    for (source, inserted) in per_source {
-        if inserted == 0 {
-            continue;
-        }
-        tx.execute(
-            "UPDATE sources SET matches = matches + ?2, vote_rows = vote_rows + ?2 WHERE id = ?1",
-            params![source, inserted],
-        )?;
+        check_daily_tokens(&tx, source, first_day)?;
     }
     let rows_accepted = buffer.votes.len() as u64;
     summary.data_version = finish(&tx, audit, None, None, rows_accepted, &summary, started_at)?;
@@ -101,15 +107,22 @@ struct Aggregates {
 
 impl Aggregates {
     /// Adds (`sign` 1) or removes (`sign` -1) one vote's contribution.
-    fn add(&mut self, vote: &BufferedVote, sign: i64) {
-        let apply = |value: &mut u64, delta: u64| {
-            *value = if sign > 0 {
-                *value + delta
+    fn add(&mut self, vote: &BufferedVote, sign: i64) -> Result<(), StoreError> {
+        let apply = |value: &mut u64, delta: u64| -> Result<(), StoreError> {
+            let changed = if sign > 0 {
+                value.checked_add(delta)
             } else {
-                *value - delta
+                value.checked_sub(delta)
             };
+            *value = changed.ok_or_else(|| {
+                StoreError::InvalidVote(format!(
+                    "the import's counts for day {} overflow",
+                    vote.timestamp.div_euclid(86_400)
+                ))
+            })?;
+            Ok(())
         };
-        apply(self.per_source.entry(vote.source).or_default(), 1);
+        apply(self.per_source.entry(vote.source).or_default(), 1)?;
         let day = vote.timestamp.div_euclid(86_400);
         let (lo, hi, lo_is_a) = if vote.model_a < vote.model_b {
             (vote.model_a, vote.model_b, true)
@@ -123,16 +136,97 @@ impl Aggregates {
             (Outcome::Tie, _) => 2,
             (Outcome::BothBad, _) => 3,
         };
-        apply(&mut counts[slot], 1);
+        apply(&mut counts[slot], 1)?;
         for (model, side_tokens) in [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)] {
             let entry = self.tokens.entry((vote.source, day, model)).or_default();
             if side_tokens == NO_TOKENS {
-                apply(&mut entry[2], 1);
+                apply(&mut entry[2], 1)?;
             } else {
-                apply(&mut entry[0], 1);
-                apply(&mut entry[1], side_tokens as u64);
+                apply(&mut entry[0], 1)?;
+                apply(&mut entry[1], side_tokens as u64)?;
             }
         }
+        Ok(())
+    }
+}
+
+/// The largest count the store holds: SQLite's integer (a larger sum would
+/// become a float).
+pub(super) const MAX_COUNT: u64 = i64::MAX as u64;
+
+/// Adds to a source's `matches` and `vote_rows` counters, refusing (before
+/// writing) a store-wide total of matches past [`MAX_COUNT`]. Every pair
+/// count, and every sum of them over sources that a query makes, is at most
+/// that total, so this bounds them all. `file` names the import in the
+/// message.
+pub(super) fn add_to_source_counters(
+    tx: &Transaction<'_>,
+    source: u32,
+    matches: u64,
+    vote_rows: u64,
+    file: &str,
+) -> Result<(), StoreError> {
+    let unreadable = |e: rusqlite::Error| {
+        StoreError::Corrupt(format!("the sources' match counters are unreadable: {e}"))
+    };
+    let mut counters = tx.prepare_cached("SELECT id, name, matches, vote_rows FROM sources")?;
+    let mut rows = counters.query([])?;
+    let (mut stored_total, mut name, mut stored_rows) = (0u64, String::new(), 0u64);
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0).map_err(unreadable)?;
+        let matches_here: i64 = row.get(2).map_err(unreadable)?;
+        stored_total = u64::try_from(matches_here)
+            .ok()
+            .and_then(|m| stored_total.checked_add(m))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "the sources' match counters add up to more than {MAX_COUNT}"
+                ))
+            })?;
+        if id == i64::from(source) {
+            name = row.get(1).map_err(unreadable)?;
+            stored_rows = u64::try_from(row.get::<_, i64>(3).map_err(unreadable)?).unwrap_or(u64::MAX);
+        }
+    }
+    let over = |stored: u64, added: u64, what: &str| {
+        StoreError::InvalidVote(format!(
+            "{file}: the store holds {stored} {what}; adding {added} for source {name:?} would pass the store's limit of {MAX_COUNT}"
+        ))
+    };
+    stored_total
+        .checked_add(matches)
+        .filter(|&total| total <= MAX_COUNT)
+        .ok_or_else(|| over(stored_total, matches, "matches"))?;
+    stored_rows
+        .checked_add(vote_rows)
+        .filter(|&total| total <= MAX_COUNT)
+        .ok_or_else(|| over(stored_rows, vote_rows, "individual votes"))?;
+    tx.execute(
+        "UPDATE sources SET matches = matches + ?2, vote_rows = vote_rows + ?3 WHERE id = ?1",
+        params![source, matches as i64, vote_rows as i64],
+    )?;
+    Ok(())
+}
+
+/// Checks that the per-day token sums of `source` from `from_day` on are
+/// still integers (SQLite turns an overflowing sum into a float).
+fn check_daily_tokens(tx: &Transaction<'_>, source: u32, from_day: i64) -> Result<(), StoreError> {
+    let broken: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT t.day, m.name FROM model_tokens_daily t JOIN models m ON m.id = t.model_id
+             WHERE t.source_id = ?1 AND t.day >= ?2
+               AND (typeof(t.sides_with_tokens) <> 'integer' OR typeof(t.output_tokens) <> 'integer'
+                    OR typeof(t.sides_without_tokens) <> 'integer')
+             LIMIT 1",
+            params![source, from_day],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    match broken {
+        None => Ok(()),
+        Some((day, model)) => Err(StoreError::InvalidVote(format!(
+            "the output tokens of model {model:?} on day {day} would pass the store's limit of {MAX_COUNT}"
+        ))),
     }
 }
 
@@ -322,21 +416,36 @@ pub(super) fn import_pair_counts(
 ) -> Result<ImportSummary, StoreError> {
     let started_at = now();
     let table = &batch.table;
-    for pair in &table.pairs {
+    let file = &audit.file_name;
+    let mut seen = HashMap::with_capacity(table.models.len());
+    for (k, name) in table.models.iter().enumerate() {
+        if let Some(first) = seen.insert(name.as_str(), k) {
+            return Err(StoreError::InvalidVote(format!(
+                "{file}: models[{k}] and models[{first}] are the same model {name:?}"
+            )));
+        }
+    }
+    let mut matches = 0u64;
+    for (k, pair) in table.pairs.iter().enumerate() {
         if pair.lo >= pair.hi || pair.hi >= table.models.len() {
             return Err(StoreError::InvalidVote(format!(
-                "pair ({}, {}) is out of range for {} models or not ordered lo < hi",
+                "{file}: pair {k} ({}, {}) is out of range for {} models or not ordered lo < hi",
                 pair.lo,
                 pair.hi,
                 table.models.len()
             )));
         }
+        matches = [pair.wins_lo, pair.wins_hi, pair.ties, pair.ties_both_bad]
+            .into_iter()
+            .try_fold(matches, u64::checked_add)
+            .filter(|&total| total <= MAX_COUNT)
+            .ok_or_else(|| {
+                StoreError::InvalidVote(format!(
+                    "{file}: the counts up to pair {k} ({:?} vs {:?}) add up to more than the store's limit of {MAX_COUNT}",
+                    table.models[pair.lo], table.models[pair.hi]
+                ))
+            })?;
     }
-    let matches: u64 = table
-        .pairs
-        .iter()
-        .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
-        .sum();
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -374,17 +483,12 @@ pub(super) fn import_pair_counts(
                 [pair.wins_hi, pair.wins_lo, pair.ties, pair.ties_both_bad],
             )
         };
-        let total = pairs.entry((source, batch.day, lo, hi)).or_default();
-        for (t, c) in total.iter_mut().zip(counts) {
-            *t += c;
-        }
+        // Names are distinct (checked above), so each pair comes once.
+        pairs.insert((source, batch.day, lo, hi), counts);
     }
+    add_to_source_counters(&tx, source, matches, 0, file)?;
     add_daily_pairs(&tx, pairs)?;
     rebuild_cumulative(&tx, source as i64, batch.day)?;
-    tx.execute(
-        "UPDATE sources SET matches = matches + ?2 WHERE id = ?1",
-        params![source, matches],
-    )?;
     let summary = ImportSummary {
         votes_inserted: matches,
         votes_duplicate: 0,
