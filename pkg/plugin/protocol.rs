@@ -207,7 +207,7 @@ fn cap_response_sizes(response: &mut pluginv2::QueryDataResponse) {
 
 /// A URL short enough to echo in an error: at most
 /// [`MAX_ECHOED_URL_CHARS`] characters, then "…".
-fn echoable_url(url: &str) -> String {
+pub(crate) fn echoable_url(url: &str) -> String {
     match url.char_indices().nth(MAX_ECHOED_URL_CHARS) {
         None => url.to_string(),
         Some((cut, _)) => format!("{}… ({} bytes)", &url[..cut], url.len()),

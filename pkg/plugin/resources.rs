@@ -16,6 +16,7 @@ use grafana_plugin_sdk::backend::{self, Role};
 use http::{Method, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
+use super::instance::InstanceError;
 use super::protocol::ORIGINAL_ROLE_HEADER;
 use super::votes;
 use super::ArenawattPlugin;
@@ -206,7 +207,8 @@ impl ArenawattPlugin {
                 Err(ResourceError::new(
                     StatusCode::NOT_FOUND,
                     format!(
-                        "unknown resource {path:?}; expected GET {} or POST votes",
+                        "unknown resource {:?}; expected GET {} or POST votes",
+                        super::protocol::echoable_url(path),
                         known.join(", ")
                     ),
                 ))
@@ -282,10 +284,16 @@ impl ArenawattPlugin {
             .instance(request.plugin_context.instance_settings)
             .await
             .map_err(|e| {
-                ResourceError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("data source: {e}"),
-                )
+                // A store that is gone is not recreated by an upload.
+                let status = match &e {
+                    InstanceError::StoreFile { .. }
+                    | InstanceError::Store {
+                        source: crate::store::StoreError::Missing { .. },
+                        ..
+                    } => StatusCode::CONFLICT,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                ResourceError::new(status, format!("data source: {e}"))
             })?;
         if instance.demo {
             return Err(ResourceError::new(
@@ -311,6 +319,9 @@ impl ArenawattPlugin {
                 | votes::UploadError::Empty
                 | votes::UploadError::Store(crate::store::StoreError::InvalidVote(_)) => {
                     ResourceError::new(StatusCode::BAD_REQUEST, e.to_string())
+                }
+                votes::UploadError::Store(crate::store::StoreError::CannotOpen { .. }) => {
+                    ResourceError::new(StatusCode::CONFLICT, e.to_string())
                 }
                 votes::UploadError::Store(_) => {
                     ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())

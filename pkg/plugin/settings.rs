@@ -22,6 +22,9 @@ pub const INVALID_JSON_DATA_KEY: &str = "__arenawatt_invalid_json_data";
 pub struct DataSourceSettings {
     /// The SQLite store; `None`: the bundled demo data.
     pub path: Option<PathBuf>,
+    /// `readOnly`: open the store `immutable=1`, for a store in a read-only
+    /// folder (no `-shm` file can be created there).
+    pub read_only: bool,
     pub defaults: QueryDefaults,
 }
 
@@ -41,8 +44,9 @@ fn bad(key: &str, reason: impl Into<String>) -> SettingsError {
 }
 
 /// Keys read from `jsonData`; every other key is ignored.
-pub const SETTING_KEYS: [&str; 8] = [
+pub const SETTING_KEYS: [&str; 9] = [
     "path",
+    "readOnly",
     "methodology",
     "zone",
     "pue",
@@ -80,11 +84,27 @@ impl DataSourceSettings {
             Some(Value::String(s)) => Some(PathBuf::from(s.trim())),
             Some(other) => return Err(bad("path", format!("expected a file path, got {other}"))),
         };
+        let read_only = match known.remove("readOnly") {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) if s == "true" => true,
+            Some(Value::String(s)) if s == "false" => false,
+            Some(other) => {
+                return Err(bad(
+                    "readOnly",
+                    format!("expected true or false, got {other}"),
+                ))
+            }
+        };
         let mut defaults = QueryDefaults::default();
         for (key, value) in known {
             apply(&mut defaults, &key, value)?;
         }
-        Ok(DataSourceSettings { path, defaults })
+        Ok(DataSourceSettings {
+            path,
+            read_only,
+            defaults,
+        })
     }
 
     /// Checks what can be checked without the store: methodology, zone and
@@ -220,6 +240,19 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(s.path, Some(PathBuf::from("/data/arena.sqlite")));
+        assert!(!s.read_only);
+        assert!(
+            DataSourceSettings::from_json(&json!({"readOnly": true}))
+                .unwrap()
+                .read_only
+        );
+        assert!(
+            DataSourceSettings::from_json(&json!({"readOnly": "true"}))
+                .unwrap()
+                .read_only
+        );
+        let e = DataSourceSettings::from_json(&json!({"readOnly": 2})).unwrap_err();
+        assert!(e.to_string().contains("\"readOnly\""), "{e}");
         assert_eq!(s.defaults.methodology, "ecologits-0.8");
         assert_eq!(s.defaults.zone, "FRA");
         assert_eq!(s.defaults.pue, 1.2);

@@ -192,6 +192,16 @@ pub fn import_json_lines(
         format: "jsonl".into(),
         rows_rejected: 0,
     };
+    // Store::open creates a missing file: a store that the data source's
+    // engine does not read (it holds the deleted file's inode, or none).
+    if !path.is_file() {
+        return Err(UploadError::Store(crate::store::StoreError::CannotOpen {
+            path: path.display().to_string(),
+            reason: "the store is gone (deleted or moved); POST votes never creates a new store, \
+                     which this data source would not read: restore the file, or create it with `arenawatt import`"
+                .into(),
+        }));
+    }
     let mut store = Store::open(path)?;
     Ok(store.import_votes(&votes, &audit)?)
 }

@@ -41,6 +41,8 @@ pub struct Engine {
     pool: Mutex<Vec<Store>>,
     cache: ResultCache,
     daily: DailyCache,
+    /// Connections open the file `immutable=1` ([`Engine::open_immutable`]).
+    immutable: bool,
 }
 
 /// Where an engine's catalog comes from.
@@ -123,6 +125,7 @@ impl Engine {
             pool: Mutex::new(Vec::new()),
             cache: ResultCache::new(CACHE_ENTRIES),
             daily: DailyCache::default(),
+            immutable: false,
         }
     }
 
@@ -131,14 +134,37 @@ impl Engine {
     /// holds (`arenawatt catalog import`) to the bundled catalog. The custom
     /// models are read again whenever the store's data version changes.
     pub fn open(path: impl AsRef<Path>, defaults: QueryDefaults) -> Result<Engine, QueryError> {
-        let store = Store::open_read_only(path.as_ref())?;
+        Engine::open_mode(path, defaults, false)
+    }
+
+    /// [`Engine::open`], but every connection opens the file `immutable=1`
+    /// ([`Store::open_immutable`]): for a store in a read-only folder, which
+    /// has no `-shm` file and cannot get one.
+    pub fn open_immutable(
+        path: impl AsRef<Path>,
+        defaults: QueryDefaults,
+    ) -> Result<Engine, QueryError> {
+        Engine::open_mode(path, defaults, true)
+    }
+
+    fn open_mode(
+        path: impl AsRef<Path>,
+        defaults: QueryDefaults,
+        immutable: bool,
+    ) -> Result<Engine, QueryError> {
+        let store = if immutable {
+            Store::open_immutable(path.as_ref())?
+        } else {
+            Store::open_read_only(path.as_ref())?
+        };
         let version = store.data_version()?;
         let custom = CustomCatalog::read(&store, version)?;
-        let engine = Engine::build(
+        let mut engine = Engine::build(
             path,
             CatalogSource::WithCustom(Mutex::new(custom)),
             defaults,
         );
+        engine.immutable = immutable;
         engine
             .pool
             .lock()
@@ -190,6 +216,7 @@ impl Engine {
         let pooled = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let store = match pooled {
             Some(store) => store,
+            None if self.immutable => Store::open_immutable(&self.path)?,
             None => Store::open_read_only(&self.path)?,
         };
         Ok(Pooled {

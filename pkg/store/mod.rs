@@ -245,7 +245,24 @@ impl Store {
     }
     /// Opens an existing store read-only; never creates or migrates.
     pub fn open_read_only(path: &std::path::Path) -> Result<Store, StoreError> {
-        schema::open_read_only(path)
+        schema::open_read_only(path, false)
+    }
+    /// Opens an existing store read-only and immutable (SQLite's
+    /// `immutable=1`): no lock, no `-shm` file, so a store in a read-only
+    /// folder can be read; changes made while it is open are not seen
+    /// reliably.
+    pub fn open_immutable(path: &std::path::Path) -> Result<Store, StoreError> {
+        schema::open_read_only(path, true)
+    }
+    /// `PRAGMA quick_check`: the problems found (at most `max`), empty when
+    /// the file is sound. Reads every page, so it costs about one full read
+    /// of the file.
+    pub fn quick_check(&self, max: u32) -> Result<Vec<String>, StoreError> {
+        let mut statement = self.conn.prepare(&format!("PRAGMA quick_check({})", max.max(1)))?;
+        let lines = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(lines.into_iter().filter(|line| line != "ok").collect())
     }
     /// A fresh store in memory, for tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {

@@ -145,19 +145,37 @@ pub(super) fn open_for_writing(path: &Path) -> Result<Store, StoreError> {
     prepare(conn, display, path, true)
 }
 
-pub(super) fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+pub(super) fn open_read_only(path: &Path, immutable: bool) -> Result<Store, StoreError> {
     if !path.exists() {
         return Err(StoreError::Missing {
             path: path.display().to_string(),
         });
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if immutable {
+        // `immutable=1`: no locks, no -shm, no WAL; SQLite trusts that
+        // nobody changes the file while it is open.
+        Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
     .map_err(|e| StoreError::opening(path, e))?;
     let display = path.display().to_string();
     prepare(conn, display, path, false)
+}
+
+/// `file:PATH?immutable=1`, with the characters a URI path cannot hold
+/// percent-encoded.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'%' | b'?' | b'#' | 0..=0x20 | 0x7f..=0xff => uri.push_str(&format!("%{byte:02X}")),
+            _ => uri.push(*byte as char),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 pub(super) fn open_in_memory() -> Result<Store, StoreError> {
