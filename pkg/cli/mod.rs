@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod demo;
 pub mod energy;
 pub mod import;
+pub mod plot;
 pub mod query;
 pub mod rank;
 pub mod simulate;
@@ -45,6 +46,8 @@ pub enum Command {
     Catalog(catalog::CatalogCommand),
     /// Run a query against the store (the same engine Grafana uses).
     Query(query::QueryArgs),
+    /// Draw the satisfaction-energy scatter (compar:IA's graph) as an SVG file.
+    Plot(plot::PlotArgs),
     /// Write a simulated vote stream (CSV) for demos and benchmarks.
     Simulate(simulate::SimulateArgs),
     /// Build the demo store from bundled data and print the scatter table.
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&cli.db, args),
         Command::Catalog(cmd) => catalog::run(&cli.db, cmd),
         Command::Query(args) => query::run(&cli.db, args),
+        Command::Plot(args) => plot::run(&cli.db, args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Bench(cmd) => bench::run(&cli.db, cmd),
