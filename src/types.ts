@@ -210,6 +210,8 @@ export const FIXED_KEYS = ['queryType', 'of', 'intervalMs'] as const;
 export interface ArenawattSettings extends DataSourceJsonData {
   /** SQLite store; empty = the bundled demo data. */
   path?: string;
+  /** Open the store immutable (SQLite `immutable=1`): for a store in a read-only folder without its `-shm` file. */
+  readOnly?: boolean;
   methodology?: string;
   zone?: string;
   pue?: number;
@@ -222,6 +224,7 @@ export interface ArenawattSettings extends DataSourceJsonData {
 /** `path` plus `QueryDefaults::default()`. */
 export const DEFAULT_SETTINGS: Required<Omit<ArenawattSettings, keyof DataSourceJsonData>> = {
   path: '',
+  readOnly: false,
   methodology: 'ecologits-0.11',
   zone: 'WOR',
   pue: 1.15,

@@ -285,6 +285,10 @@ fn default_settings_match_query_defaults_plus_the_store_path() {
     rust.as_object_mut()
         .expect("QueryDefaults is an object")
         .insert("path".into(), Value::String(String::new()));
+    // `readOnly` is the plugin's too: how the store file is opened.
+    rust.as_object_mut()
+        .expect("QueryDefaults is an object")
+        .insert("readOnly".into(), Value::Bool(false));
     let ts = ts_const("DEFAULT_SETTINGS");
     let differences = object_differences(&rust, &ts);
     assert!(

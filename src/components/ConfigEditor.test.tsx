@@ -63,6 +63,19 @@ beforeEach(() => {
 });
 
 describe('ConfigEditor', () => {
+  it('stores readOnly when the read-only folder switch is turned on', async () => {
+    const { last } = await setup();
+    const toggle = document.getElementById('config-read-only') as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    fireEvent.click(toggle);
+    expect(last()).toEqual({ readOnly: true });
+  });
+
+  it('shows a saved readOnly setting as on', async () => {
+    await setup({ readOnly: true });
+    expect((document.getElementById('config-read-only') as HTMLInputElement).checked).toBe(true);
+  });
+
   it('loads zones from the backend resource and stores the chosen one', async () => {
     const { last } = await setup();
     expect(backendGet).toHaveBeenCalledWith('/api/datasources/uid/arenawatt/resources/zones', {

@@ -5,7 +5,7 @@
 import React, { useCallback } from 'react';
 import { DataSourcePluginOptionsEditorProps, SelectableValue } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
-import { FieldSet, InlineField, Input, Select } from '@grafana/ui';
+import { FieldSet, InlineField, InlineSwitch, Input, Select } from '@grafana/ui';
 
 import { ResourceFetcher, ResourceName, withCurrent } from '../resources';
 import { ArenawattSettings, DEFAULT_SETTINGS } from '../types';
@@ -84,6 +84,17 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             value={jsonData.path ?? ''}
             placeholder="empty = bundled demo data"
             onChange={(e) => set('path', e.currentTarget.value)}
+          />
+        </InlineField>
+        <InlineField
+          label="Read-only folder"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Turn on when the store sits in a folder Grafana's user cannot write to and its -shm file is missing: the store is then opened immutable (SQLite immutable=1). Replace the file, then save the data source, to serve new data."
+        >
+          <InlineSwitch
+            id="config-read-only"
+            value={jsonData.readOnly ?? DEFAULT_SETTINGS.readOnly}
+            onChange={(e) => set('readOnly', e.currentTarget.checked || undefined)}
           />
         </InlineField>
       </FieldSet>
