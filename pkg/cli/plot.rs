@@ -55,9 +55,26 @@ const QUERY_FORMAT_ID: &str = "format";
 
 const DEFAULT_TITLE: &str = "Satisfaction vs energy per 1000 output tokens";
 
+/// The end of `arenawatt plot --help`: what the picture shows.
+const PLOT_HELP: &str = "\
+What it draws, from the rows of `arenawatt query --type scatter` with the same flags \
+(the rows the plugin turns into frames): one point per open model with a known energy \
+at (Wh per 1000 output tokens, Bradley-Terry score); colour by architecture (dense, MoE, \
+MatFormer, unknown) and radius by size class (XS <15B, S <60B, M <100B, L <400B, \
+XL >=400B total parameters), both keyed beside the graph; each score's 95% CI as a \
+whisker; the Pareto frontier as a line through the `pareto` rows by increasing energy; \
+the `--selected` models ringed in red and named. The caption names each vote source, \
+its vote count, and whether its votes are real or SIMULATED (the demo's `simulated` \
+source), with the energy methodology and zone.
+
+SVG only (no PNG): `rsvg-convert graph.svg -o graph.png` makes a PNG.
+
+Example: arenawatt --db arenawatt-demo.db plot --out graph.svg --sources simulated --selected glm-4.5";
+
 impl clap::Args for PlotArgs {
     fn augment_args(cmd: clap::Command) -> clap::Command {
         QueryArgs::augment_args(cmd)
+            .after_long_help(PLOT_HELP)
             .mut_arg(QUERY_TYPE_ID, |arg| {
                 arg.hide(true)
                     .help("Always scatter: plot draws the satisfaction-energy scatter")
@@ -162,9 +179,12 @@ pub fn run(db: &Path, args: PlotArgs) -> anyhow::Result<()> {
         } else {
             format!(" ({})", notices.join("; "))
         };
+        let described = describe_votes(&votes, &resolved);
+        if votes.iter().all(|(_, n)| *n == 0) {
+            anyhow::bail!("nothing to plot: no votes for {described}{why}");
+        }
         anyhow::bail!(
-            "nothing to plot: no open model with a score and a known energy for {}{why}",
-            describe_votes(&votes, &resolved)
+            "nothing to plot: no open model with a score and a known energy passes the filters, in {described}{why}"
         );
     }
     let figure = Figure {

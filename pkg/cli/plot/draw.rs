@@ -214,7 +214,7 @@ pub fn render_svg(figure: &Figure) -> Result<String, DrawError> {
                 (lo.min(low), hi.max(high))
             },
         );
-        let scores = padded(score_low, score_high, 0.06);
+        let scores = padded(score_low, score_high, 0.08);
         match figure.x_scale {
             XScale::Log => {
                 let (low, high) = (wh_low / 1.3, wh_high * 1.3);
