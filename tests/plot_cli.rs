@@ -52,9 +52,12 @@ impl Svg {
             node.attribute(name)
                 .unwrap_or_else(|| panic!("{} without {name}", node.tag_name().name()))
                 .parse()
-                .unwrap_or_else(|_| panic!("{name} of a {} is not a number", node.tag_name().name()))
+                .unwrap_or_else(|_| {
+                    panic!("{name} of a {} is not a number", node.tag_name().name())
+                })
         };
-        let text_of = |node: &roxmltree::Node, name: &str| node.attribute(name).unwrap_or("").to_string();
+        let text_of =
+            |node: &roxmltree::Node, name: &str| node.attribute(name).unwrap_or("").to_string();
         let mut svg = Svg::default();
         assert_eq!(document.root_element().tag_name().name(), "svg");
         for node in document.descendants().filter(|n| n.is_element()) {
@@ -112,7 +115,11 @@ impl Svg {
     }
 
     fn all_text(&self) -> String {
-        self.texts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join("\n")
+        self.texts
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -121,7 +128,15 @@ impl Svg {
 /// first.
 fn scatter_rows(store: &Path, flags: &[&str]) -> Vec<Value> {
     let dir = store.parent().unwrap();
-    let mut args = vec!["--db", store.to_str().unwrap(), "query", "--type", "scatter", "--format", "json"];
+    let mut args = vec![
+        "--db",
+        store.to_str().unwrap(),
+        "query",
+        "--type",
+        "scatter",
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(flags);
     let json: Value = serde_json::from_str(&run_ok(dir, &args)).expect("query json");
     let mut rows: Vec<Value> = json["rows"].as_array().expect("rows").clone();
@@ -133,16 +148,27 @@ fn scatter_rows(store: &Path, flags: &[&str]) -> Vec<Value> {
 fn plot(store: &Path, name: &str, flags: &[&str]) -> (Svg, String) {
     let dir = scratch(name);
     let out = dir.join("graph.svg");
-    let mut args = vec!["--db", store.to_str().unwrap(), "plot", "--out", out.to_str().unwrap()];
+    let mut args = vec![
+        "--db",
+        store.to_str().unwrap(),
+        "plot",
+        "--out",
+        out.to_str().unwrap(),
+    ];
     args.extend_from_slice(flags);
     let output = arenawatt(&dir, &args);
     assert!(output.status.success(), "{}", describe(&args, &output));
     let text = std::fs::read_to_string(&out).expect("the plot was written");
-    (Svg::parse(&text), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        Svg::parse(&text),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn f(row: &Value, key: &str) -> f64 {
-    row[key].as_f64().unwrap_or_else(|| panic!("{key} in {row}"))
+    row[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} in {row}"))
 }
 
 /// Least squares of y on x: (intercept, slope, largest residual).
@@ -182,7 +208,10 @@ fn the_log_plot_draws_the_59_open_models_where_the_data_puts_them() {
     let (svg, stderr) = plot(store, "log", &flags);
     let points = svg.points();
     assert_eq!(points.len(), rows.len(), "one point per scatter row");
-    assert!(stderr.contains("wrote") && stderr.contains("59 models"), "{stderr}");
+    assert!(
+        stderr.contains("wrote") && stderr.contains("59 models"),
+        "{stderr}"
+    );
 
     // x: a straight line in log10(Wh), so also monotone in Wh.
     let x: Vec<(f64, f64)> = rows
@@ -193,16 +222,33 @@ fn the_log_plot_draws_the_59_open_models_where_the_data_puts_them() {
     assert_monotone("x against log10 Wh", &x, false);
     let (_, slope, worst) = fit_line(&x);
     assert!(slope > 100.0, "pixels per decade: {slope}");
-    assert!(worst <= 1.0, "pixel x is off the log-linear line by {worst} px");
-    let raw: Vec<(f64, f64)> = rows.iter().zip(&points).map(|(r, p)| (f(r, "wh_per_1k_tokens"), p.cx)).collect();
+    assert!(
+        worst <= 1.0,
+        "pixel x is off the log-linear line by {worst} px"
+    );
+    let raw: Vec<(f64, f64)> = rows
+        .iter()
+        .zip(&points)
+        .map(|(r, p)| (f(r, "wh_per_1k_tokens"), p.cx))
+        .collect();
     let (_, _, worst_linear) = fit_line(&raw);
-    assert!(worst_linear > 20.0, "a linear fit should not explain a log axis ({worst_linear} px)");
+    assert!(
+        worst_linear > 20.0,
+        "a linear fit should not explain a log axis ({worst_linear} px)"
+    );
 
     // y: higher score, higher on the page (smaller cy), linearly.
-    let y: Vec<(f64, f64)> = rows.iter().zip(&points).map(|(r, p)| (f(r, "bt_score"), p.cy)).collect();
+    let y: Vec<(f64, f64)> = rows
+        .iter()
+        .zip(&points)
+        .map(|(r, p)| (f(r, "bt_score"), p.cy))
+        .collect();
     assert_monotone("y against BT score", &y, true);
     let (_, slope, worst) = fit_line(&y);
-    assert!(slope < 0.0 && worst <= 1.0, "y fit: slope {slope}, worst {worst} px");
+    assert!(
+        slope < 0.0 && worst <= 1.0,
+        "y fit: slope {slope}, worst {worst} px"
+    );
 
     // Size: one radius per size class, bigger for bigger classes.
     let sizes: Vec<(f64, f64)> = rows
@@ -212,19 +258,31 @@ fn the_log_plot_draws_the_59_open_models_where_the_data_puts_them() {
         .collect();
     for a in &sizes {
         for b in &sizes {
-            assert!(a.0 != b.0 || a.1 == b.1, "one radius per size class: {a:?} {b:?}");
-            assert!(a.0 >= b.0 || a.1 < b.1, "bigger class, bigger point: {a:?} {b:?}");
+            assert!(
+                a.0 != b.0 || a.1 == b.1,
+                "one radius per size class: {a:?} {b:?}"
+            );
+            assert!(
+                a.0 >= b.0 || a.1 < b.1,
+                "bigger class, bigger point: {a:?} {b:?}"
+            );
         }
     }
 
     // Colour: as the key says, one colour per architecture.
     let key = svg.key_colours();
-    let mut architectures: Vec<&str> = rows.iter().map(|r| r["architecture"].as_str().unwrap()).collect();
+    let mut architectures: Vec<&str> = rows
+        .iter()
+        .map(|r| r["architecture"].as_str().unwrap())
+        .collect();
     architectures.sort_unstable();
     architectures.dedup();
     assert!(architectures.len() >= 2, "{architectures:?}");
     for architecture in &architectures {
-        assert!(key.contains_key(*architecture), "the key names {architecture}: {key:?}");
+        assert!(
+            key.contains_key(*architecture),
+            "the key names {architecture}: {key:?}"
+        );
     }
     let mut colours: Vec<&String> = key.values().collect();
     colours.sort_unstable();
@@ -232,18 +290,29 @@ fn the_log_plot_draws_the_59_open_models_where_the_data_puts_them() {
     assert_eq!(colours.len(), key.len(), "distinct colours: {key:?}");
     for (row, point) in rows.iter().zip(&points) {
         let architecture = row["architecture"].as_str().unwrap();
-        assert_eq!(point.fill, key[architecture], "{} is {architecture}", row["model"]);
+        assert_eq!(
+            point.fill, key[architecture],
+            "{} is {architecture}",
+            row["model"]
+        );
     }
 
     // The selected model: ringed, and named by its display name.
-    let selected: Vec<usize> = (0..rows.len()).filter(|&i| rows[i]["selected"] == true).collect();
+    let selected: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i]["selected"] == true)
+        .collect();
     assert_eq!(selected.len(), 1);
     let glm = points[selected[0]];
     assert_eq!(rows[selected[0]]["model"], "glm-4.5");
     let rings: Vec<&Circle> = svg
         .circles
         .iter()
-        .filter(|c| c.fill == "none" && points.iter().any(|p| p.cx == c.cx && p.cy == c.cy && c.r > p.r))
+        .filter(|c| {
+            c.fill == "none"
+                && points
+                    .iter()
+                    .any(|p| p.cx == c.cx && p.cy == c.cy && c.r > p.r)
+        })
         .collect();
     assert_eq!(rings.len(), 1, "one ring: {rings:?}");
     assert_eq!((rings[0].cx, rings[0].cy), (glm.cx, glm.cy));
@@ -262,43 +331,89 @@ fn the_log_plot_draws_the_59_open_models_where_the_data_puts_them() {
     let lines: Vec<&Vec<(f64, f64)>> = svg
         .polylines
         .iter()
-        .filter(|line| line.len() >= 2 && line.iter().all(|v| points.iter().any(|p| (p.cx, p.cy) == *v)))
+        .filter(|line| {
+            line.len() >= 2
+                && line
+                    .iter()
+                    .all(|v| points.iter().any(|p| (p.cx, p.cy) == *v))
+        })
         .collect();
     assert_eq!(lines.len(), 1, "one frontier line");
     assert!(frontier.len() >= 2, "{frontier:?}");
-    assert_eq!(lines[0].len(), frontier.len(), "one vertex per frontier row");
+    assert_eq!(
+        lines[0].len(),
+        frontier.len(),
+        "one vertex per frontier row"
+    );
     let expected: Vec<(f64, f64)> = frontier.iter().map(|(_, xy)| *xy).collect();
     assert_eq!(*lines[0], expected, "frontier rows by increasing energy");
 
     // Words: axes with units and methodology, and which votes these are.
     let text = svg.all_text();
-    assert!(text.contains("Energy: Wh per 1000 output tokens (ecologits-0.11, log scale)"), "{text}");
+    assert!(
+        text.contains("Energy: Wh per 1000 output tokens (ecologits-0.11, log scale)"),
+        "{text}"
+    );
     assert!(text.contains("Satisfaction: Bradley–Terry score"), "{text}");
-    assert!(text.contains("source simulated: 200,000 SIMULATED"), "{text}");
+    assert!(
+        text.contains("source simulated: 200,000 SIMULATED"),
+        "{text}"
+    );
     assert!(text.to_lowercase().contains("not real votes"), "{text}");
-    assert!(text.contains("59 open models") && text.contains("zone WOR"), "{text}");
+    assert!(
+        text.contains("59 open models") && text.contains("zone WOR"),
+        "{text}"
+    );
 }
 
 #[test]
 fn the_linear_plot_places_energy_in_proportion_and_follows_the_query_flags() {
     let (store, _) = demo_store();
-    let flags = ["--sources", "simulated", "--architectures", "moe", "--methodology", "comparia-2026-02"];
+    let flags = [
+        "--sources",
+        "simulated",
+        "--architectures",
+        "moe",
+        "--methodology",
+        "comparia-2026-02",
+    ];
     let rows = scatter_rows(store, &flags);
-    assert!(rows.len() >= 5 && rows.iter().all(|r| r["architecture"] == "moe"), "{rows:?}");
-    let (svg, _) = plot(store, "linear", &[&flags[..], &["--x-scale", "linear"]].concat());
+    assert!(
+        rows.len() >= 5 && rows.iter().all(|r| r["architecture"] == "moe"),
+        "{rows:?}"
+    );
+    let (svg, _) = plot(
+        store,
+        "linear",
+        &[&flags[..], &["--x-scale", "linear"]].concat(),
+    );
     let points = svg.points();
     assert_eq!(points.len(), rows.len());
-    let x: Vec<(f64, f64)> = rows.iter().zip(&points).map(|(r, p)| (f(r, "wh_per_1k_tokens"), p.cx)).collect();
+    let x: Vec<(f64, f64)> = rows
+        .iter()
+        .zip(&points)
+        .map(|(r, p)| (f(r, "wh_per_1k_tokens"), p.cx))
+        .collect();
     assert_monotone("x against Wh", &x, false);
     let (_, slope, worst) = fit_line(&x);
-    assert!(slope > 0.0 && worst <= 1.0, "linear x fit: slope {slope}, worst {worst} px");
+    assert!(
+        slope > 0.0 && worst <= 1.0,
+        "linear x fit: slope {slope}, worst {worst} px"
+    );
     let logged: Vec<(f64, f64)> = x.iter().map(|(wh, px)| (wh.log10(), *px)).collect();
     let (_, _, worst_log) = fit_line(&logged);
-    assert!(worst_log > 20.0, "a log fit should not explain a linear axis ({worst_log} px)");
+    assert!(
+        worst_log > 20.0,
+        "a log fit should not explain a linear axis ({worst_log} px)"
+    );
     let text = svg.all_text();
     assert!(text.contains("(comparia-2026-02, linear scale)"), "{text}");
     let key = svg.key_colours();
-    assert_eq!(key.keys().collect::<Vec<_>>(), ["moe"], "only the architectures shown");
+    assert_eq!(
+        key.keys().collect::<Vec<_>>(),
+        ["moe"],
+        "only the architectures shown"
+    );
 }
 
 #[test]
@@ -306,7 +421,10 @@ fn the_arena_source_is_captioned_as_real_votes() {
     let (store, _) = demo_store();
     let (svg, _) = plot(store, "arena", &["--sources", "chatbot-arena-2024-08-14"]);
     let text = svg.all_text();
-    assert!(text.contains("1,670,250 real Chatbot Arena battles"), "{text}");
+    assert!(
+        text.contains("1,670,250 real Chatbot Arena battles"),
+        "{text}"
+    );
     assert!(!text.contains("SIMULATED"), "{text}");
     let rows = scatter_rows(store, &["--sources", "chatbot-arena-2024-08-14"]);
     assert_eq!(svg.points().len(), rows.len());
@@ -318,23 +436,61 @@ fn bad_input_names_the_problem_and_writes_nothing() {
     let dir = scratch("bad");
     let db = store.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
-        (&["plot", "--out", "graph.png"], "--out graph.png: plot writes SVG only"),
-        (&["plot", "--out", "no-such-folder/graph.svg", "--sources", "simulated"], "--out no-such-folder/graph.svg: cannot write"),
+        (
+            &["plot", "--out", "graph.png"],
+            "--out graph.png: plot writes SVG only",
+        ),
+        (
+            &[
+                "plot",
+                "--out",
+                "no-such-folder/graph.svg",
+                "--sources",
+                "simulated",
+            ],
+            "--out no-such-folder/graph.svg: cannot write",
+        ),
         (&["plot", "--out", "graph.svg", "--x-scale", "sqrt"], "sqrt"),
-        (&["plot", "--out", "graph.svg", "--type", "trend"], "--type: plot draws the scatter only"),
-        (&["plot", "--out", "graph.svg", "--min-votes", "many"], "--min-votes"),
-        (&["plot", "--out", "graph.svg", "--sources", "no-such-source"], "nothing to plot"),
-        (&["plot", "--out", "graph.svg", "--sources", "simulated", "--min-votes", "100000000"], "nothing to plot"),
+        (
+            &["plot", "--out", "graph.svg", "--type", "trend"],
+            "--type: plot draws the scatter only",
+        ),
+        (
+            &["plot", "--out", "graph.svg", "--min-votes", "many"],
+            "--min-votes",
+        ),
+        (
+            &["plot", "--out", "graph.svg", "--sources", "no-such-source"],
+            "nothing to plot",
+        ),
+        (
+            &[
+                "plot",
+                "--out",
+                "graph.svg",
+                "--sources",
+                "simulated",
+                "--min-votes",
+                "100000000",
+            ],
+            "nothing to plot",
+        ),
         (&["plot", "--sources", "simulated"], "--out"),
     ];
     for (args, expected) in cases {
         let mut argv = vec!["--db", db];
         argv.extend_from_slice(args);
         let (_, stderr) = run_err(&dir, &argv);
-        assert!(stderr.contains(expected), "{argv:?}: expected {expected:?} in\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{argv:?}: expected {expected:?} in\n{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{argv:?}:\n{stderr}");
         assert!(!dir.join("graph.svg").exists(), "{argv:?} wrote a file");
     }
     let (_, stderr) = run_err(&dir, &["--db", "missing.db", "plot", "--out", "graph.svg"]);
-    assert!(stderr.contains("missing.db") && stderr.contains("not found"), "{stderr}");
+    assert!(
+        stderr.contains("missing.db") && stderr.contains("not found"),
+        "{stderr}"
+    );
 }

@@ -135,8 +135,14 @@ impl clap::FromArgMatches for PlotArgs {
         let missing = || clap::Error::new(clap::error::ErrorKind::MissingRequiredArgument);
         Ok(PlotArgs {
             query: QueryArgs::from_arg_matches(matches)?,
-            out: matches.get_one::<PathBuf>(OUT).cloned().ok_or_else(missing)?,
-            x_scale: matches.get_one::<XScale>(X_SCALE).copied().unwrap_or_default(),
+            out: matches
+                .get_one::<PathBuf>(OUT)
+                .cloned()
+                .ok_or_else(missing)?,
+            x_scale: matches
+                .get_one::<XScale>(X_SCALE)
+                .copied()
+                .unwrap_or_default(),
             width: matches.get_one::<u32>(WIDTH).copied().unwrap_or(1200),
             height: matches.get_one::<u32>(HEIGHT).copied().unwrap_or(800),
             title: matches.get_one::<String>(TITLE).cloned(),
@@ -245,7 +251,9 @@ fn check_out_path(out: &Path) -> anyhow::Result<()> {
 /// A row the graph can place: a score and an energy (positive on a log axis,
 /// which every EcoLogits estimate is).
 fn point(row: &ModelRow) -> Option<Point> {
-    let wh = row.wh_per_1k_tokens.filter(|wh| *wh > 0.0 && wh.is_finite())?;
+    let wh = row
+        .wh_per_1k_tokens
+        .filter(|wh| *wh > 0.0 && wh.is_finite())?;
     let score = row.bt_score.filter(|s| s.is_finite())?;
     Some(Point {
         label: row.display_name.clone(),
@@ -319,7 +327,13 @@ fn dates(query: &ResolvedQuery) -> String {
 fn describe_votes(votes: &[(String, u64)], query: &ResolvedQuery) -> String {
     let sources: Vec<String> = votes
         .iter()
-        .map(|(source, n)| format!("source {source} ({} {})", thousands(*n), source_kind(source)))
+        .map(|(source, n)| {
+            format!(
+                "source {source} ({} {})",
+                thousands(*n),
+                source_kind(source)
+            )
+        })
         .collect();
     if sources.is_empty() {
         return "a store with no votes".into();
@@ -404,12 +418,20 @@ mod tests {
     fn out_is_required_and_must_be_svg() {
         assert!(parse(&["--sources", "simulated"]).is_err());
         assert!(parse(&["--out", "g.svg", "--x-scale", "sqrt"]).is_err());
-        let error = check_out_path(Path::new("graph.png")).unwrap_err().to_string();
+        let error = check_out_path(Path::new("graph.png"))
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             error,
             "--out graph.png: plot writes SVG only; give a file name ending in .svg"
         );
         assert!(check_out_path(Path::new("graph.SVG")).is_ok());
+    }
+
+    #[test]
+    fn the_whole_command_line_with_plot_is_consistent() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
     }
 
     #[test]

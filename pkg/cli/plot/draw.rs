@@ -188,8 +188,8 @@ pub fn render_svg(figure: &Figure) -> Result<String, DrawError> {
     }
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (figure.width, figure.height))
-            .into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (figure.width, figure.height)).into_drawing_area();
         root.fill(&WHITE).map_err(drawing)?;
         let body = root
             .titled(&figure.title, (FONT, 28).into_font().style(FontStyle::Bold))
@@ -204,16 +204,17 @@ pub fn render_svg(figure: &Figure) -> Result<String, DrawError> {
         let (wh_low, wh_high) = energies.fold((f64::INFINITY, 0.0f64), |(lo, hi), wh| {
             (lo.min(wh), hi.max(wh))
         });
-        let (score_low, score_high) = figure.points.iter().fold(
-            (f64::INFINITY, f64::NEG_INFINITY),
-            |(lo, hi), p| {
-                let (low, high) = match (figure.whiskers, p.ci) {
-                    (true, Some((low, high))) => (low, high),
-                    _ => (p.bt_score, p.bt_score),
-                };
-                (lo.min(low), hi.max(high))
-            },
-        );
+        let (score_low, score_high) =
+            figure
+                .points
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                    let (low, high) = match (figure.whiskers, p.ci) {
+                        (true, Some((low, high))) => (low, high),
+                        _ => (p.bt_score, p.bt_score),
+                    };
+                    (lo.min(low), hi.max(high))
+                });
         let scores = padded(score_low, score_high, 0.08);
         match figure.x_scale {
             XScale::Log => {
@@ -327,7 +328,11 @@ where
 /// fits without covering another name or point (a greedy placement: right
 /// of the point, then above or below right, left, above, below).
 fn draw_labels<X>(
-    chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    chart: &ChartContext<
+        '_,
+        SVGBackend<'_>,
+        Cartesian2d<X, plotters::coord::types::RangedCoordf64>,
+    >,
     figure: &Figure,
 ) -> Result<(), DrawError>
 where
@@ -428,8 +433,12 @@ fn draw_key(area: &Area<'_>, figure: &Figure) -> Result<(), DrawError> {
         y += 24;
     }
     y += 14;
-    area.draw(&Text::new("Size (total params)", (10, y - 10), heading.clone()))
-        .map_err(drawing)?;
+    area.draw(&Text::new(
+        "Size (total params)",
+        (10, y - 10),
+        heading.clone(),
+    ))
+    .map_err(drawing)?;
     y += 18;
     let grey = RGBColor(0x66, 0x66, 0x66);
     for (_, name, radius) in SIZES {
@@ -448,8 +457,12 @@ fn draw_key(area: &Area<'_>, figure: &Figure) -> Result<(), DrawError> {
     area.draw(&Text::new("Pareto frontier", (text_x, y), entry.clone()))
         .map_err(drawing)?;
     y += 26;
-    area.draw(&Circle::new((swatch_x, y), 9, SELECTED_COLOUR.stroke_width(2)))
-        .map_err(drawing)?;
+    area.draw(&Circle::new(
+        (swatch_x, y),
+        9,
+        SELECTED_COLOUR.stroke_width(2),
+    ))
+    .map_err(drawing)?;
     area.draw(&Text::new("selected model", (text_x, y), entry.clone()))
         .map_err(drawing)?;
     if figure.whiskers {
