@@ -100,17 +100,17 @@ impl clap::Args for PlotArgs {
                 Arg::new(WIDTH)
                     .long(WIDTH)
                     .value_name("PIXELS")
-                    .value_parser(clap::value_parser!(u32).range(600..=8000))
+                    .value_parser(clap::value_parser!(u32).range(960..=8000))
                     .default_value("1200")
-                    .help("Width of the picture"),
+                    .help("Width of the picture (at least 960, so the key and the caption fit)"),
             )
             .arg(
                 Arg::new(HEIGHT)
                     .long(HEIGHT)
                     .value_name("PIXELS")
-                    .value_parser(clap::value_parser!(u32).range(450..=8000))
+                    .value_parser(clap::value_parser!(u32).range(640..=8000))
                     .default_value("800")
-                    .help("Height of the picture"),
+                    .help("Height of the picture (at least 640)"),
             )
             .arg(
                 Arg::new(TITLE)
@@ -122,7 +122,7 @@ impl clap::Args for PlotArgs {
                 Arg::new(NO_WHISKERS)
                     .long(NO_WHISKERS)
                     .action(ArgAction::SetTrue)
-                    .help("Do not draw each score's 95% confidence interval"),
+                    .help("Do not draw each score's confidence interval (95% unless --level)"),
             )
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
@@ -205,6 +205,7 @@ pub fn run(db: &Path, args: PlotArgs) -> anyhow::Result<()> {
         caption: caption(&votes, &resolved, &rows, points.len(), &methodology, &zone),
         x_scale: args.x_scale,
         whiskers: !args.no_whiskers,
+        ci_level: resolved.rating.level,
         points,
     };
     let svg = draw::render_svg(&figure)?;
@@ -375,7 +376,7 @@ fn caption(
         }
     ));
     lines.push(format!(
-        "Energy: EcoLogits profile {methodology}, zone {zone}. Rendered by arenawatt plot (not by Grafana) from the engine the plugin uses."
+        "Energy: EcoLogits profile {methodology}, zone {zone}. Drawn by arenawatt plot (not by Grafana) with the plugin's query engine."
     ));
     lines
 }

@@ -13,6 +13,8 @@
 //!   one vertex per frontier model, by increasing energy;
 //! - a selected model has an unfilled circle in [`SELECTED_COLOUR`] centred on
 //!   its point, and its name beside it;
+//! - each score's confidence interval is a faint vertical `polyline` through
+//!   the point (unless whiskers are off);
 //! - the caption lines are `text` elements under the chart.
 
 use std::ops::Range;
@@ -98,6 +100,8 @@ pub struct Figure {
     pub x_scale: XScale,
     /// Draw each score's confidence interval as a vertical whisker.
     pub whiskers: bool,
+    /// The intervals' confidence level, for the key (0.95 → "95% CI").
+    pub ci_level: f64,
     pub points: Vec<Point>,
 }
 
@@ -172,13 +176,33 @@ fn log_ticks(low: f64, high: f64) -> (Vec<f64>, Vec<f64>) {
     (ticks, grid)
 }
 
-/// Pads a range by `share` of its width on each side (one value gets ±1).
-fn padded(low: f64, high: f64, share: f64) -> Range<f64> {
+/// The narrowest score axis, in BT points: a few models with close scores
+/// still get whole-number ticks.
+const MIN_SCORE_SPAN: f64 = 20.0;
+/// The narrowest energy axis on a log scale, as a ratio: one decade.
+const MIN_LOG_RATIO: f64 = 10.0;
+
+/// Pads a range by `share` of its width on each side, widened around its
+/// middle to at least `min_width`.
+fn padded(low: f64, high: f64, share: f64, min_width: f64) -> Range<f64> {
     let width = high - low;
-    if width <= 0.0 {
-        return (low - 1.0)..(high + 1.0);
+    let (low, high) = (low - width * share, high + width * share);
+    if high - low >= min_width {
+        return low..high;
     }
-    (low - width * share)..(high + width * share)
+    let middle = (low + high) / 2.0;
+    (middle - min_width / 2.0)..(middle + min_width / 2.0)
+}
+
+/// The log energy axis: 1.3× room on each side, and at least a decade.
+fn log_range(low: f64, high: f64) -> (f64, f64) {
+    let (low, high) = (low / 1.3, high * 1.3);
+    if high / low >= MIN_LOG_RATIO {
+        return (low, high);
+    }
+    let middle = (low * high).sqrt();
+    let half = MIN_LOG_RATIO.sqrt();
+    (middle / half, middle * half)
 }
 
 /// Renders the figure as SVG text.
@@ -215,10 +239,10 @@ pub fn render_svg(figure: &Figure) -> Result<String, DrawError> {
                     };
                     (lo.min(low), hi.max(high))
                 });
-        let scores = padded(score_low, score_high, 0.08);
+        let scores = padded(score_low, score_high, 0.08, MIN_SCORE_SPAN);
         match figure.x_scale {
             XScale::Log => {
-                let (low, high) = (wh_low / 1.3, wh_high * 1.3);
+                let (low, high) = log_range(wh_low, wh_high);
                 let (ticks, grid) = log_ticks(low, high);
                 let energy = (low..high)
                     .log_scale()
@@ -465,14 +489,16 @@ fn draw_key(area: &Area<'_>, figure: &Figure) -> Result<(), DrawError> {
     .map_err(drawing)?;
     area.draw(&Text::new("selected model", (text_x, y), entry.clone()))
         .map_err(drawing)?;
-    if figure.whiskers {
+    if figure.whiskers && figure.points.iter().any(|p| p.ci.is_some()) {
         y += 26;
         area.draw(&Rectangle::new(
             [(swatch_x, y - 10), (swatch_x + 1, y + 10)],
             grey.filled(),
         ))
         .map_err(drawing)?;
-        area.draw(&Text::new("95% CI of the score", (text_x, y), entry))
+        let percent = (figure.ci_level * 1000.0).round() / 10.0;
+        let label = format!("{percent}% CI of the score");
+        area.draw(&Text::new(label, (text_x, y), entry))
             .map_err(drawing)?;
     }
     Ok(())
@@ -508,6 +534,22 @@ mod tests {
         assert!(grid.iter().all(|v| (0.055..=12.0).contains(v)));
         // 0.06..0.09, then 3, 4, 6, 7, 8, 9 in the decades of 0.1 and 1.
         assert_eq!(grid.len(), 4 + 6 + 6, "{grid:?}");
+    }
+
+    #[test]
+    fn narrow_data_still_gets_readable_axes() {
+        let scores = padded(1079.5, 1080.5, 0.08, MIN_SCORE_SPAN);
+        assert!(
+            (scores.end - scores.start - MIN_SCORE_SPAN).abs() < 1e-9,
+            "{scores:?}"
+        );
+        assert!((scores.start + scores.end) / 2.0 - 1080.0 < 1e-9);
+        let wide = padded(700.0, 1100.0, 0.1, MIN_SCORE_SPAN);
+        assert_eq!(wide, 660.0..1140.0);
+        let (low, high) = log_range(1.8, 1.8);
+        assert!((high / low - MIN_LOG_RATIO).abs() < 1e-9 && low < 1.8 && high > 1.8);
+        let (low, high) = log_range(0.08, 9.0);
+        assert!((low - 0.08 / 1.3).abs() < 1e-12 && (high - 9.0 * 1.3).abs() < 1e-12);
     }
 
     #[test]
