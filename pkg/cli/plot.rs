@@ -404,12 +404,12 @@ mod tests {
             "--x-scale",
             "linear",
             "--width",
-            "900",
+            "1000",
         ])
         .unwrap();
         assert_eq!(args.out, PathBuf::from("g.svg"));
         assert_eq!(args.x_scale, XScale::Linear);
-        assert_eq!((args.width, args.height), (900, 800));
+        assert_eq!((args.width, args.height), (1000, 800));
         let query = build_query(&args.query).unwrap();
         assert_eq!(query.query_type, QueryType::Scatter);
         assert_eq!(query.sources, ["simulated"]);
@@ -419,6 +419,7 @@ mod tests {
     fn out_is_required_and_must_be_svg() {
         assert!(parse(&["--sources", "simulated"]).is_err());
         assert!(parse(&["--out", "g.svg", "--x-scale", "sqrt"]).is_err());
+        assert!(parse(&["--out", "g.svg", "--width", "600"]).is_err(), "too narrow for the key");
         let error = check_out_path(Path::new("graph.png"))
             .unwrap_err()
             .to_string();
