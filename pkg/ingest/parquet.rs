@@ -1,6 +1,12 @@
 //! Reading parquet files (compar:IA's published format) row by row through
 //! the [`Row`] trait, so that each format converts rows once for parquet and
 //! JSON alike. Only the columns a format asks for are decoded.
+//!
+//! The parquet decoder can panic on a corrupt file (an out-of-range index in
+//! a damaged dictionary page, found by `tests/reader_fuzz.rs`). Every call
+//! into it goes through [`decoder_call`], which turns such a panic into an
+//! error naming the file and the last row read, and keeps the panic message
+//! off stderr (only for that thread, only during that call).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -221,11 +227,13 @@ pub(crate) fn for_each_row(
         file: file.to_string(),
         source,
     })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(|e| {
-        unreadable(format!(
-            "not a readable parquet file (truncated or corrupt?): {e}"
-        ))
-    })?;
+    let builder = decoder_call(|| ParquetRecordBatchReaderBuilder::try_new(handle))
+        .map_err(|panic| unreadable(format!("not a readable parquet file (corrupt): {panic}")))?
+        .map_err(|e| {
+            unreadable(format!(
+                "not a readable parquet file (truncated or corrupt?): {e}"
+            ))
+        })?;
     let total = builder.metadata().file_metadata().num_rows().max(0) as u64;
     let fields: Vec<String> = builder
         .schema()
@@ -248,13 +256,17 @@ pub(crate) fn for_each_row(
         .map(|(i, _)| i)
         .collect();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(65_536)
-        .build()
+    let mut reader = decoder_call(|| builder.with_projection(mask).with_batch_size(65_536).build())
+        .map_err(|panic| unreadable(format!("cannot read parquet data (corrupt): {panic}")))?
         .map_err(|e| unreadable(format!("cannot read parquet data: {e}")))?;
     let mut row_number = 0u64;
-    for batch in reader {
+    loop {
+        let next = decoder_call(|| reader.next()).map_err(|panic| {
+            unreadable(format!(
+                "cannot decode rows after row {row_number} (corrupt file): {panic}"
+            ))
+        })?;
+        let Some(batch) = next else { break };
         let batch = batch.map_err(|e| {
             unreadable(format!(
                 "cannot decode rows after row {row_number} (truncated or corrupt?): {e}"
@@ -280,4 +292,35 @@ pub(crate) fn for_each_row(
         }
     }
     Ok(())
+}
+
+thread_local! {
+    /// Set while this thread is inside the parquet decoder.
+    static IN_DECODER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs one call into the parquet decoder; a panic in it becomes `Err` with
+/// the panic's message. The panic hook installed once here stays silent for
+/// such panics and passes every other one to the previous hook.
+fn decoder_call<T>(call: impl FnOnce() -> T) -> Result<T, String> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_DECODER.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    IN_DECODER.with(|flag| flag.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call));
+    IN_DECODER.with(|flag| flag.set(false));
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        format!("the parquet decoder failed: {message}")
+    })
 }
