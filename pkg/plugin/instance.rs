@@ -224,21 +224,23 @@ impl Instance {
         } else {
             crate::store::Store::open_read_only(&store_path)
         };
+        let store = opened.map_err(|e| {
+            let write_error = matches!(&e, StoreError::CannotOpen { .. } | StoreError::Sqlite(_))
+                && e.to_string().contains("readonly");
+            match (write_error && !read_only)
+                .then(|| missing_shm_hint(&store_path))
+                .flatten()
+            {
+                Some(hint) => InstanceError::Store { source: e, hint },
+                None => InstanceError::store(e, demo),
+            }
+        })?;
         let checking = std::time::Instant::now();
-        let problems = opened
-            .and_then(|store| store.quick_check(QUICK_CHECK_PROBLEMS))
-            .map_err(|e| {
-                let write_error =
-                    matches!(&e, StoreError::CannotOpen { .. } | StoreError::Sqlite(_))
-                        && e.to_string().contains("readonly");
-                match (write_error && !read_only)
-                    .then(|| missing_shm_hint(&store_path))
-                    .flatten()
-                {
-                    Some(hint) => InstanceError::Store { source: e, hint },
-                    None => InstanceError::store(e, demo),
-                }
-            })?;
+        // A check that cannot even run (SQLITE_CORRUPT) is a finding too.
+        let problems = store
+            .quick_check(QUICK_CHECK_PROBLEMS)
+            .unwrap_or_else(|e| vec![e.to_string()]);
+        drop(store);
         tracing::debug!(
             path = %shown,
             duration_ms = checking.elapsed().as_secs_f64() * 1000.0,

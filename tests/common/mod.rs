@@ -47,6 +47,12 @@ impl Plugin {
     }
 
     pub fn start_with(extra_env: &[(&str, &str)]) -> Plugin {
+        Plugin::start_as(extra_env, None)
+    }
+
+    /// Spawns the plugin as user and group `uid` (tests that run as root use
+    /// it to see the permission checks a Grafana user would meet).
+    pub fn start_as(extra_env: &[(&str, &str)], uid: Option<u32>) -> Plugin {
         // ARENAWATT_PLUGIN_BIN lets the benchmark run a copied release binary
         // (the shared release target dir is rebuilt by others meanwhile).
         let built = env!("CARGO_BIN_EXE_gpx_arenawatt").to_string();
@@ -72,6 +78,11 @@ impl Plugin {
             .stderr(Stdio::piped());
         for (k, v) in extra_env {
             command.env(k, v);
+        }
+        #[cfg(unix)]
+        if let Some(uid) = uid {
+            use std::os::unix::process::CommandExt;
+            command.uid(uid).gid(uid);
         }
         let mut child = command
             .spawn()
