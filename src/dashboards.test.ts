@@ -157,14 +157,24 @@ describe('dashboard Satisfaction vs energy', () => {
     ]);
   });
 
-  it('maps the xychart: x = Wh (log scale), y = BT score, colour = architecture, size = size class', () => {
-    const series = (xy.options as { mapping: string; series: Array<Record<string, { matcher: { options: unknown } }>> });
+  it('maps the xychart: x = Wh (log scale), y = BT score, one colour per architecture, size = size class', () => {
+    const series = xy.options as { mapping: string; series: Array<Record<string, any>> };
     expect(series.mapping).toBe('manual');
-    const main = series.series[0];
-    expect(main.x.matcher.options).toBe('wh_per_1k_tokens');
-    expect(main.y.matcher.options).toBe('bt_score');
-    expect(main.color.matcher.options).toBe('arch_code');
-    expect(main.size.matcher.options).toBe('size_rank');
+    const names = series.series.map((s) => s.name.fixed);
+    expect(names).toEqual(['Dense', 'MoE', 'MatFormer', 'Unknown architecture', 'Pareto frontier', '${model:text} (selected)']);
+    series.series.forEach((s, i) => {
+      expect(s.frame.matcher).toEqual({ id: 'byIndex', options: i });
+      expect(s.x.matcher.options).toBe('wh_per_1k_tokens');
+      expect(s.y.matcher.options).toBe('bt_score');
+      // A colour field would leave the legend swatch grey: each architecture is a series of its own colour.
+      expect(s.color).toBeUndefined();
+      expect(s.size?.matcher.options).toBe(i < 4 ? 'point_size' : undefined);
+    });
+    const colours = ['A', 'B', 'C', 'D', 'E', 'F'].map((ref) => {
+      const found = (xy.fieldConfig?.overrides ?? []).find((o) => o.matcher.id === 'byFrameRefID' && o.matcher.options === ref);
+      return (found?.properties.find((p) => p.id === 'color')?.value as { fixedColor: string }).fixedColor;
+    });
+    expect(new Set(colours).size).toBe(6);
     expect(overrideValue(xy, 'wh_per_1k_tokens', 'custom.scaleDistribution')).toEqual({ type: 'log', log: 10 });
   });
 
@@ -177,16 +187,21 @@ describe('dashboard Satisfaction vs energy', () => {
     expect(linear.options).toEqual(xy.options);
   });
 
-  it('draws the Pareto frontier and the selected model from the scatter frame flags', () => {
+  it("asks the backend for each series' rows, so no transformation reorders the frames", () => {
     const targets = xy.targets!;
-    expect(targets.map((t) => t.queryType)).toEqual(['scatter', 'scatter', 'scatter']);
-    expect(targets.every((t) => JSON.stringify(t.selected) === '["$model"]')).toBe(true);
-    const transformations = (xy as unknown as { transformations: Array<{ id: string; filter?: { options: string }; options: { filters?: Array<{ fieldName: string }> } }> }).transformations;
-    const filters = transformations.filter((t) => t.id === 'filterByValue').map((t) => [t.filter?.options, t.options.filters?.[0].fieldName]);
-    expect(filters).toEqual([
-      ['B', 'pareto'],
-      ['C', 'selected'],
+    expect(targets.map((t) => [t.refId, t.queryType, t.subset])).toEqual([
+      ['A', 'scatter', 'dense'],
+      ['B', 'scatter', 'moe'],
+      ['C', 'scatter', 'matformer'],
+      ['D', 'scatter', 'unknown'],
+      ['E', 'scatter', 'pareto'],
+      ['F', 'scatter', 'selected'],
     ]);
+    expect(targets.every((t) => JSON.stringify(t.selected) === '["$model"]')).toBe(true);
+    const transformations = (xy as unknown as { transformations: Array<{ id: string; filter?: unknown }> }).transformations;
+    // A transformation with a filter puts the frames it skips back as one block, which moves them.
+    expect(transformations.filter((t) => t.filter !== undefined)).toEqual([]);
+    expect(transformations.map((t) => t.id)).toEqual(['organize']);
   });
 
   it('shows model, CI, votes, gCO2e and methodology in the tooltip', () => {
@@ -203,9 +218,15 @@ describe('dashboard Satisfaction vs energy', () => {
     const stats = panels.filter((p) => p.type === 'stat');
     expect(stats.length).toBeGreaterThanOrEqual(4);
     expect(stats.every((p) => p.targets?.[0].queryType === 'model' && p.targets?.[0].model === '$model')).toBe(true);
-    const statFields = stats.map((p) => String((p.options as { reduceOptions: { fields: string } }).reduceOptions.fields)).join(' ');
+    // reduceOptions.fields is matched against display names, so it names each field as its override renames it.
+    const shown = (field: string) =>
+      stats.some((p) => {
+        const pattern = String((p.options as { reduceOptions: { fields: string } }).reduceOptions.fields);
+        const name = overrideValue(p, field, 'displayName');
+        return typeof name === 'string' && new RegExp(pattern.slice(1, -1)).test(name);
+      });
     for (const field of ['bt_score', 'bt_ci_low', 'bt_ci_high', 'rank', 'rank_low', 'rank_high', 'wh_per_1k_tokens', 'gco2e_per_1k_tokens']) {
-      expect(statFields).toContain(field);
+      expect([field, shown(field)]).toEqual([field, true]);
     }
     expect(panels.some((p) => p.type === 'table' && p.targets?.[0].queryType === 'leaderboard')).toBe(true);
     const text = panels.find((p) => p.type === 'text')!;

@@ -397,6 +397,19 @@ fn frame_by_matcher<'a>(views: &'a [FrameView], matcher: &Value) -> Option<&'a F
     }
 }
 
+/// The `subset` values that choose one architecture's rows.
+const ARCHITECTURE_SUBSETS: &[&str] = &["dense", "moe", "matformer", "unknown"];
+
+/// The `subset` key of the panel's target with this refId ("all" when unset).
+fn subset_of(panel: &Value, ref_id: &str) -> String {
+    panel["targets"]
+        .as_array()
+        .and_then(|targets| targets.iter().find(|t| t["refId"] == ref_id))
+        .and_then(|t| t["subset"].as_str())
+        .unwrap_or("all")
+        .to_string()
+}
+
 fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameView]) {
     let kind = panel["type"].as_str().unwrap_or_default();
     // Overrides by name must name real fields.
@@ -431,10 +444,32 @@ fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameV
                     ));
                     continue;
                 };
+                // One series per architecture: an architecture the data lacks
+                // (no `unknown` model in the demo) draws nothing, and says so
+                // with an empty frame.
+                let subset = subset_of(panel, &view.frame.ref_id);
+                if view.rows.is_empty() && ARCHITECTURE_SUBSETS.contains(&subset.as_str()) {
+                    continue;
+                }
                 for dim in ["x", "y", "color", "size"] {
                     let matcher = &s[dim]["matcher"];
                     if matcher["id"] == "byName" {
                         let name = matcher["options"].as_str().unwrap_or_default();
+                        if name == "point_size" && view.frame.try_field(name).is_none() {
+                            // Sent only when the points hold two size classes
+                            // or more (pkg/frames: a constant size draws nothing).
+                            let classes: std::collections::BTreeSet<String> = view
+                                .frame
+                                .field("size_rank")
+                                .numbers()
+                                .iter()
+                                .map(|v| format!("{v:?}"))
+                                .collect();
+                            problems.check(classes.len() < 2, || {
+                                format!("{at} series {i} size: no point_size although the frame holds {} size classes", classes.len())
+                            });
+                            continue;
+                        }
                         check_field(
                             problems,
                             &format!("{at} series {i} {dim}"),

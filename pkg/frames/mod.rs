@@ -327,6 +327,11 @@ pub fn model_frame(
     for spec in model_columns() {
         frame.add_field(model_field(spec, rows).with_config(field_config(spec)));
     }
+    if context.query_type == Some(QueryType::Scatter) {
+        if let Some(field) = point_size_field(rows) {
+            frame.add_field(field);
+        }
+    }
     let mut custom = Map::new();
     custom.insert("methodology".into(), Value::from(methodology));
     custom.insert("zone".into(), Value::from(zone));
@@ -449,6 +454,34 @@ fn model_field(spec: &ColumnSpec, rows: &[ModelRow]) -> Field {
         // the frame valid if the two ever disagree (the tests catch it).
         _ => Vec::<&str>::new().into_field(name),
     }
+}
+
+/// The name of the scatter's point-size field; see [`point_size_field`].
+pub const POINT_SIZE: &str = "point_size";
+
+/// `point_size`: the size class (1 XS .. 5 XL) of each point, present only
+/// when the rows hold at least two size classes and none is missing.
+///
+/// Grafana's xychart scales a size field's values across their own min–max:
+/// when every value is equal (one size class shown, one model) or missing,
+/// that range is zero and every diameter is NaN, so no point is drawn or can
+/// be hovered. Without this field the panel draws its fixed point size, which
+/// is the honest picture when there is nothing to compare. `size_rank` keeps
+/// the class in every frame for tables and tooltips.
+fn point_size_field(rows: &[ModelRow]) -> Option<Field> {
+    let ranks: Option<Vec<u8>> = rows.iter().map(|r| r.size_rank).collect();
+    let ranks = ranks?;
+    let first = *ranks.first()?;
+    if ranks.iter().all(|&r| r == first) {
+        return None;
+    }
+    let mut config = FieldConfig::default();
+    config.description = Some(
+        "Point size: size class as a number, 1 (XS) to 5 (XL); sent only when the points hold two classes or more"
+            .to_string(),
+    );
+    config.unit = Some("none".to_string());
+    Some(ranks.into_field(POINT_SIZE).with_config(config))
 }
 
 /// `text` and `value` string fields, as Grafana's variable support expects.

@@ -1,0 +1,464 @@
+/**
+ * The render contract: every panel of every provisioned dashboard, with the
+ * frames the real `gpx_arenawatt` returns for its targets, run through
+ * Grafana's own frontend code (see `grafanaRender.ts`), for the variables'
+ * defaults and for one other value of each variable. The assertions are
+ * about what a person sees: which rows each xychart series draws, whether
+ * its points can be drawn and told apart, whether each stat shows a value,
+ * the table columns, and the panel titles.
+ *
+ * The frames come from the current build (`cargo build --all-targets`), not
+ * from snapshots. `ARENAWATT_DASHBOARDS_DIR` points the test at another
+ * folder of dashboards (to show that older ones fail).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { DataFrame, DataSourceInstanceSettings, FieldType, PluginType, dateMath, getFieldDisplayName } from '@grafana/data';
+import { toDataQueryResponse } from '@grafana/runtime';
+
+import { DataSource } from '../datasource';
+import { ArenawattSettings } from '../types';
+import { Bridge, REPO_ROOT, TimeRangeMs, startBridge } from '../test/pluginBridge';
+import { FakeTemplateSrv } from '../test/templateSrv';
+import {
+  Panel,
+  colourCategories,
+  queryPanel,
+  renderFrames,
+  statFields,
+  statValues,
+  tableColumns,
+  timeSeriesProblems,
+  xySeries,
+} from './grafanaRender';
+
+jest.setTimeout(180_000);
+
+const DASHBOARDS_DIR = process.env.ARENAWATT_DASHBOARDS_DIR ?? join(REPO_ROOT, 'dashboards');
+
+interface VariableModel {
+  name: string;
+  type: string;
+  multi?: boolean;
+  includeAll?: boolean;
+  query?: unknown;
+  current?: { text?: unknown; value?: unknown };
+}
+
+interface Dashboard {
+  title: string;
+  time?: { from: string; to: string };
+  panels: Panel[];
+  templating: { list: VariableModel[] };
+}
+
+type Value = string | string[];
+interface Option {
+  text: string;
+  value: string;
+}
+interface Scenario {
+  label: string;
+  values: Record<string, Value>;
+  texts: Record<string, Value>;
+}
+
+const settings: DataSourceInstanceSettings<ArenawattSettings> = {
+  id: 1,
+  uid: 'arenawatt',
+  type: 'arenawatt-energy-datasource',
+  name: 'arenawatt',
+  access: 'proxy',
+  readOnly: false,
+  jsonData: {},
+  meta: {
+    id: 'arenawatt-energy-datasource',
+    name: 'arenawatt',
+    type: PluginType.datasource,
+    info: {
+      author: { name: 'arenawatt' },
+      description: '',
+      links: [],
+      logos: { small: '', large: '' },
+      screenshots: [],
+      updated: '',
+      version: '0.1.0',
+    },
+    module: '',
+    baseUrl: '',
+  },
+};
+
+function allPanels(panels: Panel[]): Panel[] {
+  return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
+}
+
+/** A dashboard time (`now-6M`, an ISO date), read by Grafana's own date math. */
+function dashboardTime(text: string, roundUp: boolean): number {
+  const parsed = dateMath.parse(text, roundUp);
+  if (!parsed || !parsed.isValid()) {
+    throw new Error(`unreadable dashboard time ${text}`);
+  }
+  return parsed.valueOf();
+}
+
+function asArray(v: unknown): string[] {
+  if (Array.isArray(v)) {
+    return v.map(String);
+  }
+  return v === undefined || v === null ? [] : [String(v)];
+}
+
+/** A query variable's options, from the plugin; a custom variable's from its list. */
+async function variableOptions(bridge: Bridge, variable: VariableModel): Promise<Option[]> {
+  if (variable.type === 'custom') {
+    return String(variable.query ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+      .map((s) => ({ text: s, value: s }));
+  }
+  if (variable.type !== 'query') {
+    return [];
+  }
+  const query = { refId: 'variable', ...(variable.query as Record<string, unknown>) };
+  const answer = await bridge.query([query]);
+  const frames = toDataQueryResponse({ data: answer } as never, [query as never]).data as DataFrame[];
+  const frame = frames[0];
+  const text = frame?.fields.find((f) => f.name === 'text')?.values ?? [];
+  const value = frame?.fields.find((f) => f.name === 'value')?.values ?? [];
+  return value.map((v, i) => ({ value: String(v), text: String(text[i] ?? v) }));
+}
+
+/** The defaults (as Grafana loads the dashboard), then one scenario per variable with another value. */
+async function scenarios(bridge: Bridge, dashboard: Dashboard): Promise<Scenario[]> {
+  const base: Scenario = { label: 'defaults', values: {}, texts: {} };
+  const alternatives: Array<[VariableModel, Option[]]> = [];
+  for (const variable of dashboard.templating.list) {
+    const options = await variableOptions(bridge, variable);
+    const current = asArray(variable.current?.value);
+    if (current.includes('$__all')) {
+      base.values[variable.name] = options.map((o) => o.value);
+      base.texts[variable.name] = 'All';
+    } else {
+      const chosen = current.length > 0 ? current : options.slice(0, 1).map((o) => o.value);
+      const texts = chosen.map((c) => options.find((o) => o.value === c)?.text ?? c);
+      base.values[variable.name] = variable.multi ? chosen : (chosen[0] ?? '');
+      base.texts[variable.name] = variable.multi ? texts : (texts[0] ?? '');
+    }
+    alternatives.push([variable, options]);
+  }
+  const out = [base];
+  for (const [variable, options] of alternatives) {
+    const current = asArray(base.values[variable.name]);
+    // The graph shows open models only, by design (proprietary ones have no
+    // disclosed size, so no energy): a licence filter of "proprietary" empties it.
+    const others = options.filter(
+      (o) => !(current.length === 1 && current[0] === o.value) && !(variable.name === 'license' && o.value === 'proprietary')
+    );
+    // The second option when there is one: the first is often an edge (e.g. "0").
+    const other = others[Math.min(1, others.length - 1)];
+    if (!other) {
+      continue;
+    }
+    out.push({
+      label: `${variable.name}=${other.value}`,
+      values: { ...base.values, [variable.name]: variable.multi ? [other.value] : other.value },
+      texts: { ...base.texts, [variable.name]: variable.multi ? [other.text] : other.text },
+    });
+  }
+  return out;
+}
+
+/** One panel rendered in one scenario. */
+interface Rendered {
+  dashboard: string;
+  scenario: Scenario;
+  panel: Panel;
+  title: string;
+  raw: DataFrame[];
+  frames: DataFrame[];
+  errors: string[];
+  /** xychart: the plain scatter of the panel's first target, every row. */
+  truth?: ScatterRow[];
+}
+
+interface ScatterRow {
+  name: string;
+  architecture: string;
+  pareto: boolean;
+  selected: boolean;
+  wh: number;
+}
+
+function scatterRows(frame: DataFrame | undefined): ScatterRow[] {
+  if (!frame) {
+    return [];
+  }
+  const col = (name: string) => frame.fields.find((f) => f.name === name)?.values ?? [];
+  const names = col('display_name');
+  return names.map((name, i) => ({
+    name: String(name),
+    architecture: String(col('architecture')[i]),
+    pareto: Boolean(col('pareto')[i]),
+    selected: Boolean(col('selected')[i]),
+    wh: Number(col('wh_per_1k_tokens')[i]),
+  }));
+}
+
+const rendered: Rendered[] = [];
+let bridge: Bridge;
+
+function dashboards(): Array<[string, Dashboard]> {
+  return readdirSync(DASHBOARDS_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => [f, JSON.parse(readFileSync(join(DASHBOARDS_DIR, f), 'utf8')) as Dashboard]);
+}
+
+beforeAll(async () => {
+  bridge = await startBridge();
+  for (const [file, dashboard] of dashboards()) {
+    const range: TimeRangeMs = {
+      from: dashboardTime(dashboard.time?.from ?? 'now-6h', false),
+      to: dashboardTime(dashboard.time?.to ?? 'now', true),
+    };
+    for (const scenario of await scenarios(bridge, dashboard)) {
+      const templateSrv = new FakeTemplateSrv(scenario.values, scenario.texts);
+      const dataSource = new DataSource(settings, templateSrv);
+      const replace = (text: string) => templateSrv.replace(text);
+      for (const panel of allPanels(dashboard.panels)) {
+        if (!panel.targets || panel.targets.length === 0) {
+          continue;
+        }
+        const { frames: raw, errors } = await queryPanel(bridge, dataSource, panel, range);
+        const frames = await renderFrames(panel, raw, replace as never);
+        const entry: Rendered = { dashboard: file, scenario, panel, title: replace(panel.title), raw, frames, errors };
+        if (panel.type === 'xychart') {
+          const { subset: _subset, ...plain } = dataSource.applyTemplateVariables(
+            { ...panel.targets[0], refId: 'truth' },
+            {}
+          ) as unknown as Record<string, unknown>;
+          const answer = await bridge.query([plain], range);
+          const truth = toDataQueryResponse({ data: answer } as never, [plain as never]).data as DataFrame[];
+          entry.truth = scatterRows(truth[0]);
+        }
+        rendered.push(entry);
+      }
+    }
+  }
+});
+
+afterAll(async () => {
+  await bridge?.close();
+});
+
+/** The fields whose raw name a stat's pattern names, with the display name Grafana matches instead. */
+function renamed(r: Rendered, pattern: string): string {
+  const body = /^\/(.*)\/$/.exec(pattern)?.[1] ?? pattern;
+  const re = new RegExp(body);
+  return r.frames
+    .flatMap((frame) => frame.fields.filter((f) => re.test(f.name)).map((f) => `${f.name} is shown as "${getFieldDisplayName(f, frame, r.frames)}"`))
+    .join(', ');
+}
+
+function where(r: Rendered): string {
+  return `${r.dashboard} / panel ${r.panel.id} "${r.title}" / ${r.scenario.label}`;
+}
+
+function ofType(type: string): Rendered[] {
+  return rendered.filter((r) => r.panel.type === type);
+}
+
+/** Fails with every problem found, each naming where it is and what a person sees. */
+function expectNone(problems: string[]) {
+  if (problems.length > 0) {
+    throw new Error(`${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+  }
+}
+
+/** The rows a series named `name` should draw, from the full scatter. */
+function expectedRows(name: string, truth: ScatterRow[]): ScatterRow[] | undefined {
+  const lower = name.toLowerCase();
+  if (lower.includes('pareto')) {
+    return truth.filter((r) => r.pareto).sort((a, b) => a.wh - b.wh);
+  }
+  if (lower.includes('selected')) {
+    return truth.filter((r) => r.selected);
+  }
+  if (lower === 'models') {
+    return truth;
+  }
+  const architecture = ['dense', 'moe', 'matformer', 'unknown'].find((a) => lower.startsWith(a));
+  return architecture ? truth.filter((r) => r.architecture === architecture) : undefined;
+}
+
+describe('render contract: what a Grafana user sees', () => {
+  it('renders every panel of every provisioned dashboard in several scenarios, without query errors', () => {
+    expect(rendered.length).toBeGreaterThan(20);
+    expect(new Set(rendered.map((r) => r.dashboard)).size).toBe(dashboards().length);
+    expectNone(rendered.flatMap((r) => r.errors.map((e) => `${where(r)}: query error ${e}`)));
+  });
+
+  it('defect 1: every xychart series binds the frame it is named for', () => {
+    const problems: string[] = [];
+    const panels = ofType('xychart');
+    expect(panels.length).toBeGreaterThan(0);
+    for (const r of panels) {
+      for (const series of xySeries(r.panel, r.frames)) {
+        problems.push(...series.problems.map((p) => `${where(r)}: series "${series.name}": ${p}`));
+        const expected = expectedRows(series.name, r.truth ?? []);
+        if (!expected) {
+          problems.push(`${where(r)}: series "${series.name}" names no set of rows this test knows`);
+          continue;
+        }
+        const drawn = series.models;
+        const wanted = expected.map((e) => e.name);
+        const sameSet = drawn.length === wanted.length && wanted.every((w) => drawn.includes(w));
+        if (!sameSet) {
+          problems.push(
+            `${where(r)}: series "${series.name}" draws ${drawn.length} rows of frame ${series.frameIndex} (refId ${series.refId}) [${drawn.slice(0, 4).join(', ')}${drawn.length > 4 ? ', …' : ''}], but should draw the ${wanted.length} ${series.name.toLowerCase()} rows [${wanted.slice(0, 4).join(', ')}${wanted.length > 4 ? ', …' : ''}]`
+          );
+        } else if (series.name.toLowerCase().includes('pareto') && drawn.join('|') !== wanted.join('|')) {
+          problems.push(`${where(r)}: the Pareto line is not drawn cheapest first: ${drawn.join(', ')}`);
+        }
+      }
+    }
+    expectNone(problems);
+  });
+
+  it('defect 2: every stat panel shows a value', () => {
+    const problems: string[] = [];
+    const panels = ofType('stat');
+    expect(panels.length).toBeGreaterThan(0);
+    for (const r of panels) {
+      const replace = (t: string) => new FakeTemplateSrv(r.scenario.values, r.scenario.texts).replace(t);
+      const values = statValues(r.panel, r.frames, replace as never);
+      const noValue = r.panel.fieldConfig?.defaults?.noValue ?? 'No data';
+      const fields = statFields(r.panel, r.frames);
+      const hasData = fields.some((f) => f.values.some((v) => v !== null && v !== undefined));
+      const shown = values.filter((v) => v.display.text !== noValue && v.display.text !== 'No data');
+      if (fields.length === 0) {
+        problems.push(`${where(r)}: shows only "${noValue}": reduceOptions.fields ${r.panel.options?.reduceOptions?.fields} matches no field's display name (${renamed(r, String(r.panel.options?.reduceOptions?.fields ?? ''))})`);
+      } else if (hasData && shown.length === 0) {
+        problems.push(`${where(r)}: its fields hold values but it shows only "${noValue}"`);
+      }
+      for (const v of values) {
+        if (/NaN|undefined/.test(`${v.display.prefix ?? ''}${v.display.text}${v.display.suffix ?? ''}`)) {
+          problems.push(`${where(r)}: "${v.display.title}" shows NaN (text ${JSON.stringify(v.display.text)}, suffix ${JSON.stringify(v.display.suffix ?? '')})`);
+        }
+      }
+    }
+    expectNone(problems);
+  });
+
+  it('defect 3: xychart points stay visible: sizes vary, are never null, and every diameter is a number', () => {
+    const problems: string[] = [];
+    for (const r of ofType('xychart')) {
+      for (const series of xySeries(r.panel, r.frames)) {
+        if (series.sizeField) {
+          const values = series.sizeField.values as Array<number | null>;
+          if (values.some((v) => v === null || v === undefined || !Number.isFinite(v))) {
+            problems.push(`${where(r)}: series "${series.name}" has a null size, so its points are mis-sized`);
+          }
+          if (values.length > 0 && Math.min(...(values as number[])) === Math.max(...(values as number[]))) {
+            problems.push(`${where(r)}: series "${series.name}": every size is ${values[0]}, so the panel's size range is zero`);
+          }
+        }
+        const bad = series.diameters.filter((d) => !Number.isFinite(d) || d <= 0).length;
+        if (bad > 0) {
+          problems.push(`${where(r)}: series "${series.name}": ${bad} of ${series.rows} points have no drawable diameter: nothing is drawn or can be hovered`);
+        }
+      }
+    }
+    expectNone(problems);
+  });
+
+  it('defect 4: the xychart has a colour key that names the architectures it draws', () => {
+    const problems: string[] = [];
+    for (const r of ofType('xychart')) {
+      const series = xySeries(r.panel, r.frames);
+      for (const s of series) {
+        if (s.colorField) {
+          const { unmapped } = colourCategories(s.colorField);
+          problems.push(
+            `${where(r)}: series "${s.name}" is coloured by field ${s.colorField.name}; its legend swatch is grey, so nothing names the colours${unmapped.length ? ` (and ${unmapped.length} values map to no category)` : ''}`
+          );
+        }
+      }
+      for (const architecture of new Set((r.truth ?? []).map((t) => t.architecture))) {
+        const named = series.filter((s) => s.name.toLowerCase().startsWith(architecture) && s.legendColor);
+        if (named.length !== 1) {
+          problems.push(`${where(r)}: no legend entry with a colour names architecture ${architecture}`);
+        }
+      }
+      const colours = series.filter((s) => s.rows > 0 && s.legendColor?.startsWith('palette') === false).map((s) => s.legendColor);
+      if (new Set(colours).size !== colours.length) {
+        problems.push(`${where(r)}: two series share a legend colour: ${colours.join(', ')}`);
+      }
+    }
+    expectNone(problems);
+  });
+
+  it("defect 5: titles show the model's name, not its id", () => {
+    const problems: string[] = [];
+    for (const r of rendered) {
+      if (!/\$\{?model\b/.test(r.panel.title)) {
+        continue;
+      }
+      const id = String(r.scenario.values.model);
+      const text = String(r.scenario.texts.model);
+      if (!r.title.includes(text) || (id !== text && r.title.includes(id))) {
+        problems.push(`${where(r)}: the title reads "${r.title}"; the model is ${text}`);
+      }
+    }
+    expectNone(problems);
+  });
+
+  it('no panel is empty on the demo data', () => {
+    // Stat panels are checked by what they show (a count of nothing is "0").
+    const problems = rendered
+      .filter((r) => r.panel.type !== 'stat' && r.frames.every((f) => f.length === 0))
+      .map((r) => `${where(r)}: every frame is empty`);
+    expectNone(problems);
+  });
+
+  it('tables keep the columns their organize step leaves, with rows', () => {
+    const problems: string[] = [];
+    const panels = ofType('table');
+    expect(panels.length).toBeGreaterThan(0);
+    for (const r of panels) {
+      const organize = r.panel.transformations?.find((t) => t.id === 'organize');
+      const excluded = Object.entries(organize?.options?.excludeByName ?? {})
+        .filter(([, v]) => v)
+        .map(([k]) => k);
+      tableColumns(r.frames).forEach((columns, i) => {
+        if (columns.length < 2) {
+          problems.push(`${where(r)}: frame ${i} shows ${columns.length} column(s): ${columns.join(', ')}`);
+        }
+        const raw = r.frames[i].fields.map((f) => f.name);
+        const leaked = excluded.filter((e) => raw.includes(e));
+        if (leaked.length) {
+          problems.push(`${where(r)}: organize should hide ${leaked.join(', ')}`);
+        }
+      });
+    }
+    expectNone(problems);
+  });
+
+  it('every time series panel gets a time field and numbers', () => {
+    const problems: string[] = [];
+    const panels = ofType('timeseries');
+    expect(panels.length).toBeGreaterThan(0);
+    for (const r of panels) {
+      problems.push(...timeSeriesProblems(r.frames).map((p) => `${where(r)}: ${p}`));
+      for (const frame of r.frames) {
+        for (const field of frame.fields.filter((f) => f.type === FieldType.string)) {
+          problems.push(`${where(r)}: string field ${field.name} in a time series`);
+        }
+      }
+    }
+    expectNone(problems);
+  });
+});
