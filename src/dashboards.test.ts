@@ -236,3 +236,29 @@ describe('dashboard Satisfaction vs energy', () => {
     }
   });
 });
+
+describe('supported Grafana versions (defect 6 of the render issue)', () => {
+  const plugin = JSON.parse(readFileSync(join(ROOT, 'plugin.json'), 'utf8'));
+  const minimum = String(plugin.dependencies.grafanaDependency).replace(/^>=\s*/, '');
+  const xycharts = dashboards.flatMap(([file, d]) => allPanels(d).filter((p) => p.type === 'xychart').map((p) => [file, p] as const));
+
+  it('requires the Grafana version from which the xychart applies the v2 options the dashboards use', () => {
+    expect(xycharts.length).toBeGreaterThan(0);
+    for (const [file, panel] of xycharts) {
+      const options = panel.options ?? {};
+      // v1 options (dims, seriesMapping) would be what 11.1–11.4 read without a feature toggle.
+      expect([file, panel.id, 'dims' in options, 'seriesMapping' in options]).toEqual([file, panel.id, false, false]);
+      expect([file, panel.id, options.mapping]).toEqual([file, panel.id, 'manual']);
+    }
+    expect(versionAtLeast(minimum, [11, 5])).toBe(true);
+  });
+
+  it('runs docker compose on a Grafana inside that range, without the 11.1–11.4 toggle', () => {
+    const compose = readFileSync(join(ROOT, 'docker-compose.yaml'), 'utf8');
+    const image = /image:\s*grafana\/grafana:(\d+\.\d+\.\d+)/.exec(compose);
+    expect(image).not.toBeNull();
+    expect(versionAtLeast(image![1], minimum.split('.').map(Number))).toBe(true);
+    expect(compose).not.toMatch(/GF_FEATURE_TOGGLES_ENABLE:.*autoMigrateXYChartPanel/);
+    expect(compose).not.toMatch(/11\.1 and 11\.2/);
+  });
+});
