@@ -276,6 +276,7 @@ async fn many_distinct_large_queries_do_not_grow_the_cache_without_bound() {
         assert!(response.responses.contains_key("A"));
     }
     let after = proc_status_kib(plugin.pid(), "VmRSS:");
+    eprintln!("resident memory: {baseline} KiB before, {after} KiB after 150 large queries");
     // Before, 150 such entries stayed cached (about 1.7 MB each).
     assert!(
         after < baseline + 200 * 1024,
