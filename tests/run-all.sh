@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of the project: Rust (unit, property, integration),
-# the frontend (jest), the packaging (node --test), and the Magefile (go test). Exits non-zero on the first
+# the frontend (jest, then the editors in headless Chromium), the packaging (node --test), and the Magefile (go test). Exits non-zero on the first
 # failing suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,8 @@ if [ -f package.json ]; then
   npm run typecheck
   npm run build
   npm run test -- --ci
+  echo "== browser (headless Chromium: the editors of dist/module.js against the debug gpx_arenawatt)"
+  node tests/browser/run.mjs
   echo "== packaging (scripts/package.sh, debug backend)"
   PROFILE=dev node --test tests/package.test.mjs
 fi
