@@ -235,7 +235,7 @@ async fn four_billion_bootstrap_rounds_are_refused_not_run() {
     assert!(
         rounds
             .error
-            .contains("rounds: 4,294,967,295 bootstrap rounds exceed the cap of 100,000"),
+            .contains("rounds: 4,294,967,295 bootstrap rounds exceed the cap of 10,000"),
         "{}",
         rounds.error
     );

@@ -154,7 +154,10 @@ fn missing_shm_hint(path: &Path) -> Option<String> {
         return None;
     }
     Some(format!(
-        "the folder {} is read-only and {} does not exist: SQLite needs that file to read a WAL store, and cannot create it there;          set `readOnly` to true in the data source settings (the store is then opened immutable, without the -shm file:          restart the plugin or save the data source after replacing the file), or let Grafana's user write to the folder",
+        "the folder {} is read-only and {} does not exist: SQLite needs that file to read a WAL store, \
+         and cannot create it there; set `readOnly` to true in the data source settings (the store is then \
+         opened immutable, without the -shm file: replace the file rather than importing into it), \
+         or let Grafana's user write to the folder",
         folder.display(),
         Path::new(&shm).display()
     ))

@@ -466,4 +466,113 @@ mod tests {
         repair_query(&mut q);
         assert_eq!(q.json, b"{\"queryType\": \"scatter\"}");
     }
+
+    fn refusal(q: &pluginv2::DataQuery) -> String {
+        let json: Value = serde_json::from_slice(&q.json).unwrap();
+        json[INVALID_QUERY_JSON_KEY]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    #[test]
+    fn time_ranges_the_sdk_cannot_convert_are_refused_and_replaced() {
+        let (earliest, latest) = TIME_RANGE_MS;
+        for (from, to, expected) in [
+            (
+                -8_640_000_000_000_000,
+                0,
+                "fromEpochMS -8640000000000000 is outside",
+            ),
+            (0, i64::MAX, "toEpochMS 9223372036854775807 is outside"),
+            (5, 4, "fromEpochMS 5 is after toEpochMS 4"),
+        ] {
+            let mut q = pluginv2::DataQuery {
+                json: b"{}".to_vec(),
+                time_range: Some(pluginv2::TimeRange {
+                    from_epoch_ms: from,
+                    to_epoch_ms: to,
+                }),
+                ..Default::default()
+            };
+            repair_query(&mut q);
+            assert!(refusal(&q).contains(expected), "{}", refusal(&q));
+            let range = q.time_range.unwrap();
+            assert!(
+                time_range_problem(&range).is_none(),
+                "the SDK gets a range it converts"
+            );
+        }
+        // The extremes themselves are converted by chrono, so they pass.
+        let ok = pluginv2::TimeRange {
+            from_epoch_ms: earliest,
+            to_epoch_ms: latest,
+        };
+        assert!(time_range_problem(&ok).is_none());
+        assert!(chrono::DateTime::from_timestamp_millis(earliest).is_some());
+        assert!(chrono::DateTime::from_timestamp_millis(latest).is_some());
+    }
+
+    #[test]
+    fn oversized_query_json_is_refused_before_parsing() {
+        let mut q = pluginv2::DataQuery {
+            json: vec![b' '; MAX_QUERY_JSON_BYTES + 1],
+            ..Default::default()
+        };
+        repair_query(&mut q);
+        assert!(
+            refusal(&q).contains("over the cap of 1048576 bytes"),
+            "{}",
+            refusal(&q)
+        );
+    }
+
+    fn answer(frames: &[usize]) -> pluginv2::DataResponse {
+        pluginv2::DataResponse {
+            frames: frames.iter().map(|&n| vec![0u8; n]).collect(),
+            status: 200,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn answers_over_the_byte_caps_fail_alone() {
+        let mut response = pluginv2::QueryDataResponse::default();
+        let big = MAX_RESPONSE_BYTES_PER_QUERY / 2 + 1;
+        response
+            .responses
+            .insert("HUGE".into(), answer(&[big, big]));
+        response.responses.insert("SMALL".into(), answer(&[100]));
+        cap_response_sizes(&mut response);
+        let huge = &response.responses["HUGE"];
+        assert!(huge.frames.is_empty() && huge.status == 400);
+        assert!(
+            huge.error
+                .contains("over the cap of 33554432 bytes per query"),
+            "{}",
+            huge.error
+        );
+        assert_eq!(response.responses["SMALL"].frames.len(), 1);
+
+        // Three answers under the per-query cap that together pass the
+        // request's: the largest goes, the others stay.
+        let mut response = pluginv2::QueryDataResponse::default();
+        let third = MAX_RESPONSE_BYTES / 3 + 1;
+        response.responses.insert("A".into(), answer(&[third]));
+        response.responses.insert("B".into(), answer(&[third + 10]));
+        response.responses.insert("C".into(), answer(&[third]));
+        cap_response_sizes(&mut response);
+        assert!(response.responses["B"].error.contains("per request"));
+        assert!(response.responses["A"].error.is_empty());
+        assert!(response.responses["C"].error.is_empty());
+    }
+
+    #[test]
+    fn long_urls_are_cut_when_echoed() {
+        assert_eq!(echoable_url("models?zone=FRA"), "models?zone=FRA");
+        let long = format!("models?{}", "é".repeat(1 << 20));
+        let shown = echoable_url(&long);
+        assert!(shown.chars().count() < MAX_ECHOED_URL_CHARS + 40, "{shown}");
+        assert!(shown.contains("… (2097159 bytes)"), "{shown}");
+    }
 }

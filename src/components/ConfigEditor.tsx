@@ -89,7 +89,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         <InlineField
           label="Read-only folder"
           labelWidth={LABEL_WIDTH}
-          tooltip="Turn on when the store sits in a folder Grafana's user cannot write to and its -shm file is missing: the store is then opened immutable (SQLite immutable=1). Replace the file, then save the data source, to serve new data."
+          tooltip="Turn on when the store sits in a folder Grafana's user cannot write to and its -shm file is missing: the store is then opened immutable (SQLite immutable=1). Replace the file rather than importing into it: the plugin notices the new file."
         >
           <InlineSwitch
             id="config-read-only"
