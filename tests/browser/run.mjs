@@ -173,6 +173,13 @@ function interactionsFor(editor, queryType) {
       act: (page) => choose(page, 'query-models', 'GLM 4.5', 'GLM 4.5'),
       check: (change) =>
         JSON.stringify(change?.models) === JSON.stringify(['glm-4.5']) && change?.minVotes === 250,
+      // The edited query, run as a panel runs it, returns GLM 4.5's row only.
+      result: (summary) =>
+        !summary.error &&
+        summary.frames.length === 1 &&
+        summary.frames[0].refId === 'A' &&
+        JSON.stringify(summary.frames[0].fields.model) === JSON.stringify(['glm-4.5']) &&
+        summary.frames[0].fields.votes[0] >= 250,
     });
   }
   return steps;
@@ -232,6 +239,16 @@ async function runCase(browser, serverUrl, { name, editor, queryType }) {
       );
     }
 
+    if (queryType === 'scatter') {
+      // Before any change, the default query shows every open model with energy.
+      const initial = await page.evaluate(() => window.arenawattHost.changes.length === 0);
+      const summary = await page.evaluate(() =>
+        window.arenawattHost.runQuery({ refId: 'A', queryType: 'scatter', datasource: { uid: 'arenawatt' } })
+      );
+      if (!initial || summary.error || summary.frames[0]?.length < 59) {
+        problems.push(`the default scatter query gave ${JSON.stringify({ error: summary.error, rows: summary.frames[0]?.length })}`);
+      }
+    }
     for (const step of interactionsFor(editor, queryType)) {
       const before = await page.evaluate(() => window.arenawattHost.changes.length);
       await step.act(page);
@@ -241,6 +258,12 @@ async function runCase(browser, serverUrl, { name, editor, queryType }) {
       const change = await lastChange(page);
       if (!step.check(change)) {
         problems.push(`${step.what}: the emitted ${editor === 'config' ? 'settings' : 'query'} is ${JSON.stringify(change)}`);
+      } else if (step.result) {
+        const summary = await page.evaluate((query) => window.arenawattHost.runQuery(query), change);
+        if (!step.result(summary)) {
+          const frames = summary.frames.map((f) => ({ refId: f.refId, rows: f.length, model: f.fields.model }));
+          problems.push(`${step.what}: running the query gave ${JSON.stringify({ error: summary.error, frames })}`);
+        }
       }
     }
     await page.waitForNetworkIdle({ idleTime: 300, timeout: CASE_TIMEOUT_MS }).catch(() => {});

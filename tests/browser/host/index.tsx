@@ -22,7 +22,9 @@
  *   `QueryEditor` of the variable settings page does).
  *
  * Each `onChange` / `onOptionsChange` call is recorded in
- * `window.arenawattHost.changes` for the test to inspect.
+ * `window.arenawattHost.changes` for the test to inspect, and
+ * `window.arenawattHost.runQuery` runs a query as a panel would, through
+ * `DataSourceWithBackend.query` and `/api/ds/query`.
  */
 import * as React from 'react';
 import * as ReactDOM from 'react-dom';
@@ -48,8 +50,16 @@ const DATASOURCE_UID = 'arenawatt';
 const MODULE_URL = `/public/plugins/${PLUGIN_ID}/module.js`;
 
 /** What the test reads back from the page. */
+/** What a query returned, reduced to what the test checks. */
+interface QuerySummary {
+  error?: string;
+  frames: Array<{ refId?: string; name?: string; length: number; fields: Record<string, unknown[]> }>;
+}
+
 interface HostState {
   status: 'loading' | 'mounted' | 'failed';
+  /** Runs a query the way a panel does (`DataSourceWithBackend.query` → `/api/ds/query`). */
+  runQuery?: (query: grafanaData.DataQuery) => Promise<QuerySummary>;
   error?: string;
   editor: string;
   queryType?: string;
@@ -302,6 +312,30 @@ async function main() {
     raw: { from: 'now-180d', to: 'now' },
   };
   const data: grafanaData.PanelData = { series: [], state: LoadingState.Done, timeRange };
+  state.runQuery = async (query) => {
+    const request = {
+      requestId: 'browser-test',
+      app: CoreApp.PanelEditor,
+      interval: '1d',
+      intervalMs: 86_400_000,
+      maxDataPoints: 1000,
+      range: timeRange,
+      scopedVars: {},
+      targets: [query],
+      timezone: 'browser',
+      startTime: Date.now(),
+    } as grafanaData.DataQueryRequest;
+    const response = await rxjs.lastValueFrom(rxjs.from(datasource.query(request)));
+    return {
+      error: response.error?.message,
+      frames: response.data.map((frame: grafanaData.DataFrame) => ({
+        refId: frame.refId,
+        name: frame.name,
+        length: frame.length,
+        fields: Object.fromEntries(frame.fields.map((f) => [f.name, [...f.values]])),
+      })),
+    };
+  };
   const onRunQuery = () => {
     state.runs += 1;
   };
