@@ -132,6 +132,26 @@ async fn a_cli_trend_from_1970_to_9999_refuses_within_bounded_memory() {
     assert!(stdout.lines().count() > 100, "{stdout}");
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn a_relative_date_of_i64_max_days_is_an_error_not_an_overflow() {
+    let plugin = Plugin::start();
+    demo_ready(&plugin).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = copy_of_demo_store(dir.path());
+    let (ok, _, stderr, _) = run_cli(
+        &["query", "--type", "scatter", "--from", "now-9223372036854775807d"],
+        &store,
+    );
+    assert!(!ok);
+    // Before: "attempt to multiply with overflow" (a panic) in debug builds.
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("from: \"now-9223372036854775807d\" reaches before any representable date"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test]
 async fn a_plugin_trend_over_0_to_9999_fails_its_ref_id_and_the_neighbour_answers() {
     let plugin = Plugin::start();

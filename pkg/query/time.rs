@@ -93,7 +93,9 @@ pub fn resolve_bound(
                 .ok_or_else(|| {
                     format!("{key}: cannot read {raw:?} (relative dates are now-Nd, e.g. now-30d)")
                 })?;
-            chrono::Utc::now().timestamp_millis() - days * MS_PER_DAY
+            days.checked_mul(MS_PER_DAY)
+                .and_then(|ms| chrono::Utc::now().timestamp_millis().checked_sub(ms))
+                .ok_or_else(|| format!("{key}: {raw:?} reaches before any representable date"))?
         }
         _ if raw.bytes().all(|b| b.is_ascii_digit()) => raw
             .parse::<i64>()
@@ -171,6 +173,11 @@ mod tests {
         );
         let error = resolve_bound(Some("$__to"), Bound::To, None).unwrap_err();
         assert!(error.contains("needs a time range"), "{error}");
+        let error = resolve_bound(Some("now-9223372036854775807d"), Bound::From, None).unwrap_err();
+        assert!(
+            error.starts_with("from: \"now-9223372036854775807d\" reaches before"),
+            "{error}"
+        );
     }
 
     #[test]
