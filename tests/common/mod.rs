@@ -38,6 +38,8 @@ pub struct Plugin {
     pub handshake: String,
     pub handshake_after: Duration,
     stderr: Arc<Mutex<String>>,
+    /// The folder of a copied binary ([`Plugin::start_as`]), removed on drop.
+    copy_folder: Option<PathBuf>,
 }
 
 impl Plugin {
@@ -57,6 +59,14 @@ impl Plugin {
         // (the shared release target dir is rebuilt by others meanwhile).
         let built = env!("CARGO_BIN_EXE_gpx_arenawatt").to_string();
         let binary = std::env::var("ARENAWATT_PLUGIN_BIN").unwrap_or(built);
+        // Another user may not reach the build folder (a checkout under
+        // /root): run a copy from a folder everyone can read.
+        let binary = match uid {
+            Some(_) => copy_for_everyone(Path::new(&binary)),
+            None => PathBuf::from(binary),
+        };
+        let copy_folder = uid.and_then(|_| binary.parent().map(Path::to_path_buf));
+        let binary = binary.display().to_string();
         let binary = binary.as_str();
         let started = Instant::now();
         let mut command = Command::new(binary);
@@ -136,6 +146,7 @@ impl Plugin {
             handshake_after,
             child,
             stderr,
+            copy_folder,
         }
     }
 
@@ -180,11 +191,37 @@ impl Drop for Plugin {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(folder) = &self.copy_folder {
+            let _ = std::fs::remove_dir_all(folder);
+        }
         if std::thread::panicking() {
             eprintln!("---- plugin stderr ----\n{}", self.stderr());
         }
     }
 }
+
+/// A copy of `binary` in a fresh temp folder, both readable and executable
+/// by every user.
+fn copy_for_everyone(binary: &Path) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "arenawatt-plugin-copy-{}-{}",
+        std::process::id(),
+        COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&folder).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+    let copy = folder.join("gpx_arenawatt");
+    std::fs::copy(binary, &copy)
+        .unwrap_or_else(|e| panic!("copying {} to {}: {e}", binary.display(), copy.display()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    copy
+}
+
+static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A Grafana user with a basic role (`Admin`, `Editor`, `Viewer`, `None`).
 pub fn user(role: &str) -> pluginv2::User {
