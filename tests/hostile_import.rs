@@ -161,7 +161,10 @@ fn float_milliseconds_are_read_as_milliseconds_not_as_seconds_in_year_58000() {
     );
     arenawatt(&db, &["import", "--format", "csv", path(&csv)], true);
     let store = Store::open_read_only(&db).unwrap();
-    let vote = store.find_vote("csv", "x").unwrap().expect("the vote is stored");
+    let vote = store
+        .find_vote("csv", "x")
+        .unwrap()
+        .expect("the vote is stored");
     assert_eq!(vote.timestamp, seconds);
 }
 
@@ -216,17 +219,28 @@ fn comparia_jsonl_vote_in_year_9999_is_rejected_with_its_location() {
 /// A compar:IA votes parquet file of one vote, its timestamp a millisecond
 /// timestamp column, its token counts uint64.
 fn comparia_parquet(file: &Path, timestamp_ms: i64, tokens_a: u64) {
-    use arrow::array::{ArrayRef, BooleanArray, StringArray, TimestampMillisecondArray, UInt64Array};
+    use arrow::array::{
+        ArrayRef, BooleanArray, StringArray, TimestampMillisecondArray, UInt64Array,
+    };
     use arrow::record_batch::RecordBatch;
     let columns: Vec<(&str, ArrayRef)> = vec![
-        ("conversation_pair_id", Arc::new(StringArray::from(vec!["p1"]))),
+        (
+            "conversation_pair_id",
+            Arc::new(StringArray::from(vec!["p1"])),
+        ),
         (
             "timestamp",
             Arc::new(TimestampMillisecondArray::from(vec![timestamp_ms])),
         ),
-        ("model_a_name", Arc::new(StringArray::from(vec!["llama-3.1-405b"]))),
+        (
+            "model_a_name",
+            Arc::new(StringArray::from(vec!["llama-3.1-405b"])),
+        ),
         ("model_b_name", Arc::new(StringArray::from(vec!["glm-4.5"]))),
-        ("chosen_model_name", Arc::new(StringArray::from(vec!["glm-4.5"]))),
+        (
+            "chosen_model_name",
+            Arc::new(StringArray::from(vec!["glm-4.5"])),
+        ),
         ("both_equal", Arc::new(BooleanArray::from(vec![false]))),
         (
             "total_conv_a_output_tokens",
@@ -268,7 +282,11 @@ fn parquet_uint64_tokens_of_2_pow_63_are_a_located_error_not_a_null() {
     );
     // The same file with a plausible count imports, with that count.
     comparia_parquet(&file, (now() - 3600) * 1000, 250);
-    arenawatt(&db, &["import", "--format", "comparia-votes", path(&file)], true);
+    arenawatt(
+        &db,
+        &["import", "--format", "comparia-votes", path(&file)],
+        true,
+    );
     let store = Store::open_read_only(&db).unwrap();
     let vote = store.find_vote("comparia", "p1").unwrap().expect("stored");
     assert_eq!((vote.tokens_a, vote.tokens_b), (Some(250), Some(300)));
@@ -284,7 +302,14 @@ fn pair_counts_date_in_year_9999_is_rejected() {
     );
     refused(
         &db,
-        &["import", "--format", "pair-counts", "--date", "9999-12-31", path(&json)],
+        &[
+            "import",
+            "--format",
+            "pair-counts",
+            "--date",
+            "9999-12-31",
+            path(&json),
+        ],
         &[&format!("--date: date 9999-12-31 {WINDOW}")],
     );
 }
@@ -435,7 +460,9 @@ fn json_jsonl_and_pair_counts_with_a_byte_order_mark_are_accepted_like_csv() {
     let array = write(
         dir.path(),
         "bom.json",
-        format!(r#"{bom}[{{"question_id":"q1","model_a":"llama-3.1-405b","model_b":"glm-4.5","winner":"model_a","tstamp":{t}}}]"#),
+        format!(
+            r#"{bom}[{{"question_id":"q1","model_a":"llama-3.1-405b","model_b":"glm-4.5","winner":"model_a","tstamp":{t}}}]"#
+        ),
     );
     let lines = write(
         dir.path(),
@@ -455,12 +482,25 @@ fn json_jsonl_and_pair_counts_with_a_byte_order_mark_are_accepted_like_csv() {
     let before = Store::open_read_only(&db).unwrap().stats().unwrap().votes;
     arenawatt(
         &db,
-        &["import", "--format", "arena-battles", path(&array), path(&lines)],
+        &[
+            "import",
+            "--format",
+            "arena-battles",
+            path(&array),
+            path(&lines),
+        ],
         true,
     );
     arenawatt(
         &db,
-        &["import", "--format", "pair-counts", "--date", "2024-08-14", path(&pairs)],
+        &[
+            "import",
+            "--format",
+            "pair-counts",
+            "--date",
+            "2024-08-14",
+            path(&pairs),
+        ],
         true,
     );
     arenawatt(&db, &["import", "--format", "csv", path(&csv)], true);
@@ -539,7 +579,10 @@ fn import_into_a_closed_pipe_exits_quietly_after_importing() {
         );
     }
     let store = Store::open_read_only(&db).unwrap();
-    assert!(store.find_vote("csv", "x").unwrap().is_some(), "the import committed");
+    assert!(
+        store.find_vote("csv", "x").unwrap().is_some(),
+        "the import committed"
+    );
 }
 
 #[test]
@@ -559,7 +602,11 @@ fn failed_import_into_a_new_db_path_leaves_no_store_behind() {
     // An existing store is never removed, even an empty one.
     let (dir, db) = seeded_store();
     let csv = write(dir.path(), "f.csv", one_csv_vote("9999-12-31T23:59:59Z"));
-    refused(&db, &["import", "--format", "csv", path(&csv)], &["f.csv:2:timestamp"]);
+    refused(
+        &db,
+        &["import", "--format", "csv", path(&csv)],
+        &["f.csv:2:timestamp"],
+    );
     assert!(db.exists());
 }
 
@@ -577,4 +624,49 @@ fn a_missing_file_says_no_such_file_or_directory_once() {
         1,
         "{message}"
     );
+}
+
+#[test]
+fn comparia_vote_whose_sides_are_aliases_of_one_model_is_rejected_naming_both() {
+    let (dir, db) = seeded_store();
+    let line = format!(
+        r#"{{"conversation_pair_id":"p1","timestamp":{},"model_a_name":"llama-3.1-405b","model_b_name":"llama-3.1-405b-instruct","chosen_model_name":"llama-3.1-405b","both_equal":false}}"#,
+        (now() - 600) * 1_000_000_000
+    );
+    let jsonl = write(dir.path(), "alias.jsonl", format!("{line}\n"));
+    refused(
+        &db,
+        &["import", "--format", "comparia-votes", path(&jsonl)],
+        &["alias.jsonl:1:model_b: model_a \"llama-3.1-405b\" and model_b \"llama-3.1-405b-instruct\" are the same model \"llama-3.1-405b\""],
+    );
+}
+
+#[test]
+fn corrupt_parquet_dictionary_page_gives_an_error_not_a_decoder_panic() {
+    // The real compar:IA reactions sample with one "line" (bytes up to a
+    // newline byte) written twice: the shift corrupts a dictionary-encoded
+    // page, on which the parquet decoder indexes out of bounds. Found by
+    // tests/reader_fuzz.rs.
+    let (dir, db) = seeded_store();
+    let sample = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/comparia/sample_comparia_reactions.parquet"),
+    )
+    .unwrap();
+    let lines: Vec<&[u8]> = sample.split_inclusive(|&b| b == b'\n').collect();
+    let twice = 11_414_229_605_263_891_772usize % lines.len();
+    let mut damaged = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        damaged.extend_from_slice(line);
+        if i == twice {
+            damaged.extend_from_slice(line);
+        }
+    }
+    let file = write(dir.path(), "damaged.parquet", damaged);
+    let message = refused(
+        &db,
+        &["import", "--format", "comparia-reactions", path(&file)],
+        &["damaged.parquet: cannot decode rows after row 0 (corrupt file): the parquet decoder failed: index out of bounds"],
+    );
+    assert!(!message.contains("panicked"), "{message}");
 }

@@ -30,7 +30,10 @@ fn seeded_store() -> (tempfile::TempDir, PathBuf) {
         } else {
             ("glm-4.5", "llama-3.1-405b")
         };
-        text.push_str(&format!("s{i},{a},{b},model_a,{}\n", now() - 86_400 + i * 60));
+        text.push_str(&format!(
+            "s{i},{a},{b},model_a,{}\n",
+            now() - 86_400 + i * 60
+        ));
     }
     std::fs::write(&csv, text).unwrap();
     cli_support::arenawatt_on(
@@ -90,7 +93,12 @@ async fn posted_vote_in_year_9999_is_rejected_with_its_line() {
     let plugin = Plugin::start();
     let body = [
         good_line(),
-        line(json!("9999-12-31T23:59:59Z"), "glm-4.5", "llama-3.1-405b", json!(1)),
+        line(
+            json!("9999-12-31T23:59:59Z"),
+            "glm-4.5",
+            "llama-3.1-405b",
+            json!(1),
+        ),
     ]
     .join("\n");
     refused(
@@ -101,7 +109,13 @@ async fn posted_vote_in_year_9999_is_rejected_with_its_line() {
     )
     .await;
     let body = line(json!(1e300), "glm-4.5", "llama-3.1-405b", json!(1));
-    refused(&plugin, &db, body, "line 1: timestamp: timestamp 1e+300 is outside the plausible window").await;
+    refused(
+        &plugin,
+        &db,
+        body,
+        "line 1: timestamp: timestamp 1e+300 is outside the plausible window",
+    )
+    .await;
     let body = line(json!(i64::MIN), "glm-4.5", "llama-3.1-405b", json!(1));
     refused(&plugin, &db, body, "line 1: timestamp: timestamp -9223372036854775808 (read as nanoseconds: 1677-09-21T00:12:43Z) is outside").await;
 }
@@ -112,7 +126,12 @@ async fn posted_vote_whose_sides_are_aliases_of_one_model_is_rejected_naming_bot
     let plugin = Plugin::start();
     let body = [
         good_line(),
-        line(json!(now() - 60), "llama-3.1-405b-instruct", "llama-3.1-405b", json!(1)),
+        line(
+            json!(now() - 60),
+            "llama-3.1-405b-instruct",
+            "llama-3.1-405b",
+            json!(1),
+        ),
     ]
     .join("\n");
     refused(
@@ -131,7 +150,12 @@ async fn posted_tokens_of_2_pow_32_are_rejected_with_their_line() {
     let body = [
         good_line(),
         good_line().replace("\"up\"", "\"up2\""),
-        line(json!(now() - 60), "glm-4.5", "llama-3.1-405b", json!(4_294_967_296u64)),
+        line(
+            json!(now() - 60),
+            "glm-4.5",
+            "llama-3.1-405b",
+            json!(4_294_967_296u64),
+        ),
     ]
     .join("\n");
     refused(

@@ -26,7 +26,12 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-const MODELS: [&str; 4] = ["llama-3.1-405b", "glm-4.5", "mixtral-8x7b-instruct-v0.1", "not-in-catalog"];
+const MODELS: [&str; 4] = [
+    "llama-3.1-405b",
+    "glm-4.5",
+    "mixtral-8x7b-instruct-v0.1",
+    "not-in-catalog",
+];
 
 fn base_csv() -> Vec<u8> {
     let mut text = String::from("id,model_a,model_b,winner,timestamp,tokens_a,tokens_b,category\n");
@@ -58,7 +63,10 @@ fn battle(i: usize) -> String {
 }
 
 fn base_battles_jsonl() -> Vec<u8> {
-    (0..12).map(|i| battle(i) + "\n").collect::<String>().into_bytes()
+    (0..12)
+        .map(|i| battle(i) + "\n")
+        .collect::<String>()
+        .into_bytes()
 }
 
 fn base_battles_array() -> Vec<u8> {
@@ -201,7 +209,9 @@ fn read_and_import(store: &mut Store, reader: Reader, file: &Path, skip_invalid:
     options.skip_invalid = skip_invalid;
     let before = snapshot(store);
     let read: Result<Option<Ingested>, String> = match reader {
-        Reader::Csv => ingest::csv::read(file, &options).map(Some).map_err(|e| e.to_string()),
+        Reader::Csv => ingest::csv::read(file, &options)
+            .map(Some)
+            .map_err(|e| e.to_string()),
         Reader::Battles => ingest::arena_battles::read(file, &options)
             .map(Some)
             .map_err(|e| e.to_string()),
@@ -228,7 +238,11 @@ fn read_and_import(store: &mut Store, reader: Reader, file: &Path, skip_invalid:
                     };
                     let result = store.import_pair_counts(&batch, &audit(file));
                     if let Err(error) = result {
-                        assert_eq!(snapshot(store), before, "failed import changed the store: {error}");
+                        assert_eq!(
+                            snapshot(store),
+                            before,
+                            "failed import changed the store: {error}"
+                        );
                     }
                     return;
                 }
@@ -239,7 +253,11 @@ fn read_and_import(store: &mut Store, reader: Reader, file: &Path, skip_invalid:
     match read {
         Ok(Some(ingested)) => {
             if let Err(error) = store.import_buffer(ingested.buffer, &audit(file)) {
-                assert_eq!(snapshot(store), before, "failed import changed the store: {error}");
+                assert_eq!(
+                    snapshot(store),
+                    before,
+                    "failed import changed the store: {error}"
+                );
             }
         }
         Ok(None) => {}
@@ -293,13 +311,55 @@ macro_rules! mutated_reader_property {
     };
 }
 
-mutated_reader_property!(mutated_csv_gives_an_error_or_a_valid_import, Reader::Csv, "csv", base_csv(), 256);
-mutated_reader_property!(mutated_battles_jsonl_gives_an_error_or_a_valid_import, Reader::Battles, "jsonl", base_battles_jsonl(), 192);
-mutated_reader_property!(mutated_battles_json_array_gives_an_error_or_a_valid_import, Reader::Battles, "json", base_battles_array(), 128);
-mutated_reader_property!(mutated_pair_counts_give_an_error_or_a_valid_import, Reader::PairCounts, "json", base_pair_counts(), 256);
-mutated_reader_property!(mutated_comparia_votes_parquet_gives_an_error_or_a_valid_import, Reader::ComparIaVotes, "parquet", sample("sample_comparia_votes.parquet"), 128);
-mutated_reader_property!(mutated_comparia_reactions_parquet_gives_an_error_or_a_valid_import, Reader::ComparIaReactions, "parquet", sample("sample_comparia_reactions.parquet"), 96);
-mutated_reader_property!(mutated_comparia_conversations_parquet_gives_an_error_or_tokens, Reader::ComparIaConversations, "parquet", sample("sample_comparia_conversations.parquet"), 96);
+mutated_reader_property!(
+    mutated_csv_gives_an_error_or_a_valid_import,
+    Reader::Csv,
+    "csv",
+    base_csv(),
+    256
+);
+mutated_reader_property!(
+    mutated_battles_jsonl_gives_an_error_or_a_valid_import,
+    Reader::Battles,
+    "jsonl",
+    base_battles_jsonl(),
+    192
+);
+mutated_reader_property!(
+    mutated_battles_json_array_gives_an_error_or_a_valid_import,
+    Reader::Battles,
+    "json",
+    base_battles_array(),
+    128
+);
+mutated_reader_property!(
+    mutated_pair_counts_give_an_error_or_a_valid_import,
+    Reader::PairCounts,
+    "json",
+    base_pair_counts(),
+    256
+);
+mutated_reader_property!(
+    mutated_comparia_votes_parquet_gives_an_error_or_a_valid_import,
+    Reader::ComparIaVotes,
+    "parquet",
+    sample("sample_comparia_votes.parquet"),
+    128
+);
+mutated_reader_property!(
+    mutated_comparia_reactions_parquet_gives_an_error_or_a_valid_import,
+    Reader::ComparIaReactions,
+    "parquet",
+    sample("sample_comparia_reactions.parquet"),
+    96
+);
+mutated_reader_property!(
+    mutated_comparia_conversations_parquet_gives_an_error_or_tokens,
+    Reader::ComparIaConversations,
+    "parquet",
+    sample("sample_comparia_conversations.parquet"),
+    96
+);
 
 #[test]
 fn random_bytes_give_an_error_or_a_valid_import_in_every_reader() {
@@ -337,7 +397,11 @@ fn the_binary_on_mutated_files_never_panics_and_refuses_cleanly() {
     let db = dir.path().join("e2e.db");
     let seed = dir.path().join("seed.csv");
     std::fs::write(&seed, base_csv()).unwrap();
-    arenawatt_on(&db, &["import", "--format", "csv", seed.to_str().unwrap()], true);
+    arenawatt_on(
+        &db,
+        &["import", "--format", "csv", seed.to_str().unwrap()],
+        true,
+    );
     let config = ProptestConfig {
         cases: 12,
         failure_persistence: None,
@@ -347,7 +411,11 @@ fn the_binary_on_mutated_files_never_panics_and_refuses_cleanly() {
         ("csv", "csv", base_csv()),
         ("arena-battles", "jsonl", base_battles_jsonl()),
         ("pair-counts", "json", base_pair_counts()),
-        ("comparia-votes", "parquet", sample("sample_comparia_votes.parquet")),
+        (
+            "comparia-votes",
+            "parquet",
+            sample("sample_comparia_votes.parquet"),
+        ),
     ];
     proptest!(config, |(which in 0usize..4, mutations in proptest::collection::vec(mutation(), 1..4))| {
         let (format, extension, base) = &bases[which];

@@ -327,8 +327,11 @@ fn import_hashing(
                     .unwrap_or_else(|| "pair-counts".into())
             });
             let mut table = table;
-            let unknown =
-                ingest::pair_counts::resolve_models(&mut table, catalog, &path.display().to_string())?;
+            let unknown = ingest::pair_counts::resolve_models(
+                &mut table,
+                catalog,
+                &path.display().to_string(),
+            )?;
             let rows = table.pairs.len() as u64;
             let batch = PairCountBatch { source, day, table };
             report.sha256 = joined(hashing)?;

@@ -16,6 +16,13 @@
 //! are counted and the first reasons kept instead. Model names go through the
 //! catalog ([`crate::catalog::Catalog::resolve`]); unknown names are kept as
 //! they came and counted.
+//!
+//! Every reader applies the same refusals ([`row`] documents them): a time
+//! outside the plausible window (2000-01-01T00:00:00Z to one day past now,
+//! epoch numbers read by magnitude whether integer or float), a vote whose
+//! two sides resolve to one model, a model name with a control character, a
+//! count or token count past what the store holds. A UTF-8 byte order mark
+//! at the start of a text file is accepted by every format.
 
 pub mod arena_battles;
 mod collector;

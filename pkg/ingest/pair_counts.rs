@@ -63,19 +63,20 @@ pub fn read_pair_counts(path: &Path) -> Result<PairTable, PairCountsError> {
 
 /// Parses pair-counts JSON; `source_name` (a file name) prefixes every error.
 pub fn parse_pair_counts(text: &str, source_name: &str) -> Result<PairTable, PairCountsError> {
-    let root: Value = serde_json::from_str(super::row::without_bom(text)).map_err(|e| PairCountsError::Json {
-        source_name: source_name.to_string(),
-        line: e.line(),
-        column: e.column(),
-        message: {
-            // serde_json appends " at line L column C"; the prefix says it already.
-            let full = e.to_string();
-            match full.rfind(" at line ") {
-                Some(cut) => full[..cut].to_string(),
-                None => full,
-            }
-        },
-    })?;
+    let root: Value =
+        serde_json::from_str(super::row::without_bom(text)).map_err(|e| PairCountsError::Json {
+            source_name: source_name.to_string(),
+            line: e.line(),
+            column: e.column(),
+            message: {
+                // serde_json appends " at line L column C"; the prefix says it already.
+                let full = e.to_string();
+                match full.rfind(" at line ") {
+                    Some(cut) => full[..cut].to_string(),
+                    None => full,
+                }
+            },
+        })?;
     let invalid = |location: String, reason: String| PairCountsError::Invalid {
         source_name: source_name.to_string(),
         location,

@@ -18,7 +18,10 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::ProjectionMask;
 
 use super::collector::RowProblem;
-use super::row::{epoch_float_seconds, float_text, epoch_integer_seconds, parse_timestamp, plausible_seconds_in, Row};
+use super::row::{
+    epoch_float_seconds, epoch_integer_seconds, float_text, parse_timestamp, plausible_seconds_in,
+    Row,
+};
 use super::IngestError;
 
 /// One decoded column of a record batch, normalised to a few shapes.
@@ -256,9 +259,14 @@ pub(crate) fn for_each_row(
         .map(|(i, _)| i)
         .collect();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-    let mut reader = decoder_call(|| builder.with_projection(mask).with_batch_size(65_536).build())
-        .map_err(|panic| unreadable(format!("cannot read parquet data (corrupt): {panic}")))?
-        .map_err(|e| unreadable(format!("cannot read parquet data: {e}")))?;
+    let mut reader = decoder_call(|| {
+        builder
+            .with_projection(mask)
+            .with_batch_size(65_536)
+            .build()
+    })
+    .map_err(|panic| unreadable(format!("cannot read parquet data (corrupt): {panic}")))?
+    .map_err(|e| unreadable(format!("cannot read parquet data: {e}")))?;
     let mut row_number = 0u64;
     loop {
         let next = decoder_call(|| reader.next()).map_err(|panic| {

@@ -106,7 +106,12 @@ fn parse_plausible_day_at(text: &str, now: i64) -> Result<i64, String> {
 /// Checks Unix seconds read from `value` in a parquet timestamp column of
 /// the given unit against the plausible window.
 pub(crate) fn plausible_seconds_in(seconds: i64, value: i64, unit: &str) -> Result<i64, String> {
-    in_window(seconds, clock_now(), &value.to_string(), &reading(unit, seconds))
+    in_window(
+        seconds,
+        clock_now(),
+        &value.to_string(),
+        &reading(unit, seconds),
+    )
 }
 
 /// An epoch unit and how many of it make a second.
@@ -526,7 +531,8 @@ mod tests {
     #[test]
     fn implausible_times_are_refused_with_the_value_and_the_window() {
         let now = 1_764_000_000; // 2025-11-24T16:00:00Z
-        let window = "the plausible window 2000-01-01T00:00:00Z to 2025-11-25T16:00:00Z (one day past now)";
+        let window =
+            "the plausible window 2000-01-01T00:00:00Z to 2025-11-25T16:00:00Z (one day past now)";
         let refused = |text: &str| parse_timestamp_at(text, now).unwrap_err();
         assert_eq!(
             refused("9999-12-31T23:59:59Z"),
@@ -547,21 +553,35 @@ mod tests {
         assert!(refused("1e300").starts_with(&format!("timestamp 1e300 is outside {window}")));
         assert!(refused("-1e300").starts_with("timestamp -1e300 is outside"));
         // Seconds in the year 58,000 if read as seconds; milliseconds say 2026.
-        assert_eq!(parse_timestamp_at("1777636800000.5", now + 200 * 86_400), Ok(1_777_636_800));
+        assert_eq!(
+            parse_timestamp_at("1777636800000.5", now + 200 * 86_400),
+            Ok(1_777_636_800)
+        );
         // The window's ends are inside.
-        assert_eq!(parse_timestamp_at("2000-01-01T00:00:00Z", now), Ok(EARLIEST_PLAUSIBLE));
-        assert_eq!(parse_timestamp_at(&(now + 86_400).to_string(), now), Ok(now + 86_400));
+        assert_eq!(
+            parse_timestamp_at("2000-01-01T00:00:00Z", now),
+            Ok(EARLIEST_PLAUSIBLE)
+        );
+        assert_eq!(
+            parse_timestamp_at(&(now + 86_400).to_string(), now),
+            Ok(now + 86_400)
+        );
         assert!(parse_timestamp_at(&(now + 86_401).to_string(), now).is_err());
         assert_eq!(epoch_integer_at(i64::MAX, now).unwrap_err(),
             format!("timestamp 9223372036854775807 (read as nanoseconds: 2262-04-11T23:47:16Z) is outside {window}"));
-        assert_eq!(epoch_float_at(f64::NAN, "NaN", now).unwrap_err(), "timestamp NaN is not a finite number");
+        assert_eq!(
+            epoch_float_at(f64::NAN, "NaN", now).unwrap_err(),
+            "timestamp NaN is not a finite number"
+        );
         assert_eq!(float_text(1e300), "1e300");
         assert_eq!(parse_plausible_day_at("2024-08-14", now), Ok(19_949));
         assert_eq!(
             parse_plausible_day_at("9999-12-31", now).unwrap_err(),
             format!("date 9999-12-31 is outside {window}")
         );
-        assert!(parse_plausible_day_at("2024-8-14", now).unwrap_err().starts_with("invalid date"));
+        assert!(parse_plausible_day_at("2024-8-14", now)
+            .unwrap_err()
+            .starts_with("invalid date"));
     }
 
     #[test]

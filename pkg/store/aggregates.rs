@@ -137,9 +137,16 @@ pub(super) fn rebuild_cumulative(
         }
         let mut counts: Counts = [0; 4];
         for (slot, count) in counts.iter_mut().enumerate() {
-            *count = row.get::<_, i64>(slot + 3).ok().and_then(|c| u64::try_from(c).ok()).ok_or_else(
-                || broken(format!("a count of pair ({lo}, {hi}) is not an integer between 0 and {}", i64::MAX)),
-            )?;
+            *count = row
+                .get::<_, i64>(slot + 3)
+                .ok()
+                .and_then(|c| u64::try_from(c).ok())
+                .ok_or_else(|| {
+                    broken(format!(
+                        "a count of pair ({lo}, {hi}) is not an integer between 0 and {}",
+                        i64::MAX
+                    ))
+                })?;
         }
         day_pairs.push((lo, hi, counts));
         let total = running.entry((lo, hi)).or_default();

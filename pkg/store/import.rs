@@ -185,7 +185,8 @@ pub(super) fn add_to_source_counters(
             })?;
         if id == i64::from(source) {
             name = row.get(1).map_err(unreadable)?;
-            stored_rows = u64::try_from(row.get::<_, i64>(3).map_err(unreadable)?).unwrap_or(u64::MAX);
+            stored_rows =
+                u64::try_from(row.get::<_, i64>(3).map_err(unreadable)?).unwrap_or(u64::MAX);
         }
     }
     let over = |stored: u64, added: u64, what: &str| {
@@ -209,14 +210,20 @@ pub(super) fn add_to_source_counters(
 }
 
 /// Checks that the per-day token sums of `source` from `from_day` on are
-/// still integers (SQLite turns an overflowing sum into a float).
-fn check_daily_tokens(tx: &Transaction<'_>, source: u32, from_day: i64) -> Result<(), StoreError> {
+/// still non-negative integers (SQLite turns an overflowing sum into a
+/// float), before the import commits.
+pub(super) fn check_daily_tokens(
+    tx: &Transaction<'_>,
+    source: u32,
+    from_day: i64,
+) -> Result<(), StoreError> {
     let broken: Option<(i64, String)> = tx
         .query_row(
             "SELECT t.day, m.name FROM model_tokens_daily t JOIN models m ON m.id = t.model_id
              WHERE t.source_id = ?1 AND t.day >= ?2
                AND (typeof(t.sides_with_tokens) <> 'integer' OR typeof(t.output_tokens) <> 'integer'
-                    OR typeof(t.sides_without_tokens) <> 'integer')
+                    OR typeof(t.sides_without_tokens) <> 'integer' OR t.sides_with_tokens < 0
+                    OR t.output_tokens < 0 OR t.sides_without_tokens < 0)
              LIMIT 1",
             params![source, from_day],
             |row| Ok((row.get(0)?, row.get(1)?)),
@@ -225,7 +232,7 @@ fn check_daily_tokens(tx: &Transaction<'_>, source: u32, from_day: i64) -> Resul
     match broken {
         None => Ok(()),
         Some((day, model)) => Err(StoreError::InvalidVote(format!(
-            "the output tokens of model {model:?} on day {day} would pass the store's limit of {MAX_COUNT}"
+            "the output tokens of model {model:?} on day {day} would leave the range 0 to {MAX_COUNT}"
         ))),
     }
 }

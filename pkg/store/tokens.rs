@@ -1,7 +1,8 @@
 //! Attaching output tokens to votes already in the store (compar:IA publishes
 //! token counts in a separate `conversations` dataset, which may arrive after
 //! the votes). The per-model token aggregates are corrected in the same
-//! transaction.
+//! transaction, with checked arithmetic, and checked to stay non-negative
+//! integers before it commits.
 
 use std::collections::HashMap;
 
@@ -32,13 +33,19 @@ pub struct AttachSummary {
 /// (answers with tokens, output tokens, answers without tokens) deltas.
 type Delta = [i64; 3];
 
-fn side_delta(old: Option<u64>, new: Option<u64>) -> Delta {
+/// The change of one side's aggregates; `None` when a count does not fit
+/// the store's integers.
+fn side_delta(old: Option<u64>, new: Option<u64>) -> Option<Delta> {
     let count = |t: Option<u64>| match t {
-        Some(t) => [1, t as i64, 0],
-        None => [0, 0, 1],
+        Some(t) => i64::try_from(t).ok().map(|t| [1, t, 0]),
+        None => Some([0, 0, 1]),
     };
-    let (o, n) = (count(old), count(new));
-    [n[0] - o[0], n[1] - o[1], n[2] - o[2]]
+    let (o, n) = (count(old)?, count(new)?);
+    Some([
+        n[0].checked_sub(o[0])?,
+        n[1].checked_sub(o[1])?,
+        n[2].checked_sub(o[2])?,
+    ])
 }
 
 impl Store {
@@ -96,10 +103,16 @@ impl Store {
                 summary.votes_updated += 1;
                 let day = timestamp.div_euclid(86_400);
                 for (model, old, new) in [(model_a, old_a, new_a), (model_b, old_b, new_b)] {
-                    let delta = side_delta(old, new);
+                    let too_large = || {
+                        StoreError::InvalidVote(format!(
+                            "{}: the token counts of vote {:?} do not fit the store's integers",
+                            audit.file_name, entry.source_id
+                        ))
+                    };
+                    let delta = side_delta(old, new).ok_or_else(too_large)?;
                     let total = deltas.entry((day, model)).or_default();
                     for (t, d) in total.iter_mut().zip(delta) {
-                        *t += d;
+                        *t = t.checked_add(d).ok_or_else(too_large)?;
                     }
                 }
             }
@@ -113,6 +126,8 @@ impl Store {
             for ((day, model), d) in &deltas {
                 adjust.execute(params![source_id, day, model, d[0], d[1], d[2]])?;
             }
+            let first_day = deltas.keys().map(|&(day, _)| day).min().unwrap_or(0);
+            super::import::check_daily_tokens(&tx, source_id as u32, first_day)?;
         }
         if summary.votes_updated == 0 {
             summary.data_version = super::read::data_version(&tx)?;
