@@ -191,3 +191,48 @@ async fn posted_body_with_a_byte_order_mark_is_accepted() {
     let vote = store.find_vote("grafana-upload", "up").unwrap();
     assert_eq!(vote.map(|v| v.tokens_a), Some(Some(12)), "{answer}");
 }
+
+#[tokio::test]
+async fn health_check_keeps_working_after_an_import_that_would_overflow_the_matches_counter() {
+    let (dir, db) = seeded_store();
+    let plugin = Plugin::start();
+    let pairs = |name: &str, counts: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(
+            &file,
+            format!(r#"{{"models":["llama-3.1-405b","glm-4.5"],"X":[[0,1]],"Y":[{counts}]}}"#),
+        )
+        .unwrap();
+        file
+    };
+    let first = pairs("first.json", "[5000000000000000000,0,0,0]");
+    let second = pairs("second.json", "[0,5000000000000000000,0,0]");
+    for (file, date, success) in [(&first, "2024-08-14", true), (&second, "2024-08-15", false)] {
+        cli_support::arenawatt_on(
+            &db,
+            &[
+                "import",
+                "--format",
+                "pair-counts",
+                "--source",
+                "huge",
+                "--date",
+                date,
+                file.to_str().unwrap(),
+            ],
+            success,
+        );
+    }
+    let health = check_health(
+        &plugin,
+        context(&json!({"path": db.display().to_string()}), Some("Admin")),
+    )
+    .await;
+    assert_eq!(health.status, 1, "health: {}", health.message);
+    let details: serde_json::Value = serde_json::from_slice(&health.json_details).unwrap();
+    assert_eq!(
+        details["votes"],
+        json!(5_000_000_000_000_000_030u64),
+        "{details}"
+    );
+}
