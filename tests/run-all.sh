@@ -15,6 +15,7 @@ if [ -f package.json ]; then
   npm run build
   npm run test -- --ci
   echo "== browser (headless Chromium: the editors of dist/module.js against the debug gpx_arenawatt)"
+  npx tsc --noEmit -p tests/browser/tsconfig.json
   node tests/browser/run.mjs
   echo "== packaging (scripts/package.sh, debug backend)"
   PROFILE=dev node --test tests/package.test.mjs

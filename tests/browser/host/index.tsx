@@ -286,7 +286,7 @@ async function main() {
   grafanaRuntime.setTemplateSrv(new EmptyTemplateSrv() as unknown as grafanaRuntime.TemplateSrv);
 
   const pluginModule = await loadAmdModule(MODULE_URL);
-  const plugin = pluginModule.plugin as grafanaData.DataSourcePlugin;
+  const plugin = pluginModule.plugin as grafanaData.DataSourcePlugin<grafanaData.DataSourceApi>;
   if (!(plugin instanceof grafanaData.DataSourcePlugin)) {
     throw new Error('dist/module.js does not export a DataSourcePlugin named plugin');
   }
@@ -342,10 +342,11 @@ async function main() {
 
   let element: React.ReactNode;
   if (state.editor === 'config') {
-    const ConfigEditor = plugin.components.ConfigEditor;
-    if (!ConfigEditor) {
+    const maybeConfigEditor = plugin.components.ConfigEditor;
+    if (!maybeConfigEditor) {
       throw new Error('the plugin has no ConfigEditor');
     }
+    const ConfigEditor = maybeConfigEditor;
     const initial: grafanaData.DataSourceSettings = {
       id: 1,
       uid: DATASOURCE_UID,
@@ -384,10 +385,11 @@ async function main() {
     }
     element = <ConfigPage />;
   } else {
-    const QueryEditor = plugin.components.QueryEditor;
-    if (!QueryEditor) {
+    const maybeQueryEditor = plugin.components.QueryEditor;
+    if (!maybeQueryEditor) {
       throw new Error('the plugin has no QueryEditor');
     }
+    const QueryEditor = maybeQueryEditor;
     let initialQuery: grafanaData.DataQuery;
     let app: string | undefined;
     if (state.editor === 'variable') {
