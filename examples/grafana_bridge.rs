@@ -394,8 +394,12 @@ async fn query(clients: &Clients, request: &Value) -> Result<Value, String> {
     Ok(json!({ "results": results }))
 }
 
-/// One refId's answer in `/api/ds/query` form. As in Grafana, an unset
-/// status is 200 without an error and 500 with one.
+/// One refId's answer in `/api/ds/query` form, as the Go SDK's encoder
+/// writes it: `error` and `errorSource` when the query failed, `status` (an
+/// unset one is 200 without an error and 500 with one), and `frames`, which
+/// Grafana always has (decoding the plugin's frames gives a list, empty for a
+/// failed query). The Rust SDK's protocol carries no error source, so it is
+/// empty, as Grafana would receive it.
 fn data_response_json(ref_id: &str, response: &pluginv2::DataResponse) -> Result<Value, String> {
     let status = match response.status {
         0 if response.error.is_empty() => 200,
@@ -403,20 +407,19 @@ fn data_response_json(ref_id: &str, response: &pluginv2::DataResponse) -> Result
         status => status,
     };
     let mut out = Map::new();
-    out.insert("status".into(), Value::from(status));
     if !response.error.is_empty() {
         out.insert("error".into(), Value::String(response.error.clone()));
+        out.insert("errorSource".into(), Value::String(String::new()));
     }
-    if !response.frames.is_empty() || response.error.is_empty() {
-        let mut frames = Vec::with_capacity(response.frames.len());
-        for (index, bytes) in response.frames.iter().enumerate() {
-            frames.push(
-                frame_json::frame_json(bytes)
-                    .map_err(|e| format!("refId {ref_id}, frame {index}: {e}"))?,
-            );
-        }
-        out.insert("frames".into(), Value::Array(frames));
+    out.insert("status".into(), Value::from(status));
+    let mut frames = Vec::with_capacity(response.frames.len());
+    for (index, bytes) in response.frames.iter().enumerate() {
+        frames.push(
+            frame_json::frame_json(bytes)
+                .map_err(|e| format!("refId {ref_id}, frame {index}: {e}"))?,
+        );
     }
+    out.insert("frames".into(), Value::Array(frames));
     Ok(Value::Object(out))
 }
 

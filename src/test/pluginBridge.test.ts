@@ -131,7 +131,13 @@ describe('the plugin through the bridge and toDataQueryResponse', () => {
       { refId: 'C', queryType: 'nonsense' },
     ];
     const results = await bridge.query(queries);
-    expect(results.results.C.status).toBe(400);
+    // As Grafana's encoder writes a failed refId: the error, no frames.
+    expect(results.results.C).toEqual({
+      status: 400,
+      error: expect.stringContaining('unknown query type'),
+      errorSource: '',
+      frames: [],
+    });
     const response = toDataQueryResponse({ data: results }, queries);
     expect(response.state).toBe(LoadingState.Error);
     expect(response.errors?.map((e) => e.refId)).toEqual(['C']);

@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 export interface BackendResult {
   status: number;
   error?: string;
+  errorSource?: string;
   frames?: DataFrameJSON[];
 }
 
