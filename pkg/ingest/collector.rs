@@ -92,10 +92,13 @@ impl<'o, 'c> Collector<'o, 'c> {
         }
     }
 
-    fn model(&mut self, name: &str) -> ResolvedModel {
+    /// Resolves a (trimmed) model name, checked for control characters the
+    /// first time it is seen (names repeat: a 10M-vote file has ~100).
+    fn model(&mut self, name: &str, column: &str) -> Result<ResolvedModel, RowProblem> {
         if let Some(&known) = self.models.get(name) {
-            return known;
+            return Ok(known);
         }
+        check_model_name(name).map_err(|reason| RowProblem::new(column, reason))?;
         {
             let resolved = self.options.catalog.resolve(name).map(|m| m.id.clone());
             let known = resolved.is_some();
@@ -107,7 +110,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             self.models
                 .insert(name.to_string(), ResolvedModel { id, known });
         }
-        self.models[name]
+        Ok(self.models[name])
     }
 
     /// A row that failed: fails the import, or is counted with `skip_invalid`.
@@ -138,8 +141,14 @@ impl<'o, 'c> Collector<'o, 'c> {
         match converted {
             Ok(Some(vote)) => match self.check(vote) {
                 Ok(()) => {
-                    let a = self.model(vote.model_a.trim());
-                    let b = self.model(vote.model_b.trim());
+                    let a = match self.model(vote.model_a.trim(), "model_a") {
+                        Ok(a) => a,
+                        Err(problem) => return self.reject(row, problem),
+                    };
+                    let b = match self.model(vote.model_b.trim(), "model_b") {
+                        Ok(b) => b,
+                        Err(problem) => return self.reject(row, problem),
+                    };
                     // Both sides name (or resolve to) the same model: a model
                     // cannot beat itself.
                     if a.id == b.id {
@@ -168,7 +177,6 @@ impl<'o, 'c> Collector<'o, 'c> {
             if name.trim().is_empty() {
                 return Err(RowProblem::new(column, "empty model name"));
             }
-            check_model_name(name).map_err(|reason| RowProblem::new(column, reason))?;
         }
         for (column, tokens) in [("tokens_a", vote.tokens_a), ("tokens_b", vote.tokens_b)] {
             if let Some(t) = tokens {

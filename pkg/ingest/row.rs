@@ -55,6 +55,39 @@ fn clock_now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// The last second of the window seen so far; the clock only moves on, so a
+/// time at or before it is inside the window without asking the clock again
+/// (a 10M-row import would otherwise read the clock 10M times).
+static LATEST_SEEN: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(i64::MIN);
+
+/// Where "now" comes from: the system clock, or a fixed time (tests).
+#[derive(Debug, Clone, Copy)]
+enum Now {
+    Clock,
+    /// Only the unit tests fix the time.
+    #[cfg_attr(not(test), allow(dead_code))]
+    At(i64),
+}
+
+impl Now {
+    /// The window's last second, for checking `seconds`.
+    fn latest(self, seconds: i64) -> i64 {
+        match self {
+            Now::At(now) => now.saturating_add(FUTURE_MARGIN_SECONDS),
+            Now::Clock => {
+                use std::sync::atomic::Ordering::Relaxed;
+                let seen = LATEST_SEEN.load(Relaxed);
+                if seconds <= seen {
+                    return seen;
+                }
+                let fresh = clock_now().saturating_add(FUTURE_MARGIN_SECONDS);
+                LATEST_SEEN.fetch_max(fresh, Relaxed);
+                fresh
+            }
+        }
+    }
+}
+
 /// `2026-05-01T12:00:00Z` for Unix seconds; a plain number when the date is
 /// beyond what chrono represents.
 pub(crate) fn format_utc(seconds: i64) -> String {
@@ -63,55 +96,52 @@ pub(crate) fn format_utc(seconds: i64) -> String {
         .unwrap_or_else(|| format!("{seconds} s since 1970"))
 }
 
-/// Checks `seconds` against the plausible window ending one day after `now`.
-/// `written` is the value as the file wrote it; `reading` says how it was read
-/// (`" (read as milliseconds: …)"`), or is empty for dates.
-fn in_window(seconds: i64, now: i64, written: &str, reading: &str) -> Result<i64, String> {
-    named_in_window("timestamp", seconds, now, written, reading)
+fn outside_window(kind: &str, shown: &str, latest: i64) -> String {
+    format!(
+        "{kind} {shown} is outside the plausible window {} to {} (one day past now)",
+        format_utc(EARLIEST_PLAUSIBLE),
+        format_utc(latest)
+    )
 }
 
-fn named_in_window(
+/// Checks `seconds` (a `kind`, "timestamp" or "date") against the plausible
+/// window. `shown` gives the value as the file wrote it and how it was read
+/// (`1777636800000 (read as milliseconds: …)`); it is only called for the
+/// message, so the accepted rows of a large file cost no formatting.
+fn in_window(
     kind: &str,
     seconds: i64,
-    now: i64,
-    written: &str,
-    reading: &str,
+    now: Now,
+    shown: impl FnOnce() -> String,
 ) -> Result<i64, String> {
-    let latest = now.saturating_add(FUTURE_MARGIN_SECONDS);
+    let latest = now.latest(seconds);
     if (EARLIEST_PLAUSIBLE..=latest).contains(&seconds) {
         return Ok(seconds);
     }
-    Err(format!(
-        "{kind} {written}{reading} is outside the plausible window {} to {} (one day past now)",
-        format_utc(EARLIEST_PLAUSIBLE),
-        format_utc(latest)
-    ))
+    Err(outside_window(kind, &shown(), latest))
 }
 
 /// Days since 1970-01-01 for a `YYYY-MM-DD` date inside the plausible window.
 pub(crate) fn parse_plausible_day(text: &str) -> Result<i64, String> {
-    parse_plausible_day_at(text, clock_now())
+    parse_plausible_day_at(text, Now::Clock)
 }
 
-fn parse_plausible_day_at(text: &str, now: i64) -> Result<i64, String> {
+fn parse_plausible_day_at(text: &str, now: Now) -> Result<i64, String> {
     let trimmed = text.trim();
     let invalid = || format!("invalid date {text:?} (expected YYYY-MM-DD)");
     if trimmed.len() != 10 {
         return Err(invalid());
     }
     let seconds = parse_iso(trimmed).ok_or_else(invalid)?;
-    named_in_window("date", seconds, now, trimmed, "").map(|s| s.div_euclid(86_400))
+    in_window("date", seconds, now, || trimmed.to_string()).map(|s| s.div_euclid(86_400))
 }
 
 /// Checks Unix seconds read from `value` in a parquet timestamp column of
 /// the given unit against the plausible window.
 pub(crate) fn plausible_seconds_in(seconds: i64, value: i64, unit: &str) -> Result<i64, String> {
-    in_window(
-        seconds,
-        clock_now(),
-        &value.to_string(),
-        &reading(unit, seconds),
-    )
+    in_window("timestamp", seconds, Now::Clock, || {
+        format!("{value}{}", reading(unit, seconds))
+    })
 }
 
 /// An epoch unit and how many of it make a second.
@@ -142,20 +172,22 @@ fn reading(unit: &str, seconds: i64) -> String {
 /// Unix seconds from an integer epoch in seconds, milliseconds, microseconds
 /// or nanoseconds, checked against the plausible window.
 pub(crate) fn epoch_integer_seconds(value: i64) -> Result<i64, String> {
-    epoch_integer_at(value, clock_now())
+    epoch_integer_at(value, Now::Clock)
 }
 
-fn epoch_integer_at(value: i64, now: i64) -> Result<i64, String> {
+fn epoch_integer_at(value: i64, now: Now) -> Result<i64, String> {
     let (unit, _, per_second) = unit_of(value.unsigned_abs() as f64);
     let seconds = value.div_euclid(per_second);
-    in_window(seconds, now, &value.to_string(), &reading(unit, seconds))
+    in_window("timestamp", seconds, now, || {
+        format!("{value}{}", reading(unit, seconds))
+    })
 }
 
 /// Unix seconds from a float epoch (unit from its magnitude, as for
-/// integers), checked against the plausible window.
-/// `written` is the number as the file wrote it, for the message.
+/// integers), checked against the plausible window. `written` is the number
+/// as the file wrote it, for the message.
 pub(crate) fn epoch_float_seconds(value: f64, written: &str) -> Result<i64, String> {
-    epoch_float_at(value, written, clock_now())
+    epoch_float_at(value, written, Now::Clock)
 }
 
 /// A float as a message shows it: in exponent form when it is huge.
@@ -167,7 +199,7 @@ pub(crate) fn float_text(value: f64) -> String {
     }
 }
 
-fn epoch_float_at(value: f64, written: &str, now: i64) -> Result<i64, String> {
+fn epoch_float_at(value: f64, written: &str, now: Now) -> Result<i64, String> {
     if !value.is_finite() {
         return Err(format!("timestamp {written} is not a finite number"));
     }
@@ -175,24 +207,26 @@ fn epoch_float_at(value: f64, written: &str, now: i64) -> Result<i64, String> {
     let seconds = (value / per_second).floor();
     // Beyond ±2^62 seconds no unit gives a date: refuse before converting.
     if seconds.abs() >= 4.6e18 {
+        let latest = now.latest(i64::MAX);
         return Err(format!(
-            "timestamp {written} is outside the plausible window {} to {} (one day past now): as {unit} it is billions of years away",
-            format_utc(EARLIEST_PLAUSIBLE),
-            format_utc(now.saturating_add(FUTURE_MARGIN_SECONDS))
+            "{}: as {unit} it is billions of years away",
+            outside_window("timestamp", written, latest)
         ));
     }
     let seconds = seconds as i64;
-    in_window(seconds, now, written, &reading(unit, seconds))
+    in_window("timestamp", seconds, now, || {
+        format!("{written}{}", reading(unit, seconds))
+    })
 }
 
 /// Parses `2026-05-01`, `2026-05-01T12:34:56`, `2026-05-01 12:34:56.789`,
 /// with an optional `Z` or `±HH:MM` offset, or an epoch number, and checks
 /// the result against the plausible window (see the module doc).
 pub(crate) fn parse_timestamp(text: &str) -> Result<i64, String> {
-    parse_timestamp_at(text, clock_now())
+    parse_timestamp_at(text, Now::Clock)
 }
 
-fn parse_timestamp_at(text: &str, now: i64) -> Result<i64, String> {
+fn parse_timestamp_at(text: &str, now: Now) -> Result<i64, String> {
     let text = text.trim();
     if let Ok(value) = text.parse::<i64>() {
         return epoch_integer_at(value, now);
@@ -203,7 +237,7 @@ fn parse_timestamp_at(text: &str, now: i64) -> Result<i64, String> {
         }
     }
     match parse_iso(text) {
-        Some(seconds) => in_window(seconds, now, text, ""),
+        Some(seconds) => in_window("timestamp", seconds, now, || text.to_string()),
         None => Err(format!("invalid timestamp {text:?} (expected unix seconds or an ISO 8601 date-time such as 2026-05-01T12:00:00Z)")),
     }
 }
@@ -530,7 +564,8 @@ mod tests {
 
     #[test]
     fn implausible_times_are_refused_with_the_value_and_the_window() {
-        let now = 1_764_000_000; // 2025-11-24T16:00:00Z
+        let seconds_now = 1_764_000_000; // 2025-11-24T16:00:00Z
+        let now = Now::At(seconds_now);
         let window =
             "the plausible window 2000-01-01T00:00:00Z to 2025-11-25T16:00:00Z (one day past now)";
         let refused = |text: &str| parse_timestamp_at(text, now).unwrap_err();
@@ -554,7 +589,7 @@ mod tests {
         assert!(refused("-1e300").starts_with("timestamp -1e300 is outside"));
         // Seconds in the year 58,000 if read as seconds; milliseconds say 2026.
         assert_eq!(
-            parse_timestamp_at("1777636800000.5", now + 200 * 86_400),
+            parse_timestamp_at("1777636800000.5", Now::At(seconds_now + 200 * 86_400)),
             Ok(1_777_636_800)
         );
         // The window's ends are inside.
@@ -563,10 +598,10 @@ mod tests {
             Ok(EARLIEST_PLAUSIBLE)
         );
         assert_eq!(
-            parse_timestamp_at(&(now + 86_400).to_string(), now),
-            Ok(now + 86_400)
+            parse_timestamp_at(&(seconds_now + 86_400).to_string(), now),
+            Ok(seconds_now + 86_400)
         );
-        assert!(parse_timestamp_at(&(now + 86_401).to_string(), now).is_err());
+        assert!(parse_timestamp_at(&(seconds_now + 86_401).to_string(), now).is_err());
         assert_eq!(epoch_integer_at(i64::MAX, now).unwrap_err(),
             format!("timestamp 9223372036854775807 (read as nanoseconds: 2262-04-11T23:47:16Z) is outside {window}"));
         assert_eq!(
@@ -582,6 +617,17 @@ mod tests {
         assert!(parse_plausible_day_at("2024-8-14", now)
             .unwrap_err()
             .starts_with("invalid date"));
+    }
+
+    #[test]
+    fn the_clock_window_follows_the_clock_and_its_cache_never_widens_it() {
+        let now = clock_now();
+        assert_eq!(parse_timestamp(&now.to_string()), Ok(now));
+        assert!(parse_timestamp(&(now + 3 * 86_400).to_string()).is_err());
+        assert_eq!(parse_timestamp(&(now - 60).to_string()), Ok(now - 60));
+        let seen = LATEST_SEEN.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(seen >= now + FUTURE_MARGIN_SECONDS);
+        assert!(seen <= clock_now() + FUTURE_MARGIN_SECONDS);
     }
 
     #[test]
