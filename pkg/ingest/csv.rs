@@ -127,9 +127,9 @@ fn convert<'r>(record: &'r ByteRecord, layout: &Layout) -> Result<Option<RowVote
 /// Reads a csv vote file.
 pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, IngestError> {
     let file = display_name(path);
-    let io = |source| IngestError::Io {
+    let io = |cause| IngestError::Io {
         file: file.clone(),
-        source,
+        cause,
     };
     let handle = std::fs::File::open(path).map_err(io)?;
     let total = handle.metadata().map_err(io)?.len();
@@ -154,7 +154,7 @@ pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, Ingest
             Err(error) => {
                 let row = error.position().map_or(0, |p| p.line());
                 match error.into_kind() {
-                    ::csv::ErrorKind::Io(source) => return Err(io(source)),
+                    ::csv::ErrorKind::Io(cause) => return Err(io(cause)),
                     ::csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
                     } => collector.row(

@@ -112,12 +112,10 @@ pub enum IngestError {
     /// The file as a whole is unusable (truncated, wrong format, missing column).
     #[error("{file}: {reason}")]
     File { file: String, reason: String },
-    #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The I/O error is in the message, not chained as a `source`, so that
+    /// printing the chain does not repeat it.
+    #[error("{file}: cannot read: {cause}")]
+    Io { file: String, cause: std::io::Error },
     #[error(transparent)]
     PairCounts(#[from] pair_counts::PairCountsError),
 }
@@ -173,14 +171,14 @@ pub(crate) fn display_name(path: &Path) -> String {
 /// True when the file starts with parquet's magic bytes.
 pub(crate) fn is_parquet(path: &Path) -> Result<bool, IngestError> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|source| IngestError::Io {
+    let mut file = std::fs::File::open(path).map_err(|cause| IngestError::Io {
         file: display_name(path),
-        source,
+        cause,
     })?;
     let mut magic = [0u8; 4];
-    let read = file.read(&mut magic).map_err(|source| IngestError::Io {
+    let read = file.read(&mut magic).map_err(|cause| IngestError::Io {
         file: display_name(path),
-        source,
+        cause,
     })?;
     Ok(read == 4 && &magic == b"PAR1")
 }

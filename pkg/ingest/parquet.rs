@@ -226,9 +226,9 @@ pub(crate) fn for_each_row(
         file: file.to_string(),
         reason,
     };
-    let handle = std::fs::File::open(path).map_err(|source| IngestError::Io {
+    let handle = std::fs::File::open(path).map_err(|cause| IngestError::Io {
         file: file.to_string(),
-        source,
+        cause,
     })?;
     let builder = decoder_call(|| ParquetRecordBatchReaderBuilder::try_new(handle))
         .map_err(|panic| unreadable(format!("not a readable parquet file (corrupt): {panic}")))?

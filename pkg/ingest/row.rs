@@ -464,9 +464,9 @@ pub(crate) fn for_each_json_object(
         u64,
     ) -> Result<(), super::IngestError>,
 ) -> Result<(), super::IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| super::IngestError::Io {
+    let bytes = std::fs::read(path).map_err(|cause| super::IngestError::Io {
         file: file.to_string(),
-        source,
+        cause,
     })?;
     let total = bytes.len() as u64;
     let text = std::str::from_utf8(&bytes).map(without_bom).map_err(|e| {
