@@ -637,7 +637,7 @@ fn comparia_vote_whose_sides_are_aliases_of_one_model_is_rejected_naming_both() 
     refused(
         &db,
         &["import", "--format", "comparia-votes", path(&jsonl)],
-        &["alias.jsonl:1:model_b: model_a \"llama-3.1-405b\" and model_b \"llama-3.1-405b-instruct\" are the same model \"llama-3.1-405b\""],
+        &["alias.jsonl:1:model_b_name: model_a_name \"llama-3.1-405b\" and model_b_name \"llama-3.1-405b-instruct\" are the same model \"llama-3.1-405b\""],
     );
 }
 

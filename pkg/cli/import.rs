@@ -84,29 +84,30 @@ pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
     }
     let tokens = (!tokens.is_empty()).then_some(&tokens);
     let created = NewStoreGuard::before_opening(db);
-    let mut store =
-        Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
+    let mut store = match Store::open(db) {
+        Ok(store) => store,
+        Err(error) => {
+            created.remove();
+            return Err(error).with_context(|| format!("cannot open store {}", db.display()));
+        }
+    };
     let result = import_all(&mut store, db, &args, tokens);
-    match &result {
-        Ok(()) => created.keep(),
-        Err(_) => {
-            // A store this run created and that holds nothing is removed, so
-            // "the store is unchanged" stays true (`--db` names no store again).
-            let empty = store.data_version().map_or(false, |version| version == 0)
-                && store.imports().map_or(false, |imports| imports.is_empty());
-            drop(store);
-            if empty {
-                created.remove();
-            } else {
-                created.keep();
-            }
+    if result.is_err() {
+        // A store this run created and that holds nothing is removed, so
+        // "the store is unchanged" stays true (`--db` names no store again).
+        let empty = store.data_version().is_ok_and(|version| version == 0)
+            && store.imports().is_ok_and(|imports| imports.is_empty());
+        drop(store);
+        if empty {
+            created.remove();
         }
     }
     result
 }
 
 /// Remembers whether `--db` named no file before this run opened (and so
-/// created) it, to remove the new store again when nothing went into it.
+/// created) it, to remove the new store again when nothing went into it; a
+/// store that existed before is never removed.
 struct NewStoreGuard<'p> {
     path: Option<&'p Path>,
 }
@@ -117,7 +118,6 @@ impl<'p> NewStoreGuard<'p> {
             path: (!db.exists()).then_some(db),
         }
     }
-    fn keep(self) {}
     /// Deletes the store file and its WAL and shared-memory companions.
     fn remove(self) {
         if let Some(path) = self.path {

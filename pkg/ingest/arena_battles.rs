@@ -46,6 +46,7 @@ pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, Ingest
         DEFAULT_SOURCE,
         (COLUMNS, required),
         ["question_id", "id"],
+        ["model_a", "model_b"],
         convert,
     )
 }

@@ -44,12 +44,17 @@ impl RowProblem {
 
 /// Why a vote whose two sides are one model is refused: names both sides as
 /// written and the model they resolve to (a model cannot beat itself).
-pub(crate) fn same_model_reason(model_a: &str, model_b: &str, resolved: &str) -> String {
+fn same_model_reason(
+    [column_a, column_b]: [&str; 2],
+    model_a: &str,
+    model_b: &str,
+    resolved: &str,
+) -> String {
     if model_a == model_b {
-        format!("model_a and model_b are the same model {model_a:?}")
+        format!("{column_a} and {column_b} are the same model {model_a:?}")
     } else {
         format!(
-            "model_a {model_a:?} and model_b {model_b:?} are the same model {resolved:?} (aliases in the catalog)"
+            "{column_a} {model_a:?} and {column_b} {model_b:?} are the same model {resolved:?} (aliases in the catalog)"
         )
     }
 }
@@ -69,6 +74,8 @@ pub(crate) struct Collector<'o, 'c> {
     default_source: u32,
     /// The `--source` flag, when given: wins over per-row sources.
     forced_source: Option<u32>,
+    /// The format's names of the two model columns, for messages.
+    model_columns: [&'static str; 2],
 }
 
 impl<'o, 'c> Collector<'o, 'c> {
@@ -83,7 +90,15 @@ impl<'o, 'c> Collector<'o, 'c> {
             models: FastMap::default(),
             default_source,
             forced_source,
+            model_columns: ["model_a", "model_b"],
         }
+    }
+
+    /// Names the format's model columns in messages (compar:IA's are
+    /// `model_a_name` and `model_b_name`).
+    pub(crate) fn with_model_columns(mut self, columns: [&'static str; 2]) -> Self {
+        self.model_columns = columns;
+        self
     }
 
     pub(crate) fn progress(&self, done: u64, total: u64) {
@@ -141,11 +156,12 @@ impl<'o, 'c> Collector<'o, 'c> {
         match converted {
             Ok(Some(vote)) => match self.check(vote) {
                 Ok(()) => {
-                    let a = match self.model(vote.model_a.trim(), "model_a") {
+                    let [column_a, column_b] = self.model_columns;
+                    let a = match self.model(vote.model_a.trim(), column_a) {
                         Ok(a) => a,
                         Err(problem) => return self.reject(row, problem),
                     };
-                    let b = match self.model(vote.model_b.trim(), "model_b") {
+                    let b = match self.model(vote.model_b.trim(), column_b) {
                         Ok(b) => b,
                         Err(problem) => return self.reject(row, problem),
                     };
@@ -153,11 +169,12 @@ impl<'o, 'c> Collector<'o, 'c> {
                     // cannot beat itself.
                     if a.id == b.id {
                         let reason = same_model_reason(
+                            self.model_columns,
                             vote.model_a.trim(),
                             vote.model_b.trim(),
                             self.out.buffer.model_name(a.id),
                         );
-                        return self.reject(row, RowProblem::new("model_b", reason));
+                        return self.reject(row, RowProblem::new(column_b, reason));
                     }
                     self.push(vote, a, b);
                     Ok(())
@@ -173,7 +190,8 @@ impl<'o, 'c> Collector<'o, 'c> {
     }
 
     fn check(&self, vote: RowVote<'_>) -> Result<(), RowProblem> {
-        for (column, name) in [("model_a", vote.model_a), ("model_b", vote.model_b)] {
+        let [column_a, column_b] = self.model_columns;
+        for (column, name) in [(column_a, vote.model_a), (column_b, vote.model_b)] {
             if name.trim().is_empty() {
                 return Err(RowProblem::new(column, "empty model name"));
             }

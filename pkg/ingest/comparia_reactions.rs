@@ -97,6 +97,7 @@ pub fn read(path: &Path, options: &IngestOptions<'_>) -> Result<Ingested, Ingest
         DEFAULT_SOURCE,
         (COLUMNS, REQUIRED),
         ["id", "question_id"],
+        ["model_a_name", "model_b_name"],
         convert,
     )
 }

@@ -103,6 +103,7 @@ pub fn read(
         DEFAULT_SOURCE,
         (COLUMNS, REQUIRED),
         ["conversation_pair_id", "id"],
+        ["model_a_name", "model_b_name"],
         |row, id| convert(row, id, tokens),
     )
 }

@@ -214,13 +214,15 @@ pub(crate) fn for_each_record(
 /// The loop the dataset readers (Chatbot Arena battles, compar:IA votes and
 /// reactions) share: every record of a parquet or JSON file, its vote id
 /// taken from the first of `id_columns` that has a value, converted by
-/// `convert` and collected; progress every 65,536 records.
+/// `convert` and collected (messages about the models name `model_columns`);
+/// progress every 65,536 records.
 pub(crate) fn read_votes_with_ids(
     path: &Path,
     options: &IngestOptions<'_>,
     default_source: &str,
     (columns, required_columns): (&[&str], &[&str]),
     id_columns: [&str; 2],
+    model_columns: [&'static str; 2],
     mut convert: impl for<'r> FnMut(
         &'r dyn row::Row,
         Option<&'r str>,
@@ -228,7 +230,8 @@ pub(crate) fn read_votes_with_ids(
         -> Result<Option<collector::RowVote<'r>>, collector::RowProblem>,
 ) -> Result<Ingested, IngestError> {
     let file = display_name(path);
-    let mut collector = Collector::new(file.clone(), options, default_source);
+    let mut collector =
+        Collector::new(file.clone(), options, default_source).with_model_columns(model_columns);
     for_each_record(
         path,
         &file,
