@@ -8,9 +8,9 @@
 //!
 //! Counts are added with checked arithmetic and never pass [`MAX_COUNT`]
 //! (2^63 − 1, SQLite's integer; beyond it SQLite would turn a sum into a
-//! float). Each source's `matches` counter bounds every pair count of that
-//! source, so it is checked against the limit before anything is written,
-//! and the invariants a reader relies on (pairs ordered `lo < hi`, integer
+//! float). The store-wide total of the sources' `matches` counters bounds
+//! every pair count and every sum of them a query makes, so it is checked
+//! against the limit before anything is written, and the invariants a reader relies on (pairs ordered `lo < hi`, integer
 //! counts and token sums) are checked inside the transaction, before the
 //! commit: an import that would break them fails and leaves the store as it
 //! was.
