@@ -389,17 +389,25 @@ async function main() {
     if (!maybeQueryEditor) {
       throw new Error('the plugin has no QueryEditor');
     }
-    const QueryEditor = maybeQueryEditor;
+    let QueryEditor = maybeQueryEditor;
     let initialQuery: grafanaData.DataQuery;
     let app: string | undefined;
     if (state.editor === 'variable') {
       // A new query variable's query is empty: Grafana merges in the
       // variable support's default query (no refId).
-      const variables = datasource.variables as grafanaData.DataSourceVariableSupport<grafanaData.DataSourceApi>;
-      if (!variables || variables.getType() !== grafanaData.VariableSupportType.Datasource) {
-        throw new Error('the data source does not declare DataSourceVariableSupport');
+      // Which editor Grafana mounts depends on the kind of variable support:
+      // its own editor for a custom one, the plugin's QueryEditor for a
+      // data source one.
+      const variables = datasource.variables;
+      const kind = variables?.getType();
+      if (kind === grafanaData.VariableSupportType.Custom) {
+        QueryEditor = (variables as grafanaData.CustomVariableSupport<grafanaData.DataSourceApi>)
+          .editor as typeof QueryEditor;
+      } else if (kind !== grafanaData.VariableSupportType.Datasource) {
+        throw new Error(`the host mounts custom or data source variable support, not ${kind ?? 'none'}`);
       }
-      initialQuery = { ...(variables.getDefaultQuery?.() ?? {}) } as grafanaData.DataQuery;
+      const withDefaults = variables as grafanaData.DataSourceVariableSupport<grafanaData.DataSourceApi>;
+      initialQuery = { ...(withDefaults.getDefaultQuery?.() ?? {}) } as grafanaData.DataQuery;
     } else {
       const defaults = datasource.getDefaultQuery?.(CoreApp.PanelEditor) ?? {};
       initialQuery = { refId: 'A', datasource: { type: PLUGIN_ID, uid: DATASOURCE_UID }, ...defaults, queryType: state.queryType };
