@@ -65,9 +65,12 @@ pub(super) fn import_buffer(
     });
     let (mut summary, duplicates) = inserted?;
     let mut aggregates = aggregates
-        .map_err(|_| StoreError::Corrupt("summing the import's votes failed".into()))??;
+        .map_err(|_| StoreError::Corrupt("summing the import's votes failed".into()))?
+        .map_err(in_file(&audit.file_name))?;
     for &index in &duplicates {
-        aggregates.add(&votes[index], -1)?;
+        aggregates
+            .add(&votes[index], -1)
+            .map_err(in_file(&audit.file_name))?;
     }
     let Aggregates {
         pairs,
@@ -87,8 +90,8 @@ pub(super) fn import_buffer(
     let first_days = add_daily_pairs(&tx, pairs)?;
     add_daily_tokens(&tx, tokens)?;
     for (&source, &first_day) in &first_days {
-        rebuild_cumulative(&tx, source as i64, first_day)?;
-        check_daily_tokens(&tx, source, first_day)?;
+        rebuild_cumulative(&tx, source as i64, first_day).map_err(in_file(&audit.file_name))?;
+        check_daily_tokens(&tx, source, first_day).map_err(in_file(&audit.file_name))?;
     }
     let rows_accepted = buffer.votes.len() as u64;
     summary.data_version = finish(&tx, audit, None, None, rows_accepted, &summary, started_at)?;
@@ -147,6 +150,15 @@ impl Aggregates {
             }
         }
         Ok(())
+    }
+}
+
+/// Prefixes an invalid-data error with the file the import came from, so
+/// every refusal names its input.
+pub(super) fn in_file(file: &str) -> impl Fn(StoreError) -> StoreError + '_ {
+    move |error| match error {
+        StoreError::InvalidVote(reason) => StoreError::InvalidVote(format!("{file}: {reason}")),
+        other => other,
     }
 }
 
@@ -495,7 +507,7 @@ pub(super) fn import_pair_counts(
     }
     add_to_source_counters(&tx, source, matches, 0, file)?;
     add_daily_pairs(&tx, pairs)?;
-    rebuild_cumulative(&tx, source as i64, batch.day)?;
+    rebuild_cumulative(&tx, source as i64, batch.day).map_err(in_file(file))?;
     let summary = ImportSummary {
         votes_inserted: matches,
         votes_duplicate: 0,
@@ -527,5 +539,79 @@ impl Store {
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         let _ = self.conn.busy_timeout(std::time::Duration::from_secs(30));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rating::{PairCount, PairTable};
+
+    fn batch(models: &[&str], wins_lo: u64, day: i64) -> PairCountBatch {
+        PairCountBatch {
+            source: "s".into(),
+            day,
+            table: PairTable {
+                models: models.iter().map(|m| m.to_string()).collect(),
+                pairs: vec![PairCount {
+                    lo: 0,
+                    hi: 1,
+                    wins_lo,
+                    wins_hi: 1,
+                    ties: 0,
+                    ties_both_bad: 0,
+                }],
+            },
+        }
+    }
+
+    fn audit(name: &str) -> ImportAudit {
+        ImportAudit {
+            file_name: name.into(),
+            sha256: name.into(),
+            format: "pair-counts".into(),
+            rows_rejected: 0,
+        }
+    }
+
+    #[test]
+    fn a_table_naming_one_model_twice_is_refused_before_writing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let error = store
+            .import_pair_counts(&batch(&["a", "a"], 3, 20_000), &audit("twice.json"))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid vote: twice.json: models[1] and models[0] are the same model \"a\""
+        );
+        assert_eq!(store.data_version().unwrap(), 0);
+    }
+
+    #[test]
+    fn counters_that_would_pass_2_pow_63_are_refused_and_the_store_stays_readable() {
+        let mut store = Store::open_in_memory().unwrap();
+        let five = 5_000_000_000_000_000_000;
+        store
+            .import_pair_counts(&batch(&["a", "b"], five, 20_000), &audit("one.json"))
+            .unwrap();
+        let before = store.stats().unwrap();
+        let error = store
+            .import_pair_counts(&batch(&["a", "b"], five, 20_001), &audit("two.json"))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("invalid vote: two.json: the store holds {} matches; adding {} for source \"s\" would pass the store's limit of {MAX_COUNT}", five + 1, five + 1)
+        );
+        assert_eq!(store.stats().unwrap(), before);
+        let overflowing = store
+            .import_pair_counts(&batch(&["a", "b"], u64::MAX, 20_002), &audit("max.json"))
+            .unwrap_err();
+        assert!(
+            overflowing
+                .to_string()
+                .starts_with("invalid vote: max.json: the counts up to pair 0"),
+            "{overflowing}"
+        );
+        assert_eq!(store.stats().unwrap(), before);
     }
 }

@@ -127,7 +127,8 @@ impl Store {
                 adjust.execute(params![source_id, day, model, d[0], d[1], d[2]])?;
             }
             let first_day = deltas.keys().map(|&(day, _)| day).min().unwrap_or(0);
-            super::import::check_daily_tokens(&tx, source_id as u32, first_day)?;
+            super::import::check_daily_tokens(&tx, source_id as u32, first_day)
+                .map_err(super::import::in_file(&audit.file_name))?;
         }
         if summary.votes_updated == 0 {
             summary.data_version = super::read::data_version(&tx)?;
