@@ -17,7 +17,7 @@ mod common;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use arenawatt::query::demo::DEGRADED_MODEL;
+use arenawatt::sim::demo::DEGRADED_MODEL;
 use common::*;
 use grafana_plugin_sdk::pluginv2;
 use serde_json::Value;

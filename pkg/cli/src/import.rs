@@ -1,0 +1,421 @@
+//! `arenawatt import`: reads vote files in any supported format and writes
+//! each one into the store in its own transaction, then prints a summary.
+//!
+//! A file is read completely before the store is written, so a malformed row
+//! (reported as `file:row:column: reason`) leaves the store unchanged, unless
+//! `--skip-invalid` asks to import the valid rows and report the others.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use indicatif::{ProgressBar, ProgressStyle};
+use sha2::{Digest, Sha256};
+
+use arenawatt_core::catalog::Catalog;
+use arenawatt_store::ingest::comparia_conversations::{self, SideTokens};
+use arenawatt_store::ingest::{self, Format, IngestOptions, Ingested};
+use arenawatt_store::{ImportAudit, PairCountBatch, Store, VoteTokens};
+
+/// Flags of `arenawatt import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Input format: csv, comparia-votes, comparia-conversations,
+    /// comparia-reactions, arena-battles or pair-counts.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Format,
+    /// Files to import, each in its own transaction.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Store the votes under this source name instead of the format's default
+    /// (csv: the `source` column, else `csv`; comparia-votes: `comparia`;
+    /// comparia-reactions: `comparia-reactions`; arena-battles:
+    /// `chatbot-arena`; pair-counts: the file name without extension).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+    /// The day pair counts are attributed to (pair-counts only).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    /// compar:IA conversations file(s) whose output tokens are attached to
+    /// comparia-votes through `conversation_pair_id`.
+    #[arg(long, value_name = "FILE")]
+    pub conversations: Vec<PathBuf>,
+    /// Import the valid rows and report the rejected ones, instead of failing
+    /// the whole file on the first malformed row.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse()
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    pub file: String,
+    pub format: String,
+    pub sha256: String,
+    pub rows_read: u64,
+    pub rows_rejected: u64,
+    pub rows_without_match: u64,
+    pub votes_inserted: u64,
+    pub votes_duplicate: u64,
+    pub votes_with_unknown_models: u64,
+    pub unknown_models: Vec<String>,
+    pub rejections: Vec<String>,
+    pub data_version: u64,
+    /// Only for comparia-conversations.
+    pub votes_updated: u64,
+    pub votes_missing: u64,
+}
+
+pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
+    if args.format == Format::PairCounts && args.date.is_none() {
+        bail!("--date YYYY-MM-DD is required with --format pair-counts (the day the counts are attributed to)");
+    }
+    if !args.conversations.is_empty() && args.format != Format::ComparIaVotes {
+        bail!("--conversations only applies to --format comparia-votes");
+    }
+    let mut tokens: HashMap<String, SideTokens> = HashMap::new();
+    for path in &args.conversations {
+        tokens.extend(comparia_conversations::read_tokens(path)?);
+    }
+    let tokens = (!tokens.is_empty()).then_some(&tokens);
+    let created = NewStoreGuard::before_opening(db);
+    let mut store =
+        Store::open(db).with_context(|| format!("cannot open store {}", db.display()))?;
+    let result = import_all(&mut store, db, &args, tokens);
+    match &result {
+        Ok(()) => created.keep(),
+        Err(_) => {
+            // A store this run created and that holds nothing is removed, so
+            // "the store is unchanged" stays true (`--db` names no store again).
+            let empty = store.data_version().map_or(false, |version| version == 0)
+                && store.imports().map_or(false, |imports| imports.is_empty());
+            drop(store);
+            if empty {
+                created.remove();
+            } else {
+                created.keep();
+            }
+        }
+    }
+    result
+}
+
+/// Remembers whether `--db` named no file before this run opened (and so
+/// created) it, to remove the new store again when nothing went into it.
+struct NewStoreGuard<'p> {
+    path: Option<&'p Path>,
+}
+
+impl<'p> NewStoreGuard<'p> {
+    fn before_opening(db: &'p Path) -> NewStoreGuard<'p> {
+        NewStoreGuard {
+            path: (!db.exists()).then_some(db),
+        }
+    }
+    fn keep(self) {}
+    /// Deletes the store file and its WAL and shared-memory companions.
+    fn remove(self) {
+        if let Some(path) = self.path {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(name));
+            }
+        }
+    }
+}
+
+/// Imports every file of `args`, each in its own transaction, then prints
+/// the store's totals.
+fn import_all(
+    store: &mut Store,
+    db: &Path,
+    args: &ImportArgs,
+    tokens: Option<&HashMap<String, SideTokens>>,
+) -> anyhow::Result<()> {
+    let catalog = catalog_with_custom_models(store)?;
+    for (i, path) in args.files.iter().enumerate() {
+        let report = import_file(store, &catalog, path, args, tokens).map_err(|error| {
+            let earlier = if i == 0 {
+                String::new()
+            } else {
+                format!(" (the {i} file(s) before it were imported)")
+            };
+            let bad_row = matches!(
+                error.downcast_ref::<ingest::IngestError>(),
+                Some(ingest::IngestError::Row { .. })
+            );
+            let hint = if bad_row && !args.skip_invalid {
+                "; --skip-invalid imports the valid rows and reports the others"
+            } else {
+                ""
+            };
+            anyhow::anyhow!(
+                "{}\nnothing was imported from {}: the store is unchanged{earlier}{hint}",
+                error_chain(&error),
+                path.display()
+            )
+        })?;
+        print_report(&report);
+    }
+    let stats = store.stats()?;
+    println!(
+        "store {}: data version {}, {} matches ({} individual votes) from {} source(s), {} models",
+        db.display(),
+        stats.data_version,
+        stats.votes,
+        stats.vote_rows,
+        stats.sources.len(),
+        stats.models
+    );
+    Ok(())
+}
+
+/// The error and its causes joined by `: `, skipping a cause whose text the
+/// message already holds (an I/O error that an outer error quotes, then
+/// chains as its source, would otherwise be printed twice).
+pub fn error_chain(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+/// The bundled catalog plus the models added with `arenawatt catalog import`.
+pub fn catalog_with_custom_models(store: &Store) -> anyhow::Result<Catalog> {
+    Ok(Catalog::bundled_ref().with_custom(store.custom_catalog_models()?))
+}
+
+/// The hex sha256 of a file.
+pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut chunk = vec![0u8; 1 << 20];
+    loop {
+        let read = file
+            .read(&mut chunk)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&chunk[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+fn progress_bar(path: &Path) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {percent:>3}% {elapsed}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(format!("reading {}", path.display()));
+    Some(bar)
+}
+
+/// Imports one file in one transaction and says what happened.
+pub fn import_file(
+    store: &mut Store,
+    catalog: &Catalog,
+    path: &Path,
+    args: &ImportArgs,
+    tokens: Option<&HashMap<String, SideTokens>>,
+) -> anyhow::Result<FileReport> {
+    // The file's sha256 (for the audit trail) is computed while it is parsed.
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| sha256_of(path));
+        import_hashing(store, catalog, path, args, tokens, hashing)
+    })
+}
+
+fn joined(
+    hashing: std::thread::ScopedJoinHandle<'_, anyhow::Result<String>>,
+) -> anyhow::Result<String> {
+    hashing
+        .join()
+        .map_err(|_| anyhow::anyhow!("computing the file's sha256 failed"))?
+}
+
+fn import_hashing(
+    store: &mut Store,
+    catalog: &Catalog,
+    path: &Path,
+    args: &ImportArgs,
+    tokens: Option<&HashMap<String, SideTokens>>,
+    hashing: std::thread::ScopedJoinHandle<'_, anyhow::Result<String>>,
+) -> anyhow::Result<FileReport> {
+    let bar = progress_bar(path);
+    let on_progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let mut options = IngestOptions::new(catalog);
+    options.source = args.source.clone();
+    options.skip_invalid = args.skip_invalid;
+    options.progress = Some(&on_progress);
+    let mut report = FileReport {
+        file: path.display().to_string(),
+        format: args.format.name().to_string(),
+        ..FileReport::default()
+    };
+    let audit = |sha256: &str, rows_rejected| ImportAudit {
+        file_name: path.display().to_string(),
+        sha256: sha256.to_string(),
+        format: args.format.name().to_string(),
+        rows_rejected,
+    };
+    let ingested: Ingested = match args.format {
+        Format::Csv => ingest::csv::read(path, &options)?,
+        Format::ComparIaVotes => ingest::comparia_votes::read(path, &options, tokens)?,
+        Format::ComparIaReactions => ingest::comparia_reactions::read(path, &options)?,
+        Format::ArenaBattles => ingest::arena_battles::read(path, &options)?,
+        Format::ComparIaConversations => {
+            let read = comparia_conversations::read_tokens(path)?;
+            let mut entries: Vec<VoteTokens> = read
+                .into_iter()
+                .map(|(source_id, side)| VoteTokens {
+                    source_id,
+                    tokens_a: side.tokens_a,
+                    tokens_b: side.tokens_b,
+                })
+                .collect();
+            entries.sort_by(|a, b| a.source_id.cmp(&b.source_id));
+            let source = args
+                .source
+                .as_deref()
+                .unwrap_or(ingest::comparia_votes::DEFAULT_SOURCE);
+            report.sha256 = joined(hashing)?;
+            let summary = store.attach_tokens(source, &entries, &audit(&report.sha256, 0))?;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            report.rows_read = entries.len() as u64;
+            report.votes_updated = summary.votes_updated;
+            report.votes_duplicate = summary.votes_unchanged;
+            report.votes_missing = summary.votes_missing;
+            report.data_version = summary.data_version;
+            return Ok(report);
+        }
+        Format::PairCounts => {
+            let table = ingest::pair_counts::read_pair_counts(path)?;
+            let date = args.date.as_deref().unwrap_or_default();
+            let day =
+                ingest::parse_day(date).map_err(|reason| anyhow::anyhow!("--date: {reason}"))?;
+            let source = args.source.clone().unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "pair-counts".into())
+            });
+            let mut table = table;
+            let unknown =
+                ingest::pair_counts::resolve_models(&mut table, catalog, &path.display().to_string())?;
+            let rows = table.pairs.len() as u64;
+            let batch = PairCountBatch { source, day, table };
+            report.sha256 = joined(hashing)?;
+            let summary = store.import_pair_counts(&batch, &audit(&report.sha256, 0))?;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            report.rows_read = rows;
+            report.votes_inserted = summary.votes_inserted;
+            report.votes_duplicate = summary.votes_duplicate;
+            report.votes_with_unknown_models = batch
+                .table
+                .pairs
+                .iter()
+                .filter(|p| {
+                    unknown.contains(&batch.table.models[p.lo])
+                        || unknown.contains(&batch.table.models[p.hi])
+                })
+                .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+                .sum();
+            report.unknown_models = unknown;
+            report.data_version = summary.data_version;
+            return Ok(report);
+        }
+    };
+    if let Some(bar) = &bar {
+        bar.set_message(format!("writing {} votes", ingested.buffer.len()));
+    }
+    report.rows_read = ingested.rows_read;
+    report.rows_rejected = ingested.rows_rejected;
+    report.rows_without_match = ingested.rows_without_match;
+    report.votes_with_unknown_models = ingested.votes_with_unknown_models;
+    report.unknown_models = ingested.unknown_models.iter().cloned().collect();
+    report.rejections = ingested.rejections.iter().map(|e| e.to_string()).collect();
+    report.sha256 = joined(hashing)?;
+    let summary = store.import_buffer(
+        ingested.buffer,
+        &audit(&report.sha256, ingested.rows_rejected),
+    )?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    report.votes_inserted = summary.votes_inserted;
+    report.votes_duplicate = summary.votes_duplicate;
+    report.data_version = summary.data_version;
+    Ok(report)
+}
+
+fn print_report(report: &FileReport) {
+    let short_sha = report.sha256.get(..12).unwrap_or(&report.sha256);
+    if report.format == Format::ComparIaConversations.name() {
+        println!(
+            "{} ({}, sha256 {short_sha}…): {} conversations read, token counts attached to {} votes, {} already had them, {} have no stored vote",
+            report.file, report.format, report.rows_read, report.votes_updated, report.votes_duplicate, report.votes_missing
+        );
+        return;
+    }
+    println!(
+        "{} ({}, sha256 {short_sha}…): {} rows read, {} matches added, {} already in the store, {} rows rejected",
+        report.file, report.format, report.rows_read, report.votes_inserted, report.votes_duplicate, report.rows_rejected
+    );
+    if report.rows_without_match > 0 {
+        println!(
+            "  {} rows carry no match (a reaction without like or dislike)",
+            report.rows_without_match
+        );
+    }
+    if !report.rejections.is_empty() {
+        println!("  first rejected rows:");
+        for reason in &report.rejections {
+            println!("    {reason}");
+        }
+    }
+    if report.votes_with_unknown_models > 0 {
+        let shown: Vec<&str> = report
+            .unknown_models
+            .iter()
+            .take(10)
+            .map(String::as_str)
+            .collect();
+        let more = report.unknown_models.len().saturating_sub(shown.len());
+        println!(
+            "  {} matches name {} model(s) missing from the catalog (kept under their own names; their energy is unknown): {}{}",
+            report.votes_with_unknown_models,
+            report.unknown_models.len(),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        );
+    }
+}

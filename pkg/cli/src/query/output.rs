@@ -1,0 +1,367 @@
+//! Output of query results: aligned tables (every number with its unit),
+//! CSV with fixed headers for tools, and JSON. Notices go to stderr for CSV
+//! and JSON, so standard output stays machine-readable.
+
+use std::io::Write;
+
+use arenawatt_engine::time::format_seconds;
+use arenawatt_engine::{ModelRow, QueryResult};
+
+use super::OutputFormat;
+
+/// The CSV header of model rows (`scatter`, `leaderboard`, `model`).
+pub const MODEL_CSV_HEADER: &str = "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto";
+pub const TREND_CSV_HEADER: &str = "time,model,bt_score,bt_ci_low,bt_ci_high";
+pub const ENERGY_TREND_CSV_HEADER: &str = "time,model,output_tokens,sides_with_tokens,sides_without_tokens,tokens_without_energy,wh,gco2e,wh_per_1k_tokens,energy_methodology";
+pub const REGRESSION_CSV_HEADER: &str = "model,organization,metric,value";
+
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn whole<T: ToString>(value: Option<T>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn time_of(ms: i64) -> String {
+    format_seconds(ms.div_euclid(1000))
+}
+
+/// One CSV line of a model row, in [`MODEL_CSV_HEADER`] order.
+pub fn model_csv_line(r: &ModelRow) -> String {
+    [
+        field(&r.model),
+        field(&r.display_name),
+        field(&r.organization),
+        field(&r.license),
+        field(&r.architecture),
+        whole(r.size_class.clone()),
+        number(r.total_params_b),
+        number(r.active_params_b),
+        r.votes.to_string(),
+        number(r.bt_score),
+        number(r.bt_ci_low),
+        number(r.bt_ci_high),
+        whole(r.rank),
+        whole(r.rank_low),
+        whole(r.rank_high),
+        number(r.wh_per_1k_tokens),
+        number(r.wh_min),
+        number(r.wh_max),
+        number(r.gco2e_per_1k_tokens),
+        field(&r.energy_methodology),
+        field(&r.energy_note),
+        r.pareto.to_string(),
+    ]
+    .join(",")
+}
+
+fn csv(result: &QueryResult) -> Vec<String> {
+    let mut lines = Vec::new();
+    match result {
+        QueryResult::Models { rows, .. } => {
+            lines.push(MODEL_CSV_HEADER.to_string());
+            lines.extend(rows.iter().map(model_csv_line));
+        }
+        QueryResult::Variable { values } => {
+            lines.push("text,value".into());
+            lines.extend(
+                values
+                    .iter()
+                    .map(|v| format!("{},{}", field(&v.text), field(&v.value))),
+            );
+        }
+        QueryResult::Trend { rows, .. } => {
+            lines.push(TREND_CSV_HEADER.into());
+            lines.extend(rows.iter().map(|r| {
+                format!(
+                    "{},{},{},{},{}",
+                    time_of(r.time_ms),
+                    field(&r.model),
+                    r.bt_score,
+                    number(r.bt_ci_low),
+                    number(r.bt_ci_high)
+                )
+            }));
+        }
+        QueryResult::EnergyTrend { rows, .. } => {
+            lines.push(ENERGY_TREND_CSV_HEADER.into());
+            lines.extend(rows.iter().map(|r| {
+                format!(
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    time_of(r.time_ms),
+                    field(&r.model),
+                    r.output_tokens,
+                    r.sides_with_tokens,
+                    r.sides_without_tokens,
+                    r.tokens_without_energy,
+                    number(r.wh),
+                    number(r.gco2e),
+                    number(r.wh_per_1k_tokens),
+                    field(&r.energy_methodology)
+                )
+            }));
+        }
+        QueryResult::Regression { rows, .. } => {
+            lines.push(REGRESSION_CSV_HEADER.into());
+            lines.extend(rows.iter().map(|r| {
+                format!(
+                    "{},{},{},{}",
+                    field(&r.model),
+                    field(&r.organization),
+                    field(&r.metric),
+                    r.value
+                )
+            }));
+        }
+    }
+    lines
+}
+
+fn notices(result: &QueryResult) -> &[String] {
+    match result {
+        QueryResult::Models { notices, .. }
+        | QueryResult::Trend { notices, .. }
+        | QueryResult::EnergyTrend { notices, .. }
+        | QueryResult::Regression { notices, .. } => notices,
+        QueryResult::Variable { .. } => &[],
+    }
+}
+
+/// Aligns cells into columns; numeric columns (`right`) are right-aligned.
+pub fn align(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> Vec<String> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pad = widths[i].saturating_sub(c.chars().count());
+                if right.get(i).copied().unwrap_or(false) {
+                    format!("{}{c}", " ".repeat(pad))
+                } else {
+                    format!("{c}{}", " ".repeat(pad))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.push(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    for row in rows {
+        out.push(line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn fixed(value: Option<f64>, decimals: usize) -> String {
+    value
+        .map(|v| format!("{v:.decimals$}"))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The table of model rows: BT score with its CI, votes, energy and emissions.
+pub fn models_table(rows: &[ModelRow], methodology: &str, zone: &str) -> Vec<String> {
+    let header = [
+        "rank",
+        "model",
+        "organization",
+        "size",
+        "votes",
+        "BT score",
+        "95% CI",
+        "Wh/1k tokens",
+        "gCO2e/1k tokens",
+        "pareto",
+        "energy note",
+    ];
+    let right = [
+        true, false, false, false, true, true, false, true, true, false, false,
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                whole(r.rank),
+                r.model.clone(),
+                r.organization.clone(),
+                r.size_class.clone().unwrap_or_else(|| "-".into()),
+                r.votes.to_string(),
+                fixed(r.bt_score, 1),
+                match (r.bt_ci_low, r.bt_ci_high) {
+                    (Some(l), Some(h)) => format!("[{l:.1}, {h:.1}]"),
+                    _ => "-".into(),
+                },
+                fixed(r.wh_per_1k_tokens, 3),
+                fixed(r.gco2e_per_1k_tokens, 3),
+                if r.pareto { "*".into() } else { String::new() },
+                r.energy_note.clone(),
+            ]
+        })
+        .collect();
+    let mut lines = align(&header, &right, &cells);
+    lines.push(format!(
+        "BT score: Bradley-Terry, 400 points per factor 10 in odds. Energy: Wh and gCO2e per 1000 output tokens, methodology {methodology}, electricity zone {zone}. pareto *: no other model has a higher BT score for less energy."
+    ));
+    lines
+}
+
+fn table(result: &QueryResult) -> Vec<String> {
+    match result {
+        QueryResult::Models {
+            rows,
+            methodology,
+            zone,
+            ..
+        } => models_table(rows, methodology, zone),
+        QueryResult::Variable { values } => align(
+            &["text", "value"],
+            &[false, false],
+            &values
+                .iter()
+                .map(|v| vec![v.text.clone(), v.value.clone()])
+                .collect::<Vec<_>>(),
+        ),
+        QueryResult::Trend { rows, .. } => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        time_of(r.time_ms)[..10].to_string(),
+                        r.model.clone(),
+                        format!("{:.1}", r.bt_score),
+                        match (r.bt_ci_low, r.bt_ci_high) {
+                            (Some(l), Some(h)) => format!("[{l:.1}, {h:.1}]"),
+                            _ => "-".into(),
+                        },
+                        r.votes.to_string(),
+                    ]
+                })
+                .collect();
+            let mut lines = align(
+                &["day", "model", "BT score", "95% CI", "votes"],
+                &[false, false, true, false, true],
+                &cells,
+            );
+            lines.push(
+                "day: start of the step (UTC); the score uses the votes up to the end of the step."
+                    .into(),
+            );
+            lines
+        }
+        QueryResult::EnergyTrend {
+            rows,
+            methodology,
+            zone,
+            ..
+        } => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        time_of(r.time_ms)[..10].to_string(),
+                        r.model.clone(),
+                        r.output_tokens.to_string(),
+                        fixed(r.wh, 3),
+                        fixed(r.gco2e, 3),
+                        fixed(r.wh_per_1k_tokens, 3),
+                        r.sides_without_tokens.to_string(),
+                        r.tokens_without_energy.to_string(),
+                    ]
+                })
+                .collect();
+            let mut lines = align(
+                &[
+                    "day",
+                    "model",
+                    "output tokens",
+                    "Wh",
+                    "gCO2e",
+                    "Wh/1k tokens",
+                    "answers without tokens",
+                    "tokens without energy",
+                ],
+                &[false, false, true, true, true, true, true, true],
+                &cells,
+            );
+            lines.push(format!("Energy of the voted answers' output tokens, methodology {methodology}, electricity zone {zone}."));
+            lines
+        }
+        QueryResult::Regression { rows, windows, .. } => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.model.clone(),
+                        r.organization.clone(),
+                        r.metric.clone(),
+                        format!("{:.3}", r.value),
+                    ]
+                })
+                .collect();
+            let mut lines = align(
+                &["model", "organization", "metric", "value"],
+                &[false, false, false, true],
+                &cells,
+            );
+            lines.push(format!(
+                "latest window {} to {}, previous {} to {}. bt_delta: BT points; bt_z: standard errors (sandwich); rank_delta: places gained; wh_delta_pct: % change of Wh per 1000 tokens.",
+                windows.latest_from, windows.latest_to, windows.previous_from, windows.previous_to
+            ));
+            lines
+        }
+    }
+}
+
+/// Writes a result in a format; notices go to stderr except in tables.
+pub fn write(
+    out: &mut impl Write,
+    result: &QueryResult,
+    format: OutputFormat,
+) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, result)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Csv => {
+            for line in csv(result) {
+                writeln!(out, "{line}")?;
+            }
+        }
+        OutputFormat::Table => {
+            for line in table(result) {
+                writeln!(out, "{line}")?;
+            }
+            for notice in notices(result) {
+                writeln!(out, "note: {notice}")?;
+            }
+            return Ok(());
+        }
+    }
+    for notice in notices(result) {
+        eprintln!("note: {notice}");
+    }
+    Ok(())
+}
