@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-ROOT = sys.argv[1] if len(sys.argv) > 1 else '.'
+ROOT = next((a for a in sys.argv[1:] if not a.startswith('--')), '.')
 os.chdir(ROOT)
 
 def git_mv(src, dst):
@@ -24,25 +24,32 @@ def move_tree(src_dir, dst_dir, root_file=None):
                 rel = root_file
             git_mv(src, os.path.join(dst_dir, rel))
 
-# crate -> [(old module dir, new dir inside src, mod.rs -> lib.rs?)]
-move_tree('pkg/rating', 'pkg/core/src/rating')
-move_tree('pkg/energy', 'pkg/core/src/energy')
-move_tree('pkg/catalog', 'pkg/core/src/catalog')
-for f in os.listdir('pkg/store'):
-    git_mv(f'pkg/store/{f}', f'pkg/store/src/{"lib.rs" if f == "mod.rs" else f}') if os.path.isfile(f'pkg/store/{f}') else None
-move_tree('pkg/ingest', 'pkg/store/src/ingest')
-git_mv('pkg/query/simulate.rs', 'pkg/sim/src/simulate.rs')
-git_mv('pkg/query/demo.rs', 'pkg/sim/src/demo.rs')
-move_tree('pkg/query', 'pkg/engine/src', root_file='lib.rs')
-move_tree('pkg/frames', 'pkg/grafana/src/frames')
-move_tree('pkg/plugin', 'pkg/grafana/src/plugin')
-cli_files = [f for f in os.listdir('pkg/cli')]
-for f in cli_files:
-    p = f'pkg/cli/{f}'
-    if os.path.isdir(p):
-        move_tree(p, f'pkg/cli/src/{f}')
-    else:
-        git_mv(p, f'pkg/cli/src/{"lib.rs" if f == "mod.rs" else f}')
+# `--rewrite-only`: the files have moved already (e.g. after merging code
+# written on the old layout); only rewrite the paths.
+REWRITE_ONLY = '--rewrite-only' in sys.argv
+
+def move_all():
+    move_tree('pkg/rating', 'pkg/core/src/rating')
+    move_tree('pkg/energy', 'pkg/core/src/energy')
+    move_tree('pkg/catalog', 'pkg/core/src/catalog')
+    for f in os.listdir('pkg/store'):
+        git_mv(f'pkg/store/{f}', f'pkg/store/src/{"lib.rs" if f == "mod.rs" else f}') if os.path.isfile(f'pkg/store/{f}') else None
+    move_tree('pkg/ingest', 'pkg/store/src/ingest')
+    git_mv('pkg/query/simulate.rs', 'pkg/sim/src/simulate.rs')
+    git_mv('pkg/query/demo.rs', 'pkg/sim/src/demo.rs')
+    move_tree('pkg/query', 'pkg/engine/src', root_file='lib.rs')
+    move_tree('pkg/frames', 'pkg/grafana/src/frames')
+    move_tree('pkg/plugin', 'pkg/grafana/src/plugin')
+    cli_files = [f for f in os.listdir('pkg/cli')]
+    for f in cli_files:
+        p = f'pkg/cli/{f}'
+        if os.path.isdir(p):
+            move_tree(p, f'pkg/cli/src/{f}')
+        else:
+            git_mv(p, f'pkg/cli/src/{"lib.rs" if f == "mod.rs" else f}')
+
+if not REWRITE_ONLY:
+    move_all()
 
 CRATE_OF = {
     'rating': ('core', 'arenawatt_core::rating'),
