@@ -19,6 +19,7 @@
 //! names.
 
 pub mod cache;
+pub mod columns;
 pub mod daily;
 pub mod energy_trend;
 mod engine;
@@ -32,6 +33,7 @@ pub mod parse;
 pub mod regression;
 pub mod resolve;
 pub mod rows;
+pub mod schema;
 pub mod subset;
 pub mod time;
 pub mod trend;
@@ -43,7 +45,9 @@ pub use parse::{parse_query, parse_query_text, ParseError};
 use serde::Serialize;
 
 /// One model's record: the row of `scatter`, `leaderboard` and `model`.
-/// Field names are the CSV columns of `arenawatt query` and the frame fields.
+/// Each field is a column of [`columns::MODEL_COLUMNS`] (its name, type, unit
+/// and doc), in the same order: a field added here goes there too, or the
+/// registry's tests fail.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelRow {
     pub model: String,
