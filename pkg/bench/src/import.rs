@@ -1,4 +1,5 @@
-//! `arenawatt bench import`: writes a simulated vote CSV, imports it exactly
+//! `arenawatt-bench import` (`cargo run --release -p arenawatt-bench --
+//! import`): writes a simulated vote CSV, imports it exactly
 //! as `arenawatt import --format csv` does, and prints the throughput, the
 //! store's size per vote, and the latency of the store's aggregate reads
 //! (a whole-range and a 30-day pair table, tokens, per-day series).
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use rand::{Rng, SeedableRng};
 
-use crate::import::{catalog_with_custom_models, import_file, ImportArgs};
+use arenawatt_cli::import::{catalog_with_custom_models, import_file, ImportArgs};
 use arenawatt_store::ingest::Format;
 use arenawatt_store::{CountFilter, Store};
 
@@ -124,7 +125,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-pub fn run(_db: &Path, args: ImportBenchArgs) -> anyhow::Result<()> {
+pub fn run(args: ImportBenchArgs) -> anyhow::Result<()> {
     let dir = match &args.dir {
         Some(dir) => dir.clone(),
         None => std::env::temp_dir().join(format!("arenawatt-bench-{}", std::process::id())),

@@ -1,12 +1,16 @@
-//! `arenawatt bench query`: latency of the query engine on a store, inside the
-//! process (engine only, cache bypassed) and for the whole process (`arenawatt
-//! query` run as a child, including start-up, store open and output).
+//! `arenawatt-bench query` (`cargo build --release && cargo run --release -p
+//! arenawatt-bench -- --db FILE query`): latency of the query engine on a
+//! store, inside the process (engine only, cache bypassed) and for the whole
+//! process (`arenawatt query` run as a child, including start-up, store open
+//! and output). The child is the `arenawatt` binary built next to this one,
+//! or the one `--arenawatt` names; without it the bench stops before timing
+//! anything, saying where it looked.
 //!
 //! Figures are printed, never asserted. A 10M-vote store for the README's
 //! figures: `arenawatt simulate --votes 10000000 --seed 1 --out votes.csv`, then
 //! `arenawatt --db big.db import --format csv votes.csv`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -31,6 +35,30 @@ pub struct QueryBenchArgs {
     /// votes (180 days, bundled strengths, source `simulated`).
     #[arg(long, value_name = "N")]
     pub simulate: Option<u64>,
+    /// The `arenawatt` binary whose whole process is timed (default: the one
+    /// next to this executable, as `cargo build` puts them).
+    #[arg(long, value_name = "PATH", env = "ARENAWATT_BIN")]
+    pub arenawatt: Option<PathBuf>,
+}
+
+/// The `arenawatt` binary to time: `given`, or the one next to this
+/// executable. Fails, naming the path and how to build it, when it is missing.
+fn arenawatt_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let exe = std::env::current_exe().context("cannot find the arenawatt-bench executable")?;
+            let folder = exe.parent().context("the arenawatt-bench executable has no folder")?;
+            folder.join(format!("arenawatt{}", std::env::consts::EXE_SUFFIX))
+        }
+    };
+    if !path.is_file() {
+        anyhow::bail!(
+            "no arenawatt binary at {} to time `arenawatt query` with: build it (`cargo build --release --bin arenawatt`) or pass --arenawatt PATH",
+            path.display()
+        );
+    }
+    Ok(path)
 }
 
 /// Fills a new store with `votes` simulated votes over 180 days ending today,
@@ -173,6 +201,7 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         json["sources"] = serde_json::Value::String(sources.clone());
     }
     let query: Query = arenawatt_engine::parse_query(&json)?;
+    let exe = arenawatt_binary(args.arenawatt.as_deref())?;
     ensure_bench_store(db, args.simulate)?;
     let runs = args.runs.max(1);
     let engine = Engine::new(db);
@@ -206,7 +235,6 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
         cached_cpu.push(cpu);
     }
 
-    let exe = std::env::current_exe().context("cannot find the arenawatt executable")?;
     let (mut whole, mut whole_cpu) = (Vec::new(), Vec::new());
     for _ in 0..runs.min(10) {
         let mut command = std::process::Command::new(&exe);

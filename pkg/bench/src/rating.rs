@@ -1,20 +1,18 @@
-//! `arenawatt bench rating`: how fast the rating engine is on a real pair
-//! table (by default the bundled Chatbot Arena counts: 129 models, 3,460
-//! pairs, 1.67M votes). Each stage is timed separately and repeatedly, and
-//! the median and 90th percentile are printed, with the machine's cores.
+//! `arenawatt-bench rating` (`cargo run --release -p arenawatt-bench --
+//! rating`): how fast the rating engine is on a real pair table (by default
+//! the bundled Chatbot Arena counts: 129 models, 3,460 pairs, 1.67M votes).
+//! Each stage is timed separately and repeatedly, and the median and 90th
+//! percentile are printed, with the machine's cores. The stages are those of
+//! `rate`, reached through `arenawatt_core::rating::stages`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use arenawatt_store::ingest::pair_counts::read_pair_counts;
-use arenawatt_core::rating::covariance::{variances, VarianceKind};
-use arenawatt_core::rating::fit::newton;
-use arenawatt_core::rating::graph::analyse;
-use arenawatt_core::rating::likelihood::{Cells, Model};
-use arenawatt_core::rating::table::validate;
+use arenawatt_core::rating::stages::{PreparedTable, VarianceKind};
 use arenawatt_core::rating::{rate, CiMethod, RatingOptions, TiePolicy};
+use arenawatt_store::ingest::pair_counts::read_pair_counts;
 
 #[derive(Debug, clap::Args)]
 pub struct RatingBenchArgs {
@@ -130,20 +128,10 @@ pub fn run(args: RatingBenchArgs) -> anyhow::Result<()> {
     print("read + parse pair-counts JSON", &parse_time, "");
 
     // The stages, as `rate` runs them, timed one by one.
-    let pairs = validate(&table).context("invalid table")?;
-    let graph = analyse(&table.models, &pairs, TiePolicy::Half);
-    let model = Model::for_policy(TiePolicy::Half);
-    let cells = Cells::from_pairs(&pairs, &graph.fitted, table.models.len());
+    let prepared = PreparedTable::new(&table, TiePolicy::Half).context("invalid table")?;
     let defaults = RatingOptions::default();
-    let start = vec![0.0; cells.models];
     let (fit_time, fit) = time(args.repeats, || {
-        newton(
-            model,
-            &cells,
-            start.clone(),
-            defaults.tolerance,
-            defaults.max_iterations,
-        )
+        prepared.fit_from_zero(defaults.tolerance, defaults.max_iterations)
     });
     let fit = fit.context("fit failed")?;
     print(
@@ -151,20 +139,19 @@ pub fn run(args: RatingBenchArgs) -> anyhow::Result<()> {
         &fit_time,
         &format!(
             "  {} iterations, converged {}",
-            fit.iterations, fit.converged
+            fit.iterations(),
+            fit.converged()
         ),
     );
     let (sandwich_time, _) = time(args.repeats, || {
-        variances(VarianceKind::Sandwich, model, &cells, &fit, None)
+        prepared.variances(VarianceKind::Sandwich, &fit)
     });
     print("sandwich CIs given the fit", &sandwich_time, "");
     let (fisher_time, _) = time(args.repeats, || {
-        variances(VarianceKind::Fisher, model, &cells, &fit, None)
+        prepared.variances(VarianceKind::Fisher, &fit)
     });
     print("fisher CIs given the fit", &fisher_time, "");
-    let (graph_time, _) = time(args.repeats, || {
-        analyse(&table.models, &pairs, TiePolicy::Half)
-    });
+    let (graph_time, _) = time(args.repeats, || prepared.analyse_graph());
     print("graph analysis (components, statuses)", &graph_time, "");
 
     let sandwich = RatingOptions::default();

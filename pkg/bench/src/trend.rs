@@ -1,4 +1,5 @@
-//! `arenawatt bench trend`: latency of a `trend` query (daily steps, every
+//! `arenawatt-bench trend` (`cargo run --release -p arenawatt-bench -- --db
+//! FILE trend`): latency of a `trend` query (daily steps, every
 //! model, cumulative window) inside the process, cache bypassed. Each step's
 //! fit is warm-started from the previous step's.
 
@@ -6,7 +7,7 @@ use std::path::Path;
 
 use arenawatt_engine::{time, Engine, Query, QueryResult};
 
-use super::query::{print_times, timed};
+use crate::query::{ensure_bench_store, print_times, timed};
 
 #[derive(Debug, clap::Args)]
 pub struct TrendBenchArgs {
@@ -31,7 +32,7 @@ pub struct TrendBenchArgs {
 }
 
 pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
-    super::query::ensure_bench_store(db, args.simulate)?;
+    ensure_bench_store(db, args.simulate)?;
     let engine = Engine::new(db);
     let stats = engine.stats()?;
     let Some(last) = stats.last_day else {

@@ -1,7 +1,6 @@
 //! The `arenawatt` command line: one file per command, each owning its flags
 //! (defined once with their help text) and its output formats.
 
-pub mod bench;
 pub mod catalog;
 pub mod demo;
 pub mod energy;
@@ -52,9 +51,6 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Build the demo store from bundled data and print the scatter table.
     Demo(demo::DemoArgs),
-    /// Print performance figures.
-    #[command(subcommand)]
-    Bench(bench::BenchCommand),
 }
 
 /// Runs the parsed command line.
@@ -68,6 +64,5 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plot(args) => plot::run(&cli.db, args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
-        Command::Bench(cmd) => bench::run(&cli.db, cmd),
     }
 }

@@ -11,7 +11,7 @@
 //! dividing through by √(πᵢπⱼ) gives D' = e^{d/2} + e^{−d/2} + ν, from which
 //! the gradient and information below follow.
 
-use super::likelihood::{CellMeat, Cells};
+use super::cells::{CellMeat, Cells};
 
 /// Outcome probabilities (win of lo, win of hi, tie) at difference `d` and ν.
 #[inline]

@@ -27,12 +27,12 @@ use super::linalg::Cholesky;
 pub struct Fit {
     /// Strengths (natural log, summing to zero), then ln ν for Davidson.
     pub x: Vec<f64>,
+    /// Log-likelihood at `x`.
     pub loglik: f64,
     pub iterations: u32,
     pub converged: bool,
-    /// Information matrix at `x` (row-major), without the gauge term.
-    pub information: Vec<f64>,
-    /// Cholesky factor of `information + shift·vvᵀ` at `x`.
+    /// Cholesky factor of the information matrix (row-major, at `x`) plus
+    /// the gauge term `shift·vvᵀ`.
     pub factor: Cholesky,
     pub shift: f64,
 }
@@ -177,7 +177,6 @@ pub fn newton_with(
         loglik: state.loglik,
         iterations,
         converged,
-        information: state.info,
         factor,
         shift,
     })

@@ -12,60 +12,10 @@
 //! (vectorised, AVX2-dispatched; libm calls would keep it scalar), then
 //! scatter into the gradient and the information matrix in cell order.
 
+pub use super::cells::{CellMeat, Cells};
 use super::davidson;
 use super::fastmath;
-use super::{PairCount, TiePolicy};
-
-/// Counts of the fitted models, indexed `0..models` (a subset of the table).
-#[derive(Debug, Clone)]
-pub struct Cells {
-    pub models: usize,
-    pub lo: Vec<u32>,
-    pub hi: Vec<u32>,
-    pub wins_lo: Vec<f64>,
-    pub wins_hi: Vec<f64>,
-    /// Both kinds of tie together.
-    pub ties: Vec<f64>,
-}
-
-impl Cells {
-    /// Keeps the pairs whose two models are both in `fitted` (table indices,
-    /// ascending) and renumbers them `0..fitted.len()`.
-    pub fn from_pairs(pairs: &[PairCount], fitted: &[usize], table_models: usize) -> Self {
-        let mut new_index = vec![u32::MAX; table_models];
-        for (k, &m) in fitted.iter().enumerate() {
-            new_index[m] = k as u32;
-        }
-        let mut cells = Cells {
-            models: fitted.len(),
-            lo: Vec::new(),
-            hi: Vec::new(),
-            wins_lo: Vec::new(),
-            wins_hi: Vec::new(),
-            ties: Vec::new(),
-        };
-        for p in pairs {
-            let (a, b) = (new_index[p.lo], new_index[p.hi]);
-            if a == u32::MAX || b == u32::MAX {
-                continue;
-            }
-            cells.lo.push(a);
-            cells.hi.push(b);
-            cells.wins_lo.push(p.wins_lo as f64);
-            cells.wins_hi.push(p.wins_hi as f64);
-            cells.ties.push((p.ties + p.ties_both_bad) as f64);
-        }
-        cells
-    }
-
-    pub fn len(&self) -> usize {
-        self.lo.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lo.is_empty()
-    }
-}
+use super::TiePolicy;
 
 /// Which likelihood is maximised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +45,8 @@ impl Model {
     }
 }
 
-/// ln(1 + eˣ), without overflow.
+/// ln(1 + eˣ), without overflow (the tests' scalar reference likelihood).
+#[cfg(test)]
 #[inline]
 pub fn softplus(x: f64) -> f64 {
     if x > 0.0 {
@@ -314,17 +265,6 @@ pub fn bt_probabilities(cells: &Cells, x: &[f64]) -> Vec<f64> {
     (0..cells.len())
         .map(|k| 1.0 / (1.0 + (x[cells.hi[k] as usize] - x[cells.lo[k] as usize]).exp()))
         .collect()
-}
-
-/// The sandwich's "meat" of one cell, as the three coefficients of the
-/// quadratic form `δ²·dd + 2·δ·u_ν·dn + u_ν²·nn`, where δ = u_lo − u_hi and
-/// u_ν is the tie-parameter component of a contrast direction `u`. It is the
-/// sum over the cell's votes of the squared per-vote score along `u`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CellMeat {
-    pub dd: f64,
-    pub dn: f64,
-    pub nn: f64,
 }
 
 /// The meat of every cell at the fitted `x`.

@@ -95,6 +95,7 @@ fn add_scaled4(x: &mut [f64], c: [f64; 4], y: [&[f64]; 4]) {
 /// taken four at a time: the four rows are finished among themselves, then
 /// swept over the trailing rows together. Returns false when a pivot is not
 /// positive, infinite or NaN.
+#[cfg(test)]
 #[inline(always)]
 fn factor_body(a: &[f64], n: usize, u: &mut [f64]) -> bool {
     for j in 0..n {
@@ -156,6 +157,7 @@ fn factor_in_place_body(n: usize, u: &mut [f64]) -> bool {
     true
 }
 
+#[cfg(test)]
 crate::with_avx2! {
     fn factor_kernel(a: &[f64], n: usize, u: &mut [f64]) -> bool {
         factor_body(a, n, u)
@@ -281,7 +283,9 @@ crate::with_avx2! {
 impl Cholesky {
     /// Factors the symmetric matrix `a` (row-major `n × n`; only the upper
     /// triangle, diagonal included, is read). Returns `None` when it is not
-    /// positive definite.
+    /// positive definite. The unshifted reference the tests check
+    /// [`Cholesky::factor_shifted`] against.
+    #[cfg(test)]
     pub fn factor(a: &[f64], n: usize) -> Option<Self> {
         debug_assert_eq!(a.len(), n * n);
         let mut upper = vec![0.0; n * n];
@@ -317,10 +321,6 @@ impl Cholesky {
             }
         }
         factor_in_place_kernel(n, &mut upper).then_some(Self { n, upper })
-    }
-
-    pub fn dim(&self) -> usize {
-        self.n
     }
 
     /// Solves `A x = b` in place (`b` becomes `x`).

@@ -10,13 +10,13 @@
 //! probability σ(θᵢ − θⱼ) = 1 / (1 + e^{θⱼ−θᵢ}). The scores are the exact
 //! maximum-likelihood estimate, computed on the counts per unordered pair —
 //! the sufficient statistics — so a fit costs the number of pairs, never the
-//! number of votes. Newton's method with the full Hessian ([`fit`]) converges
+//! number of votes. Newton's method with the full Hessian (`fit`) converges
 //! quadratically (about six iterations on Chatbot Arena) to a step below
 //! `tolerance` (1e-10 by default); [`Ratings::converged`] and
 //! [`Ratings::iterations`] say how it went. Scores are reported on the Elo-like
 //! scale: `bt_score = 400·log10(e)·θ + c`, i.e. 400 points per factor 10 in
 //! odds, as LMSYS and compar:IA do. The MLE exists only on a strongly
-//! connected comparison graph; [`graph`] finds the models outside it and gives
+//! connected comparison graph; `graph` finds the models outside it and gives
 //! them a status instead of an infinite score.
 //!
 //! # Tie policies ([`TiePolicy`])
@@ -24,7 +24,7 @@
 //!   This is what LMSYS and compar:IA publish, so our numbers are comparable
 //!   with theirs; it keeps the information ties carry (the two are close).
 //! * `drop`: ties are discarded; the classical BT on decisive votes only.
-//! * `davidson`: Davidson's model ([`davidson`]) gives a tie its own
+//! * `davidson`: Davidson's model (`davidson`) gives a tie its own
 //!   probability ν·√(πᵢπⱼ)/(πᵢ + πⱼ + ν√(πᵢπⱼ)); ν is fitted jointly and
 //!   reported as [`Ratings::tie_parameter`]. It is a proper likelihood for data
 //!   with ties, where `half` is a convenient convention.
@@ -38,16 +38,16 @@
 //! intervals are for their difference to it.
 //!
 //! # Confidence intervals ([`CiMethod`], level 0.95 by default)
-//! * `sandwich` (default): the robust covariance H⁻¹BH⁻¹ ([`covariance`]).
+//! * `sandwich` (default): the robust covariance H⁻¹BH⁻¹ (`covariance`).
 //!   Valid when the model is not exactly true (ties counted as halves, votes
 //!   correlated within prompts), and costs one matrix inverse.
 //! * `fisher`: the inverse information H⁻¹, the textbook model-based variance.
 //! * `bootstrap`: a seeded Poisson resampling of the cell counts
-//!   ([`bootstrap`], exact sampler in [`poisson`]), percentile intervals of
+//!   (`bootstrap`, exact sampler in `poisson`), percentile intervals of
 //!   the gauged scores, each replicate warm-started from the full fit and
 //!   refitted by chord steps that reuse the full-data information matrix;
-//!   replicates go four at a time through SIMD lanes ([`lane_rng`],
-//!   [`lane_chord`], [`fastmath`]). Also gives rank quantiles, and counts
+//!   replicates go four at a time through SIMD lanes (`lane_rng`,
+//!   `lane_chord`, `fastmath`). Also gives rank quantiles, and counts
 //!   replicates that did not converge ([`Ratings::bootstrap`]). Reproducible
 //!   for a seed whatever the thread count. Chosen when one wants intervals
 //!   free of the normal approximation, or rank quantiles; on Chatbot Arena
@@ -56,28 +56,31 @@
 //!
 //! Sandwich and Fisher intervals are `score ± z·se` with z the normal quantile.
 //!
-//! # Ranks ([`ranks`])
+//! # Ranks (`ranks`)
 //! `rank` is 1 + the number of rated models with a strictly higher score.
 //! `rank_low` (best plausible) is 1 + the number of models whose CI lower bound
 //! is above this model's upper bound; `rank_high` (worst plausible) is N − the
 //! number of models whose upper bound is below this model's lower bound. Models
 //! without a score are ranked N + 1, after all rated ones.
 
-pub mod bootstrap;
-pub mod covariance;
-pub mod davidson;
-pub mod fastmath;
-pub mod fit;
-pub mod graph;
-pub mod lane_chord;
-pub mod lane_rng;
-pub mod likelihood;
-pub mod linalg;
-pub mod poisson;
-pub mod ranks;
-pub mod table;
-
+// The maths, private to the rating engine: callers use `rate`/`rate_from`
+// and the types below, and a benchmark times the stages through `stages`.
+mod bootstrap;
+mod cells;
+mod covariance;
+mod davidson;
 mod engine;
+mod fastmath;
+mod fit;
+mod graph;
+mod lane_chord;
+mod lane_rng;
+mod likelihood;
+mod linalg;
+mod poisson;
+mod ranks;
+pub mod stages;
+mod table;
 
 pub use table::{Outcome, PairTableBuilder, Tally, VoteError};
 

@@ -198,10 +198,6 @@ impl CountLaws {
         self.slots
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.slots == 0
-    }
-
     /// Draws every count for the lanes of `rng` into `out[slot]` (`out` has
     /// [`CountLaws::len`] entries). Uses the AVX2 copy when the CPU has it.
     pub fn sample_lanes(
