@@ -8,6 +8,7 @@ pub mod import;
 pub mod plot;
 pub mod query;
 pub mod rank;
+pub mod schema;
 pub mod simulate;
 
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ pub enum Command {
     Query(query::QueryArgs),
     /// Draw the satisfaction-energy scatter (compar:IA's graph) as an SVG file.
     Plot(plot::PlotArgs),
+    /// Print the query model as JSON (keys, values, defaults, row columns).
+    Schema(schema::SchemaArgs),
     /// Write a simulated vote stream (CSV) for demos and benchmarks.
     Simulate(simulate::SimulateArgs),
     /// Build the demo store from bundled data and print the scatter table.
@@ -62,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Catalog(cmd) => catalog::run(&cli.db, cmd),
         Command::Query(args) => query::run(&cli.db, args),
         Command::Plot(args) => plot::run(&cli.db, args),
+        Command::Schema(args) => schema::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Demo(args) => demo::run(args),
     }

@@ -1,26 +1,43 @@
 //! Output of query results: aligned tables (every number with its unit),
 //! CSV with fixed headers for tools, and JSON. Notices go to stderr for CSV
 //! and JSON, so standard output stays machine-readable.
+//!
+//! Model rows' CSV columns and values come from the engine's column registry
+//! ([`arenawatt_engine::columns`]), their JSON from `ModelRow`'s serde form
+//! (whose keys the registry's tests hold to the registry). The table is a
+//! reading layout of its own: a few columns, the CI as one cell, fixed
+//! decimals.
 
 use std::io::Write;
 
+use arenawatt_engine::columns::csv_columns;
 use arenawatt_engine::time::format_seconds;
 use arenawatt_engine::{ModelRow, QueryResult};
 
 use super::OutputFormat;
 
-/// The CSV header of model rows (`scatter`, `leaderboard`, `model`).
-pub const MODEL_CSV_HEADER: &str = "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto";
-pub const TREND_CSV_HEADER: &str = "time,model,bt_score,bt_ci_low,bt_ci_high";
-pub const ENERGY_TREND_CSV_HEADER: &str = "time,model,output_tokens,sides_with_tokens,sides_without_tokens,tokens_without_energy,wh,gco2e,wh_per_1k_tokens,energy_methodology";
-pub const REGRESSION_CSV_HEADER: &str = "model,organization,metric,value";
+/// The CSV header of trend rows.
+pub const TREND_CSV_HEADER: [&str; 5] = ["time", "model", "bt_score", "bt_ci_low", "bt_ci_high"];
+/// The CSV header of energy-trend rows.
+pub const ENERGY_TREND_CSV_HEADER: [&str; 10] = [
+    "time",
+    "model",
+    "output_tokens",
+    "sides_with_tokens",
+    "sides_without_tokens",
+    "tokens_without_energy",
+    "wh",
+    "gco2e",
+    "wh_per_1k_tokens",
+    "energy_methodology",
+];
+/// The CSV header of regression rows.
+pub const REGRESSION_CSV_HEADER: [&str; 4] = ["model", "organization", "metric", "value"];
 
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
+/// The CSV header of model rows (`scatter`, `leaderboard`, `model`): the
+/// registry's CSV columns.
+pub fn model_csv_header() -> Vec<&'static str> {
+    csv_columns().map(|column| column.name).collect()
 }
 
 fn number(value: Option<f64>) -> String {
@@ -35,95 +52,73 @@ fn time_of(ms: i64) -> String {
     format_seconds(ms.div_euclid(1000))
 }
 
-/// One CSV line of a model row, in [`MODEL_CSV_HEADER`] order.
-pub fn model_csv_line(r: &ModelRow) -> String {
-    [
-        field(&r.model),
-        field(&r.display_name),
-        field(&r.organization),
-        field(&r.license),
-        field(&r.architecture),
-        whole(r.size_class.clone()),
-        number(r.total_params_b),
-        number(r.active_params_b),
-        r.votes.to_string(),
-        number(r.bt_score),
-        number(r.bt_ci_low),
-        number(r.bt_ci_high),
-        whole(r.rank),
-        whole(r.rank_low),
-        whole(r.rank_high),
-        number(r.wh_per_1k_tokens),
-        number(r.wh_min),
-        number(r.wh_max),
-        number(r.gco2e_per_1k_tokens),
-        field(&r.energy_methodology),
-        field(&r.energy_note),
-        r.pareto.to_string(),
-    ]
-    .join(",")
+/// One CSV record of a model row, in [`model_csv_header`] order.
+pub fn model_csv_record(row: &ModelRow) -> Vec<String> {
+    csv_columns()
+        .map(|column| column.value(row).to_string())
+        .collect()
 }
 
-fn csv(result: &QueryResult) -> Vec<String> {
-    let mut lines = Vec::new();
+/// Writes a result as CSV: a header, then one record per row, quoted by the
+/// `csv` crate where a field needs it.
+fn write_csv(out: &mut impl Write, result: &QueryResult) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
     match result {
         QueryResult::Models { rows, .. } => {
-            lines.push(MODEL_CSV_HEADER.to_string());
-            lines.extend(rows.iter().map(model_csv_line));
+            writer.write_record(model_csv_header())?;
+            for row in rows {
+                writer.write_record(model_csv_record(row))?;
+            }
         }
         QueryResult::Variable { values } => {
-            lines.push("text,value".into());
-            lines.extend(
-                values
-                    .iter()
-                    .map(|v| format!("{},{}", field(&v.text), field(&v.value))),
-            );
+            writer.write_record(["text", "value"])?;
+            for v in values {
+                writer.write_record([&v.text, &v.value])?;
+            }
         }
         QueryResult::Trend { rows, .. } => {
-            lines.push(TREND_CSV_HEADER.into());
-            lines.extend(rows.iter().map(|r| {
-                format!(
-                    "{},{},{},{},{}",
+            writer.write_record(TREND_CSV_HEADER)?;
+            for r in rows {
+                writer.write_record([
                     time_of(r.time_ms),
-                    field(&r.model),
-                    r.bt_score,
+                    r.model.clone(),
+                    r.bt_score.to_string(),
                     number(r.bt_ci_low),
-                    number(r.bt_ci_high)
-                )
-            }));
+                    number(r.bt_ci_high),
+                ])?;
+            }
         }
         QueryResult::EnergyTrend { rows, .. } => {
-            lines.push(ENERGY_TREND_CSV_HEADER.into());
-            lines.extend(rows.iter().map(|r| {
-                format!(
-                    "{},{},{},{},{},{},{},{},{},{}",
+            writer.write_record(ENERGY_TREND_CSV_HEADER)?;
+            for r in rows {
+                writer.write_record([
                     time_of(r.time_ms),
-                    field(&r.model),
-                    r.output_tokens,
-                    r.sides_with_tokens,
-                    r.sides_without_tokens,
-                    r.tokens_without_energy,
+                    r.model.clone(),
+                    r.output_tokens.to_string(),
+                    r.sides_with_tokens.to_string(),
+                    r.sides_without_tokens.to_string(),
+                    r.tokens_without_energy.to_string(),
                     number(r.wh),
                     number(r.gco2e),
                     number(r.wh_per_1k_tokens),
-                    field(&r.energy_methodology)
-                )
-            }));
+                    r.energy_methodology.clone(),
+                ])?;
+            }
         }
         QueryResult::Regression { rows, .. } => {
-            lines.push(REGRESSION_CSV_HEADER.into());
-            lines.extend(rows.iter().map(|r| {
-                format!(
-                    "{},{},{},{}",
-                    field(&r.model),
-                    field(&r.organization),
-                    field(&r.metric),
-                    r.value
-                )
-            }));
+            writer.write_record(REGRESSION_CSV_HEADER)?;
+            for r in rows {
+                writer.write_record([
+                    r.model.clone(),
+                    r.organization.clone(),
+                    r.metric.clone(),
+                    r.value.to_string(),
+                ])?;
+            }
         }
     }
-    lines
+    writer.flush()?;
+    Ok(())
 }
 
 fn notices(result: &QueryResult) -> &[String] {
@@ -345,11 +340,7 @@ pub fn write(
             serde_json::to_writer_pretty(&mut *out, result)?;
             writeln!(out)?;
         }
-        OutputFormat::Csv => {
-            for line in csv(result) {
-                writeln!(out, "{line}")?;
-            }
-        }
+        OutputFormat::Csv => write_csv(out, result)?,
         OutputFormat::Table => {
             for line in table(result) {
                 writeln!(out, "{line}")?;

@@ -5,9 +5,11 @@
 //! This module is the one place that decides those, so the plugin's frames and
 //! the CLI's CSV columns cannot drift apart:
 //!
-//! - field names are exactly the CSV columns of `arenawatt query` (the
-//!   [`ModelRow`] fields, in order), listed with their display names and units
-//!   in [`MODEL_COLUMNS`];
+//! - model fields are the engine's column registry,
+//!   [`arenawatt_engine::columns::MODEL_COLUMNS`] (the [`ModelRow`] fields, in
+//!   order, which are also the CSV columns and JSON keys of `arenawatt query`),
+//!   with the registry's units; each value type becomes its SDK field type in
+//!   one exhaustive `match` ([`model_field`]);
 //! - energy fields carry Grafana units (`watth`, `massg`), BT scores none;
 //! - the human-readable name of each field is in its config's description,
 //!   not in `displayName`/`displayNameFromDS`: Grafana's regex matchers, the
@@ -26,227 +28,8 @@ use grafana_plugin_sdk::data::{Field, FieldConfig, Frame, Metadata, Notice, Seve
 use grafana_plugin_sdk::prelude::*;
 use serde_json::{Map, Value};
 
+use arenawatt_engine::columns::{Accessor, ModelColumn, MODEL_COLUMNS};
 use arenawatt_engine::{ModelRow, QueryResult, QueryType, VariableValue};
-
-/// The Arrow type a column is sent as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnKind {
-    /// UTF-8 string.
-    Text,
-    /// Float64.
-    Float,
-    /// Unsigned integer (uint8, uint32 or uint64).
-    Integer,
-    Boolean,
-}
-
-/// One field of a model frame: its name (the CSV column), its human-readable
-/// name and unit.
-#[derive(Debug, Clone, Copy)]
-pub struct ColumnSpec {
-    pub name: &'static str,
-    pub kind: ColumnKind,
-    pub display_name: &'static str,
-    /// Grafana unit id; `None` leaves Grafana's default.
-    pub unit: Option<&'static str>,
-    pub description: &'static str,
-}
-
-const fn col(
-    name: &'static str,
-    kind: ColumnKind,
-    display_name: &'static str,
-    unit: Option<&'static str>,
-    description: &'static str,
-) -> ColumnSpec {
-    ColumnSpec {
-        name,
-        kind,
-        display_name,
-        unit,
-        description,
-    }
-}
-
-use ColumnKind::{Boolean, Float, Integer, Text};
-
-/// The fields of `scatter`, `leaderboard` and `model` frames, in CSV order.
-pub const MODEL_COLUMNS: &[ColumnSpec] = &[
-    col("model", Text, "Model id", None, "catalog id of the model"),
-    col(
-        "display_name",
-        Text,
-        "Model",
-        None,
-        "human-readable model name",
-    ),
-    col(
-        "organization",
-        Text,
-        "Organization",
-        None,
-        "who publishes the model",
-    ),
-    col(
-        "license",
-        Text,
-        "License",
-        None,
-        "open licence name, or proprietary",
-    ),
-    col(
-        "architecture",
-        Text,
-        "Architecture",
-        None,
-        "dense, moe, matformer or unknown",
-    ),
-    col(
-        "size_class",
-        Text,
-        "Size class",
-        None,
-        "XS <15B, S <60B, M <100B, L <400B, XL ≥400B total parameters",
-    ),
-    col(
-        "size_rank",
-        Integer,
-        "Size rank",
-        Some("none"),
-        "size class as a number, 1 (XS) to 5 (XL), for point size",
-    ),
-    col(
-        "arch_code",
-        Integer,
-        "Architecture code",
-        Some("none"),
-        "1 dense, 2 moe, 3 matformer, 0 unknown, for colour",
-    ),
-    col(
-        "total_params_b",
-        Float,
-        "Total parameters",
-        Some("none"),
-        "total parameters, billions",
-    ),
-    col(
-        "active_params_b",
-        Float,
-        "Active parameters",
-        Some("none"),
-        "parameters active per token, billions",
-    ),
-    col(
-        "votes",
-        Integer,
-        "Votes",
-        Some("none"),
-        "votes involving the model in the selected data",
-    ),
-    col(
-        "bt_score",
-        Float,
-        "BT score",
-        Some("none"),
-        "Bradley–Terry satisfaction score (scores average 1000 unless anchored)",
-    ),
-    col(
-        "bt_ci_low",
-        Float,
-        "BT CI low",
-        Some("none"),
-        "lower bound of the BT score's confidence interval",
-    ),
-    col(
-        "bt_ci_high",
-        Float,
-        "BT CI high",
-        Some("none"),
-        "upper bound of the BT score's confidence interval",
-    ),
-    col(
-        "rank",
-        Integer,
-        "Rank",
-        Some("none"),
-        "rank by BT score (1 = most liked)",
-    ),
-    col(
-        "rank_low",
-        Integer,
-        "Rank (best)",
-        Some("none"),
-        "best rank compatible with the confidence intervals",
-    ),
-    col(
-        "rank_high",
-        Integer,
-        "Rank (worst)",
-        Some("none"),
-        "worst rank compatible with the confidence intervals",
-    ),
-    col(
-        "wh_per_1k_tokens",
-        Float,
-        "Energy per 1000 tokens",
-        Some("watth"),
-        "estimated energy to generate 1000 output tokens, Wh (mean of the range)",
-    ),
-    col(
-        "wh_min",
-        Float,
-        "Energy per 1000 tokens (min)",
-        Some("watth"),
-        "low end of the energy estimate, Wh",
-    ),
-    col(
-        "wh_max",
-        Float,
-        "Energy per 1000 tokens (max)",
-        Some("watth"),
-        "high end of the energy estimate, Wh",
-    ),
-    col(
-        "gco2e_per_1k_tokens",
-        Float,
-        "Emissions per 1000 tokens",
-        Some("massg"),
-        "estimated greenhouse gas emissions for 1000 output tokens, gCO2e",
-    ),
-    col(
-        "energy_methodology",
-        Text,
-        "Energy methodology",
-        None,
-        "methodology profile behind the energy figures",
-    ),
-    col(
-        "energy_note",
-        Text,
-        "Energy note",
-        None,
-        "why energy is missing, or that parameters are estimated",
-    ),
-    col(
-        "pareto",
-        Boolean,
-        "Pareto frontier",
-        None,
-        "no other model is both more liked and more frugal",
-    ),
-    col(
-        "selected",
-        Boolean,
-        "Selected",
-        None,
-        "listed in the query's selected key",
-    ),
-];
-
-/// The model columns, in CSV order.
-pub fn model_columns() -> impl Iterator<Item = &'static ColumnSpec> {
-    MODEL_COLUMNS.iter()
-}
 
 /// Errors turning a result into frames.
 #[derive(Debug, thiserror::Error)]
@@ -315,7 +98,8 @@ fn frame_name(context: &FrameContext, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-/// One row per model; fields as in [`MODEL_COLUMNS`].
+/// One row per model; one field per column of [`MODEL_COLUMNS`], plus
+/// `point_size` in a scatter that can scale it.
 pub fn model_frame(
     rows: &[ModelRow],
     methodology: &str,
@@ -324,8 +108,8 @@ pub fn model_frame(
     context: &FrameContext,
 ) -> Frame {
     let mut frame = Frame::new(frame_name(context, "models"));
-    for spec in model_columns() {
-        frame.add_field(model_field(spec, rows).with_config(field_config(spec)));
+    for column in MODEL_COLUMNS {
+        frame.add_field(model_field(column, rows).with_config(field_config(column)));
     }
     if context.query_type == Some(QueryType::Scatter) {
         if let Some(field) = point_size_field(rows) {
@@ -372,87 +156,30 @@ fn info(text: String) -> Notice {
     notice
 }
 
-fn field_config(spec: &ColumnSpec) -> FieldConfig {
+fn field_config(column: &ModelColumn) -> FieldConfig {
     let mut config = FieldConfig::default();
-    config.description = Some(format!("{}: {}", spec.display_name, spec.description));
-    config.unit = spec.unit.map(str::to_string);
+    config.description = Some(format!("{}: {}", column.human_name, column.doc));
+    config.unit = column.unit.grafana_id().map(str::to_string);
     config
 }
 
-fn model_field(spec: &ColumnSpec, rows: &[ModelRow]) -> Field {
-    let name = spec.name;
-    let text = |f: fn(&ModelRow) -> &str| rows.iter().map(f).collect::<Vec<_>>().into_field(name);
-    let float = |f: fn(&ModelRow) -> Option<f64>| {
-        rows.iter()
-            .map(|r| f(r).filter(|v| v.is_finite()))
-            .collect::<Vec<_>>()
-            .into_opt_field(name)
-    };
-    match name {
-        "model" => text(|r| &r.model),
-        "display_name" => text(|r| &r.display_name),
-        "organization" => text(|r| &r.organization),
-        "license" => text(|r| &r.license),
-        "architecture" => text(|r| &r.architecture),
-        "size_class" => rows
+/// One column of the rows as a field of the SDK type its accessor yields;
+/// non-finite floats are sent as nulls.
+fn model_field(column: &ModelColumn, rows: &[ModelRow]) -> Field {
+    let name = column.name;
+    match column.accessor {
+        Accessor::Text(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
+        Accessor::OptionalText(get) => rows.iter().map(get).collect::<Vec<_>>().into_opt_field(name),
+        Accessor::OptionalFloat(get) => rows
             .iter()
-            .map(|r| r.size_class.as_deref())
+            .map(|row| get(row).filter(|value| value.is_finite()))
             .collect::<Vec<_>>()
             .into_opt_field(name),
-        "size_rank" => rows
-            .iter()
-            .map(|r| r.size_rank)
-            .collect::<Vec<_>>()
-            .into_opt_field(name),
-        "arch_code" => rows
-            .iter()
-            .map(|r| r.arch_code)
-            .collect::<Vec<_>>()
-            .into_field(name),
-        "total_params_b" => float(|r| r.total_params_b),
-        "active_params_b" => float(|r| r.active_params_b),
-        "votes" => rows
-            .iter()
-            .map(|r| r.votes)
-            .collect::<Vec<_>>()
-            .into_field(name),
-        "bt_score" => float(|r| r.bt_score),
-        "bt_ci_low" => float(|r| r.bt_ci_low),
-        "bt_ci_high" => float(|r| r.bt_ci_high),
-        "rank" => rows
-            .iter()
-            .map(|r| r.rank)
-            .collect::<Vec<_>>()
-            .into_opt_field(name),
-        "rank_low" => rows
-            .iter()
-            .map(|r| r.rank_low)
-            .collect::<Vec<_>>()
-            .into_opt_field(name),
-        "rank_high" => rows
-            .iter()
-            .map(|r| r.rank_high)
-            .collect::<Vec<_>>()
-            .into_opt_field(name),
-        "wh_per_1k_tokens" => float(|r| r.wh_per_1k_tokens),
-        "wh_min" => float(|r| r.wh_min),
-        "wh_max" => float(|r| r.wh_max),
-        "gco2e_per_1k_tokens" => float(|r| r.gco2e_per_1k_tokens),
-        "energy_methodology" => text(|r| &r.energy_methodology),
-        "energy_note" => text(|r| &r.energy_note),
-        "pareto" => rows
-            .iter()
-            .map(|r| r.pareto)
-            .collect::<Vec<_>>()
-            .into_field(name),
-        "selected" => rows
-            .iter()
-            .map(|r| r.selected)
-            .collect::<Vec<_>>()
-            .into_field(name),
-        // Unreachable for the names in MODEL_COLUMNS; an empty field keeps
-        // the frame valid if the two ever disagree (the tests catch it).
-        _ => Vec::<&str>::new().into_field(name),
+        Accessor::Uint8(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
+        Accessor::OptionalUint8(get) => rows.iter().map(get).collect::<Vec<_>>().into_opt_field(name),
+        Accessor::OptionalUint32(get) => rows.iter().map(get).collect::<Vec<_>>().into_opt_field(name),
+        Accessor::Uint64(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
+        Accessor::Boolean(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
     }
 }
 

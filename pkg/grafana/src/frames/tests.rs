@@ -53,7 +53,7 @@ fn csv_header() -> Vec<String> {
 
 #[test]
 fn model_columns_match_csv_header() {
-    let names: Vec<String> = model_columns().map(|c| c.name.to_string()).collect();
+    let names: Vec<String> = MODEL_COLUMNS.iter().map(|c| c.name.to_string()).collect();
     assert_eq!(names, csv_header());
 }
 
@@ -69,7 +69,7 @@ fn model_frame_has_one_field_per_column_with_units_and_no_labels() {
     );
     check(&frame).unwrap();
     assert_eq!(frame.fields().len(), MODEL_COLUMNS.len());
-    for (field, spec) in frame.fields().iter().zip(model_columns()) {
+    for (field, spec) in frame.fields().iter().zip(MODEL_COLUMNS) {
         assert_eq!(field.name, spec.name);
         assert!(
             field.labels.is_empty(),
@@ -77,7 +77,7 @@ fn model_frame_has_one_field_per_column_with_units_and_no_labels() {
             field.name
         );
         let config = field.config.as_ref().unwrap();
-        assert_eq!(config.unit.as_deref(), spec.unit, "{}", field.name);
+        assert_eq!(config.unit.as_deref(), spec.unit.grafana_id(), "{}", field.name);
         assert_eq!(
             config.display_name_from_ds, None,
             "{}: display names break name matchers",
@@ -88,7 +88,7 @@ fn model_frame_has_one_field_per_column_with_units_and_no_labels() {
             .description
             .as_deref()
             .unwrap()
-            .starts_with(spec.display_name));
+            .starts_with(spec.human_name));
         assert_eq!(field.values().len(), 2);
     }
     let unit = |name: &str| {
@@ -246,4 +246,43 @@ fn regression_frames_have_one_number_field() {
     assert_eq!(names, ["model", "organization", "metric", "value"]);
     let custom = frame.meta.as_ref().unwrap().custom.as_ref().unwrap();
     assert_eq!(custom["latestFrom"], "2026-10-29");
+}
+
+#[test]
+fn model_fields_keep_their_arrow_types() {
+    let rows = vec![row("a", Some(2.0), true), row("b", None, false)];
+    let frame = model_frame(&rows, "ecologits-0.11", "WOR", &[], &FrameContext::default());
+    let types: Vec<(String, String)> = frame
+        .fields()
+        .iter()
+        .map(|f| (f.name.clone(), format!("{:?}", f.values().data_type())))
+        .collect();
+    let type_of = |name: &str| {
+        types
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_else(|| panic!("no field {name}: {types:?}"))
+    };
+    assert_eq!(type_of("model"), "Utf8");
+    assert_eq!(type_of("size_class"), "Utf8");
+    assert_eq!(type_of("size_rank"), "UInt8");
+    assert_eq!(type_of("arch_code"), "UInt8");
+    assert_eq!(type_of("votes"), "UInt64");
+    assert_eq!(type_of("rank"), "UInt32");
+    assert_eq!(type_of("bt_score"), "Float64");
+    assert_eq!(type_of("wh_per_1k_tokens"), "Float64");
+    assert_eq!(type_of("pareto"), "Boolean");
+    assert_eq!(type_of("selected"), "Boolean");
+}
+
+#[test]
+fn non_finite_floats_are_sent_as_nulls() {
+    let mut nan = row("a", Some(f64::NAN), false);
+    nan.bt_score = Some(f64::INFINITY);
+    let frame = model_frame(&[nan], "ecologits-0.11", "WOR", &[], &FrameContext::default());
+    for name in ["wh_per_1k_tokens", "bt_score"] {
+        let field = frame.fields().iter().find(|f| f.name == name).unwrap();
+        assert_eq!(field.values().null_count(), 1, "{name}");
+    }
 }
