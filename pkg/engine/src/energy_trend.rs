@@ -16,8 +16,7 @@ use arenawatt_store::DailyCounts;
 use super::daily::tokens_between;
 
 use super::filters;
-use super::leaderboard::describe_counts;
-use super::resolve::{canonical_model, ResolvedQuery};
+use super::resolve::{canonical_model, describe_counts, ResolvedQuery};
 use super::rows::EnergyCache;
 use super::time::MS_PER_DAY;
 use super::{EnergyTrendRow, GroupBy, QueryError, QueryResult};

@@ -10,9 +10,8 @@ use arenawatt_core::catalog::Catalog;
 use arenawatt_core::rating::{self, ModelRating, RatingStatus, Ratings};
 use arenawatt_store::Store;
 
-use super::resolve::ResolvedQuery;
+use super::resolve::{describe_counts, ResolvedQuery};
 use super::rows::{self, NOT_IN_CATALOG};
-use super::time::format_day;
 use super::{QueryError, QueryResult};
 
 /// Fits every model in the query's sources and dates. `None`: no votes.
@@ -22,22 +21,6 @@ pub fn fit(store: &Store, query: &ResolvedQuery) -> Result<Option<Ratings>, Quer
         return Ok(None);
     }
     Ok(Some(rating::rate(&table, &query.rating.options())?))
-}
-
-/// What the votes cover, in words, for notices.
-pub fn describe_counts(query: &ResolvedQuery) -> String {
-    let sources = if query.counts.sources.is_empty() {
-        "any source".to_string()
-    } else {
-        format!("source {}", query.counts.sources.join(", "))
-    };
-    let dates = match (query.counts.from_day, query.counts.to_day) {
-        (None, None) => String::new(),
-        (Some(f), None) => format!(" from {}", format_day(f)),
-        (None, Some(t)) => format!(" up to {}", format_day(t)),
-        (Some(f), Some(t)) => format!(" from {} to {}", format_day(f), format_day(t)),
-    };
-    format!("{sources}{dates}")
 }
 
 fn fit_notices(ratings: &Ratings, catalog: &Catalog) -> Vec<String> {

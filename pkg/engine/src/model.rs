@@ -207,10 +207,15 @@ pub struct Query {
     pub previous_days: Option<u32>,
     /// Regression: compare Wh against this methodology instead of the previous window's mix.
     pub compare_methodology: Option<String>,
-    /// Regression: only these metrics (`bt_delta`, `bt_z`, `rank_delta`,
-    /// `wh_delta_pct`); empty = all. An alert rule asks for the one it tests.
+    /// Regression: only these metrics ([`REGRESSION_METRICS`]); empty = all.
+    /// An alert rule asks for the one it tests.
     pub metrics: Vec<String>,
 }
+
+/// The regression metric names, in the order rows report them: the values
+/// the `metrics` key accepts (`resolve` checks them, `regression` computes
+/// them).
+pub const REGRESSION_METRICS: &[&str] = &["bt_delta", "bt_z", "rank_delta", "wh_delta_pct"];
 
 impl Default for Query {
     fn default() -> Self {

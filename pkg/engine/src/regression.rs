@@ -31,11 +31,11 @@ use super::filters;
 use super::resolve::{canonical_model, EnergyKey, ResolvedQuery};
 use super::rows::EnergyCache;
 use super::time::format_day;
-use super::trend::strengths;
 use super::{QueryError, QueryResult, RegressionRow, RegressionWindows};
 
-/// The metric names, in the order rows report them.
-pub const METRICS: &[&str] = &["bt_delta", "bt_z", "rank_delta", "wh_delta_pct"];
+/// The metric names, in the order rows report them (defined with the query
+/// language, whose `metrics` key takes them).
+pub use super::model::REGRESSION_METRICS as METRICS;
 
 fn window(query: &ResolvedQuery, from: i64, to: i64) -> CountFilter {
     CountFilter {
@@ -132,7 +132,7 @@ pub fn regression(
         super::limits::checkpoint("regression")?;
         let before = rating::rate(&previous_table, &options)?;
         super::limits::checkpoint("regression")?;
-        let after = rating::rate_from(&latest_table, &options, Some(&strengths(&before)))?;
+        let after = rating::rate_from(&latest_table, &options, Some(&before.strengths()))?;
         let before_by = by_name(&before);
         // Pairs of ratings of the models scored in both windows.
         let common: Vec<(&ModelRating, &ModelRating)> = after

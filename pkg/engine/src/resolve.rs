@@ -116,6 +116,22 @@ impl ResolvedQuery {
     }
 }
 
+/// What the votes cover, in words, for notices.
+pub fn describe_counts(query: &ResolvedQuery) -> String {
+    let sources = if query.counts.sources.is_empty() {
+        "any source".to_string()
+    } else {
+        format!("source {}", query.counts.sources.join(", "))
+    };
+    let dates = match (query.counts.from_day, query.counts.to_day) {
+        (None, None) => String::new(),
+        (Some(f), None) => format!(" from {}", time::format_day(f)),
+        (None, Some(t)) => format!(" up to {}", time::format_day(t)),
+        (Some(f), Some(t)) => format!(" from {} to {}", time::format_day(f), time::format_day(t)),
+    };
+    format!("{sources}{dates}")
+}
+
 fn bad(message: String) -> QueryError {
     QueryError::BadQuery(message)
 }
@@ -270,7 +286,7 @@ pub fn resolve(
         return Err(bad("windowDays: must be at least 1 day".into()));
     }
     let metrics = normalise_list(&query.metrics, str::to_lowercase);
-    check_values("metrics", &metrics, super::regression::METRICS)?;
+    check_values("metrics", &metrics, super::model::REGRESSION_METRICS)?;
     let latest_days = query.latest_days.unwrap_or(30);
     let previous_days = query.previous_days.unwrap_or(latest_days);
     if latest_days == 0 || previous_days == 0 {

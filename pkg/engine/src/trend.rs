@@ -10,14 +10,13 @@
 use std::collections::HashMap;
 
 use arenawatt_core::catalog::Catalog;
-use arenawatt_core::rating::{self, CiMethod, PairCount, PairTable, Ratings};
+use arenawatt_core::rating::{self, CiMethod, PairCount, PairTable};
 use arenawatt_store::DailyCounts;
 
 use super::daily::pairs_between;
 use super::filters;
-use super::leaderboard::describe_counts;
 use super::limits;
-use super::resolve::{canonical_model, ResolvedQuery};
+use super::resolve::{canonical_model, describe_counts, ResolvedQuery};
 use super::time::MS_PER_DAY;
 use super::{QueryError, QueryResult, TrendRow, Window};
 
@@ -114,19 +113,6 @@ impl RunningTable {
         }
         PairTable { models, pairs }
     }
-}
-
-/// Natural-log strengths of a fit, to warm-start the next one.
-pub fn strengths(ratings: &Ratings) -> HashMap<String, f64> {
-    let per_point = std::f64::consts::LN_10 / 400.0;
-    ratings
-        .models
-        .iter()
-        .filter_map(|m| {
-            m.bt_score
-                .map(|s| (m.model.clone(), (s - 1000.0) * per_point))
-        })
-        .collect()
 }
 
 pub fn trend(
@@ -244,7 +230,7 @@ pub fn trend(
                 });
             }
             limits::check_trend_points("trend", rows.len())?;
-            start = Some(strengths(&ratings));
+            start = Some(ratings.strengths());
         }
         step_start += step;
     }

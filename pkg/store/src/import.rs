@@ -26,6 +26,7 @@ use super::aggregates::{
 };
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
 use super::key::{repeat_key, stored_key};
+use super::schema::outcome_code;
 use super::{BufferedVote, ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
 
 /// Seconds since the Unix epoch (0 if the clock is before it).
@@ -271,25 +272,6 @@ fn insert_votes(
         }
     }
     Ok((summary, duplicates))
-}
-
-fn outcome_code(outcome: Outcome) -> u8 {
-    match outcome {
-        Outcome::A => 0,
-        Outcome::B => 1,
-        Outcome::Tie => 2,
-        Outcome::BothBad => 3,
-    }
-}
-
-pub(super) fn outcome_from_code(code: u8) -> Option<Outcome> {
-    match code {
-        0 => Some(Outcome::A),
-        1 => Some(Outcome::B),
-        2 => Some(Outcome::Tie),
-        3 => Some(Outcome::BothBad),
-        _ => None,
-    }
 }
 
 /// Replaces the buffer's local ids by the store's ids, creating missing rows.

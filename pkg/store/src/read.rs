@@ -449,7 +449,7 @@ pub(super) fn find_vote(
     else {
         return Ok(None);
     };
-    let outcome = super::import::outcome_from_code(code)
+    let outcome = super::schema::outcome_from_code(code)
         .ok_or_else(|| StoreError::InvalidVote(format!("stored outcome code {code} is unknown")))?;
     Ok(Some(Vote {
         source: source.to_string(),

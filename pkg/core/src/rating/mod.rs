@@ -256,6 +256,23 @@ pub struct Ratings {
     pub bootstrap: Option<BootstrapSummary>,
 }
 
+impl Ratings {
+    /// The rated models' natural-log strengths under the mean gauge, keyed
+    /// by name: the `start` of a [`rate_from`] warm-started from this fit
+    /// (trends refit each step from the previous one; the regression fits
+    /// its latest window from the previous window's).
+    pub fn strengths(&self) -> std::collections::HashMap<String, f64> {
+        let per_point = std::f64::consts::LN_10 / 400.0;
+        self.models
+            .iter()
+            .filter_map(|m| {
+                m.bt_score
+                    .map(|s| (m.model.clone(), (s - 1000.0) * per_point))
+            })
+            .collect()
+    }
+}
+
 /// How the bootstrap went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BootstrapSummary {

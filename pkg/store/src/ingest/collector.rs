@@ -5,6 +5,8 @@
 use crate::fast_hash::FastMap;
 
 use super::row::check_model_name;
+// Readers name a row's problem from here, where it is collected.
+pub(crate) use super::row::RowProblem;
 use super::{IngestError, IngestOptions, Ingested, KEPT_REJECTIONS};
 use crate::{id_key, BufferedVote, Outcome};
 
@@ -24,22 +26,6 @@ pub struct RowVote<'r> {
     pub tokens_b: Option<u64>,
     pub category: Option<&'r str>,
     pub language: Option<&'r str>,
-}
-
-/// A problem with one row: the column and what is wrong with it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RowProblem {
-    pub column: String,
-    pub reason: String,
-}
-
-impl RowProblem {
-    pub(crate) fn new(column: &str, reason: impl Into<String>) -> RowProblem {
-        RowProblem {
-            column: column.to_string(),
-            reason: reason.into(),
-        }
-    }
 }
 
 /// Why a vote whose two sides are one model is refused: names both sides as

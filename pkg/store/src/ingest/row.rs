@@ -25,8 +25,23 @@
 
 use serde_json::{Map, Value};
 
-use super::collector::RowProblem;
 use crate::Outcome;
+
+/// A problem with one row: the column and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RowProblem {
+    pub column: String,
+    pub reason: String,
+}
+
+impl RowProblem {
+    pub(crate) fn new(column: &str, reason: impl Into<String>) -> RowProblem {
+        RowProblem {
+            column: column.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
 
 /// Named, typed access to the fields of one row. `Ok(None)`: absent or null.
 pub(crate) trait Row {
@@ -420,7 +435,7 @@ pub(crate) fn for_each_json_object(
     file: &str,
     mut each: impl FnMut(
         u64,
-        Result<&Map<String, Value>, super::collector::RowProblem>,
+        Result<&Map<String, Value>, RowProblem>,
         u64,
         u64,
     ) -> Result<(), super::IngestError>,
