@@ -6,17 +6,19 @@
 //! `--skip-invalid` asks to import the valid rows and report the others.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use indicatif::{ProgressBar, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use arenawatt_core::catalog::Catalog;
-use arenawatt_store::ingest::comparia_conversations::{self, SideTokens};
-use arenawatt_store::ingest::{self, Format, IngestOptions, Ingested};
-use arenawatt_store::{ImportAudit, PairCountBatch, Store, VoteTokens};
+use arenawatt_store::import_service::{
+    self, ImportError, ImportInput, ImportOptions, ImportReport,
+};
+use arenawatt_store::ingest::comparia_conversations::SideTokens;
+use arenawatt_store::ingest::{self, Format};
+use arenawatt_store::Store;
 
 /// Flags of `arenawatt import`.
 #[derive(Debug, clap::Args)]
@@ -51,26 +53,6 @@ fn parse_format(text: &str) -> Result<Format, String> {
     text.parse()
 }
 
-/// What importing one file did.
-#[derive(Debug, Clone, Default)]
-pub struct FileReport {
-    pub file: String,
-    pub format: String,
-    pub sha256: String,
-    pub rows_read: u64,
-    pub rows_rejected: u64,
-    pub rows_without_match: u64,
-    pub votes_inserted: u64,
-    pub votes_duplicate: u64,
-    pub votes_with_unknown_models: u64,
-    pub unknown_models: Vec<String>,
-    pub rejections: Vec<String>,
-    pub data_version: u64,
-    /// Only for comparia-conversations.
-    pub votes_updated: u64,
-    pub votes_missing: u64,
-}
-
 pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
     if args.format == Format::PairCounts && args.date.is_none() {
         bail!("--date YYYY-MM-DD is required with --format pair-counts (the day the counts are attributed to)");
@@ -78,10 +60,7 @@ pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
     if !args.conversations.is_empty() && args.format != Format::ComparIaVotes {
         bail!("--conversations only applies to --format comparia-votes");
     }
-    let mut tokens: HashMap<String, SideTokens> = HashMap::new();
-    for path in &args.conversations {
-        tokens.extend(comparia_conversations::read_tokens(path)?);
-    }
+    let tokens = import_service::conversation_tokens(&args.conversations)?;
     let tokens = (!tokens.is_empty()).then_some(&tokens);
     let created = NewStoreGuard::before_opening(db);
     let mut store =
@@ -146,10 +125,8 @@ fn import_all(
             } else {
                 format!(" (the {i} file(s) before it were imported)")
             };
-            let bad_row = matches!(
-                error.downcast_ref::<ingest::IngestError>(),
-                Some(ingest::IngestError::Row { .. })
-            );
+            let bad_row = matches!(error, ImportError::Read(ingest::IngestError::Row { .. }));
+            let error = anyhow::Error::from(error);
             let hint = if bad_row && !args.skip_invalid {
                 "; --skip-invalid imports the valid rows and reports the others"
             } else {
@@ -193,29 +170,12 @@ pub fn error_chain(error: &anyhow::Error) -> String {
 
 /// The bundled catalog plus the models added with `arenawatt catalog import`.
 pub fn catalog_with_custom_models(store: &Store) -> anyhow::Result<Catalog> {
-    Ok(Catalog::bundled_ref().with_custom(store.custom_catalog_models()?))
+    Ok(import_service::store_catalog(store)?)
 }
 
 /// The hex sha256 of a file.
 pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut chunk = vec![0u8; 1 << 20];
-    loop {
-        let read = file
-            .read(&mut chunk)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&chunk[..read]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    arenawatt_store::sha256_of_file(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// A progress bar on stderr, only when stderr is a terminal.
@@ -231,37 +191,15 @@ fn progress_bar(path: &Path) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Imports one file in one transaction and says what happened.
+/// Imports one file in one transaction (through the store's import
+/// service, with a progress bar on a terminal) and says what happened.
 pub fn import_file(
     store: &mut Store,
     catalog: &Catalog,
     path: &Path,
     args: &ImportArgs,
     tokens: Option<&HashMap<String, SideTokens>>,
-) -> anyhow::Result<FileReport> {
-    // The file's sha256 (for the audit trail) is computed while it is parsed.
-    std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| sha256_of(path));
-        import_hashing(store, catalog, path, args, tokens, hashing)
-    })
-}
-
-fn joined(
-    hashing: std::thread::ScopedJoinHandle<'_, anyhow::Result<String>>,
-) -> anyhow::Result<String> {
-    hashing
-        .join()
-        .map_err(|_| anyhow::anyhow!("computing the file's sha256 failed"))?
-}
-
-fn import_hashing(
-    store: &mut Store,
-    catalog: &Catalog,
-    path: &Path,
-    args: &ImportArgs,
-    tokens: Option<&HashMap<String, SideTokens>>,
-    hashing: std::thread::ScopedJoinHandle<'_, anyhow::Result<String>>,
-) -> anyhow::Result<FileReport> {
+) -> Result<ImportReport, ImportError> {
     let bar = progress_bar(path);
     let on_progress = |done: u64, total: u64| {
         if let Some(bar) = &bar {
@@ -269,115 +207,29 @@ fn import_hashing(
             bar.set_position(done);
         }
     };
-    let mut options = IngestOptions::new(catalog);
-    options.source = args.source.clone();
-    options.skip_invalid = args.skip_invalid;
-    options.progress = Some(&on_progress);
-    let mut report = FileReport {
-        file: path.display().to_string(),
-        format: args.format.name().to_string(),
-        ..FileReport::default()
+    let options = ImportOptions {
+        source: args.source.clone(),
+        date: args.date.clone(),
+        skip_invalid: args.skip_invalid,
+        conversation_tokens: tokens,
+        progress: Some(&on_progress),
     };
-    let audit = |sha256: &str, rows_rejected| ImportAudit {
-        file_name: path.display().to_string(),
-        sha256: sha256.to_string(),
-        format: args.format.name().to_string(),
-        rows_rejected,
+    let input = ImportInput::File {
+        path,
+        format: args.format,
     };
-    let ingested: Ingested = match args.format {
-        Format::Csv => ingest::csv::read(path, &options)?,
-        Format::ComparIaVotes => ingest::comparia_votes::read(path, &options, tokens)?,
-        Format::ComparIaReactions => ingest::comparia_reactions::read(path, &options)?,
-        Format::ArenaBattles => ingest::arena_battles::read(path, &options)?,
-        Format::ComparIaConversations => {
-            let read = comparia_conversations::read_tokens(path)?;
-            let mut entries: Vec<VoteTokens> = read
-                .into_iter()
-                .map(|(source_id, side)| VoteTokens {
-                    source_id,
-                    tokens_a: side.tokens_a,
-                    tokens_b: side.tokens_b,
-                })
-                .collect();
-            entries.sort_by(|a, b| a.source_id.cmp(&b.source_id));
-            let source = args
-                .source
-                .as_deref()
-                .unwrap_or(ingest::comparia_votes::DEFAULT_SOURCE);
-            report.sha256 = joined(hashing)?;
-            let summary = store.attach_tokens(source, &entries, &audit(&report.sha256, 0))?;
-            if let Some(bar) = &bar {
-                bar.finish_and_clear();
-            }
-            report.rows_read = entries.len() as u64;
-            report.votes_updated = summary.votes_updated;
-            report.votes_duplicate = summary.votes_unchanged;
-            report.votes_missing = summary.votes_missing;
-            report.data_version = summary.data_version;
-            return Ok(report);
-        }
-        Format::PairCounts => {
-            let table = ingest::pair_counts::read_pair_counts(path)?;
-            let date = args.date.as_deref().unwrap_or_default();
-            let day =
-                ingest::parse_day(date).map_err(|reason| anyhow::anyhow!("--date: {reason}"))?;
-            let source = args.source.clone().unwrap_or_else(|| {
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "pair-counts".into())
-            });
-            let mut table = table;
-            let unknown =
-                ingest::pair_counts::resolve_models(&mut table, catalog, &path.display().to_string())?;
-            let rows = table.pairs.len() as u64;
-            let batch = PairCountBatch { source, day, table };
-            report.sha256 = joined(hashing)?;
-            let summary = store.import_pair_counts(&batch, &audit(&report.sha256, 0))?;
-            if let Some(bar) = &bar {
-                bar.finish_and_clear();
-            }
-            report.rows_read = rows;
-            report.votes_inserted = summary.votes_inserted;
-            report.votes_duplicate = summary.votes_duplicate;
-            report.votes_with_unknown_models = batch
-                .table
-                .pairs
-                .iter()
-                .filter(|p| {
-                    unknown.contains(&batch.table.models[p.lo])
-                        || unknown.contains(&batch.table.models[p.hi])
-                })
-                .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
-                .sum();
-            report.unknown_models = unknown;
-            report.data_version = summary.data_version;
-            return Ok(report);
-        }
-    };
-    if let Some(bar) = &bar {
-        bar.set_message(format!("writing {} votes", ingested.buffer.len()));
+    let prepared = import_service::prepare(catalog, input, &options)?;
+    if let (Some(bar), Some(votes)) = (&bar, prepared.votes_to_write()) {
+        bar.set_message(format!("writing {votes} votes"));
     }
-    report.rows_read = ingested.rows_read;
-    report.rows_rejected = ingested.rows_rejected;
-    report.rows_without_match = ingested.rows_without_match;
-    report.votes_with_unknown_models = ingested.votes_with_unknown_models;
-    report.unknown_models = ingested.unknown_models.iter().cloned().collect();
-    report.rejections = ingested.rejections.iter().map(|e| e.to_string()).collect();
-    report.sha256 = joined(hashing)?;
-    let summary = store.import_buffer(
-        ingested.buffer,
-        &audit(&report.sha256, ingested.rows_rejected),
-    )?;
+    let report = prepared.write(store)?;
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    report.votes_inserted = summary.votes_inserted;
-    report.votes_duplicate = summary.votes_duplicate;
-    report.data_version = summary.data_version;
     Ok(report)
 }
 
-fn print_report(report: &FileReport) {
+fn print_report(report: &ImportReport) {
     let short_sha = report.sha256.get(..12).unwrap_or(&report.sha256);
     if report.format == Format::ComparIaConversations.name() {
         println!(

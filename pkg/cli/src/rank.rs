@@ -5,7 +5,10 @@
 //! Inputs: `pair-counts` JSON (see [`arenawatt_store::ingest::pair_counts`]) or a `csv`
 //! of single votes with at least `model_a,model_b,winner` columns, `winner`
 //! being `model_a`, `model_b`, `tie` or `tie (bothbad)` (Chatbot Arena's
-//! battle convention). Outputs: an aligned table for people, or csv / json.
+//! battle convention), read by the rule every vote reader shares
+//! ([`arenawatt_store::ingest::parse_winner`], which also takes `arenawatt
+//! import`'s short forms `a`, `b` and `both_bad`). Outputs: an aligned table
+//! for people, or csv / json.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,11 +16,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use arenawatt_store::ingest::pair_counts::read_pair_counts;
 use arenawatt_core::rating::{
-    rate, CiMethod, Gauge, ModelRating, Outcome, PairTable, PairTableBuilder, RatingOptions,
-    RatingStatus, Ratings, TiePolicy,
+    rate, CiMethod, Gauge, ModelRating, PairTable, PairTableBuilder, RatingOptions, RatingStatus,
+    Ratings, TiePolicy,
 };
+use arenawatt_store::ingest::pair_counts::read_pair_counts;
+use arenawatt_store::ingest::parse_winner;
 
 /// Flags of `arenawatt rank`.
 #[derive(Debug, clap::Args)]
@@ -255,16 +259,13 @@ pub fn read_votes_csv(path: &Path) -> anyhow::Result<PairTable> {
                 b_col + 1
             );
         }
-        let outcome = match winner {
-            "model_a" => Outcome::WinA,
-            "model_b" => Outcome::WinB,
-            "tie" => Outcome::Tie,
-            "tie (bothbad)" => Outcome::TieBothBad,
-            other => bail!(
-                "{name}:{row}:{}: unknown winner {other:?} (expected model_a, model_b, tie or \"tie (bothbad)\")",
+        // The winner values of every vote reader; this command's own message.
+        let outcome = parse_winner(winner).map_err(|_| {
+            anyhow::anyhow!(
+                "{name}:{row}:{}: unknown winner {winner:?} (expected model_a, model_b, tie or \"tie (bothbad)\")",
                 winner_col + 1
-            ),
-        };
+            )
+        })?;
         builder
             .add(model_a, model_b, outcome)
             .map_err(|e| anyhow::anyhow!("{name}:{row}:{}: {e}", a_col + 1))?;

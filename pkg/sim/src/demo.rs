@@ -11,6 +11,10 @@
 //!   [`DEGRADED_DAYS`] days, so trends and regression alerts have something
 //!   true to show. These votes are simulated, and every output says so.
 //!
+//! Both are written through the store's import service
+//! ([`arenawatt_store::import_service`]), each with its audit row, as
+//! `arenawatt import` writes a file.
+//!
 //! The store is built in a side file and moved into place, so a reader never
 //! sees half of it. An existing demo store is reused while its simulated votes
 //! still end today; otherwise it is rebuilt, so "the last 6 months" stays true.
@@ -18,11 +22,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use arenawatt_core::catalog::Catalog;
 use arenawatt_core::rating::{PairCount, PairTable};
-use arenawatt_store::{ImportAudit, PairCountBatch, Store, StoreError};
+use arenawatt_store::import_service::{
+    self, GeneratedBatch, ImportError, ImportInput, ImportOptions,
+};
+use arenawatt_store::{PairCountBatch, Store, StoreError};
 
 use arenawatt_engine::resolve::canonical_model;
 use crate::simulate::{self, Degradation, SimulateError, SimulationOptions};
@@ -50,6 +55,8 @@ pub const DEGRADED_DAYS: u32 = 30;
 pub enum DemoError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
     #[error(transparent)]
     Simulate(#[from] SimulateError),
     #[error("{path}: {reason}")]
@@ -107,13 +114,6 @@ fn io_error(path: &Path, error: std::io::Error) -> DemoError {
         path: path.display().to_string(),
         reason: error.to_string(),
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn side_path(path: &Path, suffix: &str) -> PathBuf {
@@ -186,19 +186,17 @@ pub fn build_demo_store_ending(path: &Path, end_day: i64) -> Result<DemoSummary,
     }
     {
         let mut store = Store::open(&building)?;
-        store.import_pair_counts(
-            &PairCountBatch {
+        let arena_input = ImportInput::Generated {
+            name: "chatbotarena_pairs_20240814.json (bundled)".into(),
+            format: "pair-counts",
+            content: ARENA_PAIRS.as_bytes(),
+            batch: GeneratedBatch::PairCounts(PairCountBatch {
                 source: ARENA_SOURCE.into(),
                 day: ARENA_DAY,
                 table: arena,
-            },
-            &ImportAudit {
-                file_name: "chatbotarena_pairs_20240814.json (bundled)".into(),
-                sha256: sha256_hex(ARENA_PAIRS.as_bytes()),
-                format: "pair-counts".into(),
-                rows_rejected: 0,
-            },
-        )?;
+            }),
+        };
+        import_service::import(&mut store, &catalog, arena_input, &ImportOptions::default())?;
         let strengths = demo_strengths();
         let names: Vec<String> = strengths
             .iter()
@@ -209,18 +207,18 @@ pub fn build_demo_store_ending(path: &Path, end_day: i64) -> Result<DemoSummary,
             votes.push(v.to_vote(SIMULATED_SOURCE, &options.id_prefix, &names));
             Ok(())
         })?;
-        store.import_votes(
-            &votes,
-            &ImportAudit {
-                file_name: format!(
-                    "arenawatt demo simulation (seed {DEMO_SEED}, ending {})",
-                    time::format_day(end_day)
-                ),
-                sha256: sha256_hex(format!("{options:?}").as_bytes()),
-                format: "simulated".into(),
-                rows_rejected: 0,
-            },
-        )?;
+        let settings = format!("{options:?}");
+        let simulated_input = ImportInput::Generated {
+            name: format!(
+                "arenawatt demo simulation (seed {DEMO_SEED}, ending {})",
+                time::format_day(end_day)
+            ),
+            format: "simulated",
+            content: settings.as_bytes(),
+            batch: GeneratedBatch::Votes(votes),
+        };
+        let no_flags = ImportOptions::default();
+        import_service::import(&mut store, &catalog, simulated_input, &no_flags)?;
     }
     for p in [
         path.to_path_buf(),

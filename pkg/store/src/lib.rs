@@ -36,6 +36,13 @@
 //! rewrites the packed rows from the first day it touched onwards (appending
 //! a new day rewrites one row).
 //!
+//! # Importing
+//! Votes come in through one service, [`import_service::import`]: it runs the
+//! reader of the input's format ([`ingest`]), resolves names through the
+//! catalog, hashes the input for the audit row and writes everything in one
+//! transaction. `arenawatt import`, the plugin's `POST votes` and the demo
+//! store builder all call it.
+//!
 //! # Consistency
 //! The file is in WAL mode. An import runs in one `BEGIN IMMEDIATE`
 //! transaction, so a crash (even `kill -9`) leaves the old data, and a reader,
@@ -43,6 +50,7 @@
 //! never half of an import.
 
 pub mod ingest;
+pub mod import_service;
 mod aggregates;
 mod buffer;
 mod catalog_models;
@@ -52,26 +60,23 @@ mod key;
 mod packed;
 mod read;
 mod schema;
+mod sha256;
 mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
 pub use key::{content_key, id_key, stored_key};
 pub use schema::SCHEMA_VERSION;
+pub use sha256::{sha256_hex, sha256_of_file};
 pub use tokens::{AttachSummary, VoteTokens};
 
 use serde::{Deserialize, Serialize};
 
 use arenawatt_core::rating::PairTable;
 
-/// A vote's outcome, from side A's point of view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    A,
-    B,
-    Tie,
-    BothBad,
-}
+/// A vote's outcome, from side A's point of view: the core's one type (a
+/// fact of a vote, which `arenawatt rank` counts without a store), kept here
+/// under its old path.
+pub use arenawatt_core::rating::Outcome;
 
 /// One normalised vote. Model names are already resolved to catalog ids where
 /// the catalog knows them; unknown names are kept as they came.

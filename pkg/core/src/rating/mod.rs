@@ -77,12 +77,14 @@ mod lane_chord;
 mod lane_rng;
 mod likelihood;
 mod linalg;
+mod outcome;
 mod poisson;
 mod ranks;
 pub mod stages;
 mod table;
 
-pub use table::{Outcome, PairTableBuilder, Tally, VoteError};
+pub use outcome::Outcome;
+pub use table::{PairTableBuilder, Tally, VoteError};
 
 use serde::{Deserialize, Serialize};
 

@@ -4,18 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{PairCount, PairTable, RatingError};
-
-/// The outcome of one vote between `model_a` and `model_b`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    WinA,
-    WinB,
-    /// A tie where both answers were good (or an unqualified tie).
-    Tie,
-    /// A tie where both answers were bad.
-    TieBothBad,
-}
+use super::{Outcome, PairCount, PairTable, RatingError};
 
 /// Accumulates votes into a [`PairTable`]. Pure: no I/O, no allocation per vote
 /// beyond the first sight of a pair. Model order in the built table is sorted
@@ -79,10 +68,10 @@ impl PairTableBuilder {
         };
         let cell = self.cells.entry(key).or_insert([0; 4]);
         let slot = match (outcome, a_is_first) {
-            (Outcome::WinA, true) | (Outcome::WinB, false) => 0,
-            (Outcome::WinB, true) | (Outcome::WinA, false) => 1,
+            (Outcome::A, true) | (Outcome::B, false) => 0,
+            (Outcome::B, true) | (Outcome::A, false) => 1,
             (Outcome::Tie, _) => 2,
-            (Outcome::TieBothBad, _) => 3,
+            (Outcome::BothBad, _) => 3,
         };
         cell[slot] += count;
         Ok(())
@@ -234,10 +223,10 @@ mod tests {
     #[test]
     fn builder_orients_pairs_and_sorts_models() {
         let mut b = PairTableBuilder::new();
-        b.add("zeta", "alpha", Outcome::WinA).unwrap();
-        b.add("alpha", "zeta", Outcome::WinA).unwrap();
-        b.add("alpha", "zeta", Outcome::WinB).unwrap();
-        b.add("zeta", "alpha", Outcome::TieBothBad).unwrap();
+        b.add("zeta", "alpha", Outcome::A).unwrap();
+        b.add("alpha", "zeta", Outcome::A).unwrap();
+        b.add("alpha", "zeta", Outcome::B).unwrap();
+        b.add("zeta", "alpha", Outcome::BothBad).unwrap();
         b.add("alpha", "beta", Outcome::Tie).unwrap();
         assert_eq!(b.votes(), 5);
         let t = b.build();

@@ -21,6 +21,7 @@ use super::protocol::ORIGINAL_ROLE_HEADER;
 use super::votes;
 use super::ArenawattPlugin;
 use arenawatt_engine::{self as query, QueryResult, QueryType, VariableOf};
+use arenawatt_store::import_service::ImportError;
 
 /// Largest accepted `POST votes` body.
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
@@ -315,17 +316,14 @@ impl ArenawattPlugin {
                 )
             })?;
             votes::import_json_lines(&instance.store_path, &body, &catalog).map_err(|e| match e {
-                votes::UploadError::Line { .. }
-                | votes::UploadError::Empty
-                | votes::UploadError::Store(arenawatt_store::StoreError::InvalidVote(_)) => {
+                ImportError::JsonLines(_)
+                | ImportError::Store(arenawatt_store::StoreError::InvalidVote(_)) => {
                     ResourceError::new(StatusCode::BAD_REQUEST, e.to_string())
                 }
-                votes::UploadError::Store(arenawatt_store::StoreError::CannotOpen { .. }) => {
+                ImportError::Store(arenawatt_store::StoreError::CannotOpen { .. }) => {
                     ResourceError::new(StatusCode::CONFLICT, e.to_string())
                 }
-                votes::UploadError::Store(_) => {
-                    ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-                }
+                _ => ResourceError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
             })
         })
         .await

@@ -10,6 +10,7 @@
 //! | `comparia-reactions` (parquet or jsonl) | [`comparia_reactions`] | `comparia-reactions` |
 //! | `arena-battles` (json or jsonl) | [`arena_battles`] | `chatbot-arena` |
 //! | `pair-counts` (json) | [`pair_counts`] | the file name without extension |
+//! | JSON lines in memory (`POST votes`) | [`json_lines`] | the `source` key, else `grafana-upload` |
 //!
 //! Readers never write: they read the whole file first, so that a bad row
 //! fails the import before the store is touched. With `skip_invalid`, bad rows
@@ -23,15 +24,18 @@ pub mod comparia_conversations;
 pub mod comparia_reactions;
 pub mod comparia_votes;
 pub mod csv;
+pub mod json_lines;
 pub mod pair_counts;
 mod parquet;
-pub mod row;
+mod row;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 pub(crate) use collector::Collector;
 pub use collector::RowVote;
+/// The winner values every reader accepts, for `arenawatt rank`'s csv.
+pub use row::parse_winner;
 
 use arenawatt_core::catalog::Catalog;
 use crate::VoteBuffer;
