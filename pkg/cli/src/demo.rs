@@ -2,8 +2,14 @@
 //! the demo store from bundled data only, then prints compar:IA's
 //! satisfaction/energy table for the simulated source, saying plainly that
 //! those votes are simulated.
+//!
+//! The store is the one the global `--db` (or `ARENAWATT_DB`) names, so that
+//! `arenawatt --db X demo` then `arenawatt --db X query` read the same file;
+//! `demo --store X` says the same thing and wins when both are given.
+//! Without either it is `./arenawatt-demo.db`, apart from the `arenawatt.db`
+//! other commands default to, so the demo never fills a real store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use arenawatt_sim::demo::{self, SIMULATED_SOURCE};
 use arenawatt_engine::{time, Engine, Query, QueryResult, QueryType};
@@ -13,18 +19,33 @@ use super::query::output;
 /// Flags of `arenawatt demo`.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Where to build the demo store.
-    #[arg(long, value_name = "PATH", default_value = "arenawatt-demo.db")]
-    pub store: PathBuf,
+    /// Where to build the demo store, as the global --db does [default:
+    /// arenawatt-demo.db].
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
     /// Print the table as CSV (the `arenawatt query` columns) instead.
     #[arg(long)]
     pub csv: bool,
 }
 
-pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+/// Where the demo store is built when neither `--store` nor `--db` says.
+pub const DEFAULT_DEMO_STORE: &str = "arenawatt-demo.db";
+
+/// The demo store: `--store`, else the global `--db`, else
+/// [`DEFAULT_DEMO_STORE`].
+pub fn demo_store_path(db: Option<&Path>, args: &DemoArgs) -> PathBuf {
+    args.store
+        .clone()
+        .or_else(|| db.map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DEMO_STORE))
+}
+
+/// Runs `arenawatt demo`; `db` is the global `--db`, when given.
+pub fn run(db: Option<&Path>, args: DemoArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let summary = demo::build_demo_store(&args.store)?;
-    let path = args.store.display();
+    let store = demo_store_path(db, &args);
+    let summary = demo::build_demo_store(&store)?;
+    let path = store.display();
     if summary.rebuilt {
         eprintln!(
             "built the demo store {path} in {:.1} s",
@@ -33,7 +54,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     } else {
         eprintln!("reusing the demo store {path} (up to date)");
     }
-    let engine = Engine::new(&args.store);
+    let engine = Engine::new(&store);
     let query = Query {
         query_type: QueryType::Scatter,
         sources: vec![SIMULATED_SOURCE.into()],
@@ -90,4 +111,39 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         demo::ARENA_SOURCE
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Cli, Command};
+    use clap::Parser;
+
+    /// The demo store a command line builds.
+    fn store_of(args: &[&str]) -> PathBuf {
+        let cli = Cli::try_parse_from(args).unwrap();
+        match cli.command {
+            Command::Demo(demo) => demo_store_path(cli.db.as_deref(), &demo),
+            other => panic!("{args:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_global_db_chooses_the_demo_store() {
+        assert_eq!(store_of(&["arenawatt", "--db", "x.db", "demo"]), PathBuf::from("x.db"));
+        assert_eq!(store_of(&["arenawatt", "demo", "--db", "x.db"]), PathBuf::from("x.db"));
+    }
+
+    #[test]
+    fn store_is_an_alias_that_wins_and_the_default_stays() {
+        assert_eq!(store_of(&["arenawatt", "demo", "--store", "s.db"]), PathBuf::from("s.db"));
+        assert_eq!(
+            store_of(&["arenawatt", "--db", "x.db", "demo", "--store", "s.db"]),
+            PathBuf::from("s.db")
+        );
+        // Only when ARENAWATT_DB is unset does the default apply.
+        if std::env::var_os("ARENAWATT_DB").is_none() {
+            assert_eq!(store_of(&["arenawatt", "demo"]), PathBuf::from(DEFAULT_DEMO_STORE));
+        }
+    }
 }

@@ -20,15 +20,11 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "arenawatt", version, about, long_about = None)]
 pub struct Cli {
-    /// The SQLite store.
-    #[arg(
-        long,
-        global = true,
-        env = "ARENAWATT_DB",
-        default_value = "arenawatt.db",
-        value_name = "PATH"
-    )]
-    pub db: PathBuf,
+    /// The SQLite store [default: arenawatt.db; for `demo`, arenawatt-demo.db].
+    /// `demo` builds the store this names, so a following `query` with the
+    /// same `--db` reads it.
+    #[arg(long, global = true, env = "ARENAWATT_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -56,17 +52,24 @@ pub enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// The store of every command but `demo` when neither `--db` nor
+/// `ARENAWATT_DB` names one.
+pub const DEFAULT_STORE: &str = "arenawatt.db";
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let given = cli.db;
+    let db = &given.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
     match cli.command {
         Command::Rank(args) => rank::run(args),
-        Command::Energy(args) => energy::run(&cli.db, args),
-        Command::Import(args) => import::run(&cli.db, args),
-        Command::Catalog(cmd) => catalog::run(&cli.db, cmd),
-        Command::Query(args) => query::run(&cli.db, args),
-        Command::Plot(args) => plot::run(&cli.db, args),
+        Command::Energy(args) => energy::run(db, args),
+        Command::Import(args) => import::run(db, args),
+        Command::Catalog(cmd) => catalog::run(db, cmd),
+        Command::Query(args) => query::run(db, args),
+        Command::Plot(args) => plot::run(db, args),
         Command::Schema(args) => schema::run(args),
         Command::Simulate(args) => simulate::run(args),
-        Command::Demo(args) => demo::run(args),
+        // The demo has a default store of its own.
+        Command::Demo(args) => demo::run(given.as_deref(), args),
     }
 }
