@@ -356,3 +356,82 @@ pub fn write(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arenawatt_engine::columns::MODEL_COLUMNS;
+    use arenawatt_engine::VariableValue;
+
+    fn row() -> ModelRow {
+        ModelRow {
+            model: "llama-3.1-70b".into(),
+            display_name: "Llama \"3.1\", 70B".into(),
+            organization: "Meta".into(),
+            license: "Llama 3.1".into(),
+            architecture: "dense".into(),
+            size_class: None,
+            size_rank: None,
+            arch_code: 1,
+            total_params_b: Some(70.0),
+            active_params_b: Some(70.0),
+            votes: 42,
+            bt_score: Some(1003.25),
+            bt_ci_low: Some(990.5),
+            bt_ci_high: Some(1016.0),
+            rank: Some(2),
+            rank_low: Some(1),
+            rank_high: Some(4),
+            wh_per_1k_tokens: Some(0.5),
+            wh_min: None,
+            wh_max: None,
+            gco2e_per_1k_tokens: Some(0.25),
+            energy_methodology: "ecologits-0.11".into(),
+            energy_note: "estimated parameters\nsee catalog".into(),
+            pareto: false,
+            selected: true,
+        }
+    }
+
+    fn csv_text(result: &QueryResult) -> String {
+        let mut out = Vec::new();
+        write_csv(&mut out, result).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn model_csv_quotes_only_fields_that_need_it_and_skips_frame_only_columns() {
+        let result = QueryResult::Models {
+            rows: vec![row()],
+            methodology: "ecologits-0.11".into(),
+            zone: "WOR".into(),
+            notices: Vec::new(),
+        };
+        let text = csv_text(&result);
+        let (header, record) = text.split_once('\n').unwrap();
+        assert_eq!(header, model_csv_header().join(","));
+        assert_eq!(header.split(',').count(), MODEL_COLUMNS.len() - 3);
+        assert_eq!(
+            record,
+            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,0.5,,,0.25,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
+        );
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let read = reader.records().next().unwrap().unwrap();
+        assert_eq!(&read[1], "Llama \"3.1\", 70B");
+        assert_eq!(&read[20], "estimated parameters\nsee catalog");
+    }
+
+    #[test]
+    fn variable_csv_has_text_and_value() {
+        let result = QueryResult::Variable {
+            values: vec![VariableValue {
+                text: "Mistral, small".into(),
+                value: "mistral-small".into(),
+            }],
+        };
+        assert_eq!(
+            csv_text(&result),
+            "text,value\n\"Mistral, small\",mistral-small\n"
+        );
+    }
+}
