@@ -488,4 +488,31 @@ mod tests {
             .contains("\"abc\" is not a number"));
         assert!(parse_anchor("=3").unwrap_err().contains("no model name"));
     }
+
+    #[test]
+    fn csv_winners_follow_the_readers_rule_with_rank_s_own_message() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votes.csv");
+        std::fs::write(
+            &path,
+            "model_a,model_b,winner\nx,y,model_a\ny,x,b\nx,y,tie\nx,y,tie (bothbad)\ny,x,both_bad\n",
+        )
+        .unwrap();
+        let table = read_votes_csv(&path).unwrap();
+        assert_eq!(table.models, vec!["x", "y"]);
+        let pair = table.pairs[0];
+        assert_eq!(
+            (pair.wins_lo, pair.wins_hi, pair.ties, pair.ties_both_bad),
+            (2, 0, 1, 2)
+        );
+        std::fs::write(&path, "model_a,model_b,winner\nx,y,model_a\nx,y, draw \n").unwrap();
+        let error = read_votes_csv(&path).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "{}:3:3: unknown winner \"draw\" (expected model_a, model_b, tie or \"tie (bothbad)\")",
+                path.display()
+            )
+        );
+    }
 }
