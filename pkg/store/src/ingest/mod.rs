@@ -259,7 +259,7 @@ pub(crate) fn required<T>(value: Option<T>, column: &str) -> Result<T, collector
 }
 
 /// Days since 1970-01-01 for a `YYYY-MM-DD` date, which must fall in the
-/// plausible window of vote times (see [`row`]'s module doc).
+/// plausible window of vote times (see the module doc of `ingest/row.rs`).
 pub fn parse_day(text: &str) -> Result<i64, String> {
     row::parse_plausible_day(text)
 }
