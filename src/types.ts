@@ -1,11 +1,12 @@
 /**
  * The query and data source settings types, with their defaults.
  *
- * These mirror the Rust query model (`pkg/query/model.rs`, `Query`) and the
- * data source defaults (`pkg/query/mod.rs`, `QueryDefaults`). The Rust test
- * `tests/query_model_drift.rs` reads `DEFAULT_QUERY`, `DEFAULT_SETTINGS` and the
- * value lists below from this file and fails when they drift from the Rust
- * types, so keep each of them a plain object or array literal.
+ * These mirror the Rust query model (`pkg/engine/src/model.rs`, `Query`; the
+ * keys in `keys.rs`) and the data source defaults (`QueryDefaults` in
+ * `pkg/engine/src/lib.rs`). The Rust side prints that model as JSON
+ * (`arenawatt schema`, committed as `src/generated/queryModel.json`);
+ * `src/types.test.ts` compares `DEFAULT_QUERY`, `DEFAULT_SETTINGS`, the value
+ * lists and the key groups below with it and fails when they drift.
  */
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';

@@ -18,7 +18,7 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use arenawatt::query::demo::DEGRADED_MODEL;
+use arenawatt::sim::demo::DEGRADED_MODEL;
 use common::*;
 use grafana_plugin_sdk::pluginv2;
 use serde_json::{json, Value};

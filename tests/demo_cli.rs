@@ -85,6 +85,45 @@ fn recovered_scores_are_within_their_ci_of_the_published_medians() {
 }
 
 #[test]
+fn the_global_db_chooses_the_demo_store_that_query_then_reads() {
+    let dir = scratch(&format!("demo-db-{}", std::process::id()));
+    let built = run_ok(&dir, &["--db", "chosen.db", "demo", "--csv"]);
+    assert!(
+        dir.join("chosen.db").is_file(),
+        "`--db chosen.db demo` built no chosen.db:\n{built}"
+    );
+    assert!(
+        !dir.join("arenawatt-demo.db").exists(),
+        "`--db chosen.db demo` still built ./arenawatt-demo.db"
+    );
+    let csv = run_ok(
+        &dir,
+        &[
+            "--db",
+            "chosen.db",
+            "query",
+            "--type",
+            "scatter",
+            "--sources",
+            "simulated",
+            "--format",
+            "csv",
+        ],
+    );
+    let (header, rows) = read_csv(&csv);
+    assert!(header.iter().any(|c| c == "wh_per_1k_tokens"), "{csv}");
+    assert_eq!(rows.len(), 59, "the demo's 59 open models:\n{csv}");
+    // The demo printed the same scatter as CSV.
+    let (_, demo_rows) = read_csv(&built);
+    let models = |rows: &[std::collections::HashMap<String, String>]| {
+        let mut names: Vec<String> = rows.iter().map(|r| r["model"].clone()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(models(&demo_rows), models(&rows), "demo --csv and query disagree");
+}
+
+#[test]
 fn a_second_run_reuses_the_store() {
     let (store, _) = demo_store();
     let dir = store.parent().unwrap();

@@ -31,8 +31,8 @@ fn llmfao() -> PairTable {
     for record in reader.records() {
         let record = record.expect("row");
         let outcome = match &record[winner] {
-            "left" => Outcome::WinA,
-            "right" => Outcome::WinB,
+            "left" => Outcome::A,
+            "right" => Outcome::B,
             "tie" => Outcome::Tie,
             other => panic!("unexpected winner {other:?}"),
         };
@@ -330,9 +330,9 @@ fn warm_start_reaches_the_same_fit_in_fewer_iterations() {
 fn an_anchor_without_a_score_is_refused() {
     let mut builder = PairTableBuilder::new();
     for (a, b, o) in [
-        ("x", "y", Outcome::WinA),
-        ("y", "x", Outcome::WinA),
-        ("z", "x", Outcome::WinB),
+        ("x", "y", Outcome::A),
+        ("y", "x", Outcome::A),
+        ("z", "x", Outcome::B),
     ] {
         builder.add(a, b, o).unwrap();
     }

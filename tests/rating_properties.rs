@@ -128,8 +128,8 @@ proptest! {
                 for _ in 0..800 {
                     if rng.random::<f64>() < p { wins_i += 1; }
                 }
-                builder.add_count(&names[i], &names[j], Outcome::WinA, wins_i).unwrap();
-                builder.add_count(&names[i], &names[j], Outcome::WinB, 800 - wins_i).unwrap();
+                builder.add_count(&names[i], &names[j], Outcome::A, wins_i).unwrap();
+                builder.add_count(&names[i], &names[j], Outcome::B, 800 - wins_i).unwrap();
             }
         }
         let ratings = rate(&builder.build(), &options(TiePolicy::Half)).unwrap();
@@ -191,8 +191,8 @@ proptest! {
     fn swapping_the_sides_of_every_vote_changes_nothing_under_half(
         votes in prop::collection::vec((0usize..6, 0usize..6, 0u8..4), 1..120),
     ) {
-        let outcome = |k: u8| match k { 0 => Outcome::WinA, 1 => Outcome::WinB, 2 => Outcome::Tie, _ => Outcome::TieBothBad };
-        let swapped = |k: u8| match k { 0 => Outcome::WinB, 1 => Outcome::WinA, 2 => Outcome::Tie, _ => Outcome::TieBothBad };
+        let outcome = |k: u8| match k { 0 => Outcome::A, 1 => Outcome::B, 2 => Outcome::Tie, _ => Outcome::BothBad };
+        let swapped = |k: u8| match k { 0 => Outcome::B, 1 => Outcome::A, 2 => Outcome::Tie, _ => Outcome::BothBad };
         let mut straight = PairTableBuilder::new();
         let mut mirrored = PairTableBuilder::new();
         for &(a, b, k) in votes.iter().filter(|(a, b, _)| a != b) {
@@ -237,8 +237,8 @@ proptest! {
         let mut votes = Vec::new();
         for p in &table.pairs {
             let (a, b) = (&table.models[p.lo], &table.models[p.hi]);
-            votes.extend(std::iter::repeat_n((a, b, Outcome::WinA), p.wins_lo as usize));
-            votes.extend(std::iter::repeat_n((a, b, Outcome::WinB), p.wins_hi as usize));
+            votes.extend(std::iter::repeat_n((a, b, Outcome::A), p.wins_lo as usize));
+            votes.extend(std::iter::repeat_n((a, b, Outcome::B), p.wins_hi as usize));
             votes.extend(std::iter::repeat_n((b, a, Outcome::Tie), p.ties as usize));
         }
         let mut forward = PairTableBuilder::new();
@@ -286,10 +286,10 @@ proptest! {
 #[test]
 fn bootstrap_counts_replicates_that_cannot_converge() {
     let mut builder = PairTableBuilder::new();
-    builder.add("a", "b", Outcome::WinA).unwrap();
-    builder.add("a", "b", Outcome::WinB).unwrap();
-    builder.add("b", "c", Outcome::WinA).unwrap();
-    builder.add("b", "c", Outcome::WinB).unwrap();
+    builder.add("a", "b", Outcome::A).unwrap();
+    builder.add("a", "b", Outcome::B).unwrap();
+    builder.add("b", "c", Outcome::A).unwrap();
+    builder.add("b", "c", Outcome::B).unwrap();
     let options = RatingOptions {
         ci: CiMethod::Bootstrap,
         rounds: 60,

@@ -265,7 +265,7 @@ fn energy_trend_totals_equal_the_sum_over_votes() {
 /// demo's simulation (same seed and end day): independent of any importer.
 #[test]
 fn energy_trend_of_the_demo_store_equals_the_sum_over_its_votes() {
-    use arenawatt::query::{demo, simulate};
+    use arenawatt::sim::{demo, simulate};
     let (store, stdout) = demo_store();
     let end = stdout
         .split(" to ")

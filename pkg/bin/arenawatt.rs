@@ -11,11 +11,11 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     restore_default_sigpipe();
-    let cli = arenawatt::cli::Cli::parse();
-    match arenawatt::cli::run(cli) {
+    let cli = arenawatt_cli::Cli::parse();
+    match arenawatt_cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {}", arenawatt::cli::import::error_chain(&error));
+            eprintln!("error: {}", arenawatt_cli::import::error_chain(&error));
             std::process::ExitCode::FAILURE
         }
     }

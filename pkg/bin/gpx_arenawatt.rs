@@ -1,6 +1,6 @@
 //! The Grafana backend plugin binary. Grafana starts it, reads the go-plugin
 //! handshake line it prints on stdout, and talks to it over gRPC; logs go to
-//! stderr as hclog JSON. Everything else lives in [`arenawatt::plugin`].
+//! stderr as hclog JSON. Everything else lives in [`arenawatt_grafana::plugin`].
 
 fn main() {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -15,8 +15,8 @@ fn main() {
         }
     };
     let outcome = runtime.block_on(async {
-        arenawatt::plugin::init_logging();
-        arenawatt::plugin::protocol::serve(arenawatt::plugin::ArenawattPlugin::new()).await
+        arenawatt_grafana::plugin::init_logging();
+        arenawatt_grafana::plugin::protocol::serve(arenawatt_grafana::plugin::ArenawattPlugin::new()).await
     });
     if let Err(e) = outcome {
         // Grafana reads stderr as hclog JSON; the logger is installed by now.

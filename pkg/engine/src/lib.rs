@@ -1,0 +1,243 @@
+//! The query engine: turns a [`Query`] into rows, from the store's pair
+//! counts, the rating engine, the catalog and the energy engine. The CLI and the
+//! Grafana plugin are thin shells over [`Engine::execute`].
+//!
+//! A query flows through one file per stage: [`parse`] (lenient JSON, errors
+//! naming the key) → [`resolve`] (defaults, Grafana macros, normalised names:
+//! also the cache key) → [`cache`] (keyed by data version and resolved query)
+//! → one module per query type ([`leaderboard`], [`variable`], [`trend`],
+//! [`energy_trend`], [`regression`]), built from [`rows`], [`filters`] and
+//! [`pareto`]. Row filters never change which votes a fit uses: the fit always
+//! uses every model's votes in the sources and dates asked for.
+//!
+//! Simulated votes and the demo store live in `arenawatt-sim`, which builds on
+//! this crate.
+//!
+//! CONTRACT (skeleton): [`Query`], [`ModelRow`], [`QueryResult`] and
+//! [`Engine::execute`] are what the frames, plugin and CLI code against. The
+//! query work implements them; it may add fields and variants but keeps these
+//! names.
+
+pub mod cache;
+pub mod columns;
+pub mod daily;
+pub mod energy_trend;
+mod engine;
+pub mod filters;
+pub mod keys;
+pub mod leaderboard;
+pub mod limits;
+pub mod model;
+pub mod pareto;
+pub mod parse;
+pub mod regression;
+pub mod resolve;
+pub mod rows;
+pub mod schema;
+pub mod subset;
+pub mod time;
+pub mod trend;
+pub mod variable;
+
+pub use model::{GroupBy, Query, QueryType, Step, Subset, VariableOf, Window};
+pub use parse::{parse_query, parse_query_text, ParseError};
+
+use serde::Serialize;
+
+/// One model's record: the row of `scatter`, `leaderboard` and `model`.
+/// Each field is a column of [`columns::MODEL_COLUMNS`] (its name, type, unit
+/// and doc), in the same order: a field added here goes there too, or the
+/// registry's tests fail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRow {
+    pub model: String,
+    pub display_name: String,
+    pub organization: String,
+    /// `open` licence name, or `proprietary`.
+    pub license: String,
+    pub architecture: String,
+    pub size_class: Option<String>,
+    /// 1 (XS) .. 5 (XL), for point size.
+    pub size_rank: Option<u8>,
+    /// 1 dense, 2 moe, 3 matformer, 0 unknown: for colour.
+    pub arch_code: u8,
+    pub total_params_b: Option<f64>,
+    pub active_params_b: Option<f64>,
+    pub votes: u64,
+    pub bt_score: Option<f64>,
+    pub bt_ci_low: Option<f64>,
+    pub bt_ci_high: Option<f64>,
+    pub rank: Option<u32>,
+    pub rank_low: Option<u32>,
+    pub rank_high: Option<u32>,
+    pub wh_per_1k_tokens: Option<f64>,
+    pub wh_min: Option<f64>,
+    pub wh_max: Option<f64>,
+    pub gco2e_per_1k_tokens: Option<f64>,
+    pub energy_methodology: String,
+    /// Why energy is null ("parameters not disclosed", "not in catalog"), or
+    /// "estimated parameters"; empty when energy is a plain estimate.
+    pub energy_note: String,
+    pub pareto: bool,
+    pub selected: bool,
+}
+
+/// `text`/`value` pairs for a template variable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariableValue {
+    pub text: String,
+    pub value: String,
+}
+
+/// What a query returns. Time-based variants are added by the time work.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QueryResult {
+    Models {
+        rows: Vec<ModelRow>,
+        /// The energy methodology, zone and tie policy used, for frame meta.
+        methodology: String,
+        zone: String,
+        notices: Vec<String>,
+    },
+    Variable {
+        values: Vec<VariableValue>,
+    },
+    /// `trend`: long rows (one per step and model); frames make them wide.
+    Trend {
+        rows: Vec<TrendRow>,
+        /// Whether `bt_ci_low`/`bt_ci_high` are filled (the query's `includeCi`).
+        include_ci: bool,
+        step_days: u32,
+        notices: Vec<String>,
+    },
+    /// `energy-trend`: per step, per model or in total.
+    EnergyTrend {
+        rows: Vec<EnergyTrendRow>,
+        methodology: String,
+        zone: String,
+        notices: Vec<String>,
+    },
+    /// `regression`: string fields model, organization, metric and one number.
+    Regression {
+        rows: Vec<RegressionRow>,
+        windows: RegressionWindows,
+        notices: Vec<String>,
+    },
+}
+
+/// One model's BT score at one step of a trend.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendRow {
+    /// Start of the step, Unix milliseconds (UTC midnight). The score uses the
+    /// votes up to the end of the step (cumulative) or of the rolling window
+    /// ending with the step.
+    pub time_ms: i64,
+    pub model: String,
+    pub bt_score: f64,
+    pub bt_ci_low: Option<f64>,
+    pub bt_ci_high: Option<f64>,
+    /// Votes of the model in the fit of this step.
+    pub votes: u64,
+}
+
+/// Energy of the traffic the votes represent, for one step (and model).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnergyTrendRow {
+    /// Start of the step, Unix milliseconds (UTC midnight).
+    pub time_ms: i64,
+    /// The model id, or `total`.
+    pub model: String,
+    /// Output tokens of the answers (both sides of every vote) in the step.
+    pub output_tokens: u64,
+    /// Answers with a token count.
+    pub sides_with_tokens: u64,
+    /// Answers without a token count: counted here, never treated as zero.
+    pub sides_without_tokens: u64,
+    /// Output tokens of models without an energy estimate (not in `wh`).
+    pub tokens_without_energy: u64,
+    /// Wh of generating `output_tokens` (null when the model's energy is unknown).
+    pub wh: Option<f64>,
+    /// gCO2e of generating `output_tokens`, in the query's zone.
+    pub gco2e: Option<f64>,
+    /// Traffic-weighted Wh per 1000 output tokens.
+    pub wh_per_1k_tokens: Option<f64>,
+    pub energy_methodology: String,
+    /// Why `wh` is null, for a model row.
+    pub energy_note: String,
+}
+
+/// One alert-ready number: Grafana makes one alert instance per row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionRow {
+    /// The model id, or `mix` for the traffic mix's `wh_delta_pct`.
+    pub model: String,
+    pub organization: String,
+    /// `bt_delta`, `bt_z`, `rank_delta` or `wh_delta_pct`.
+    pub metric: String,
+    pub value: f64,
+}
+
+/// The two windows a regression compares (inclusive `YYYY-MM-DD` days).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionWindows {
+    pub latest_from: String,
+    pub latest_to: String,
+    pub previous_from: String,
+    pub previous_to: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The query itself is wrong (maps to a 400-class status).
+    #[error("bad query: {0}")]
+    BadQuery(String),
+    #[error("unknown model {0:?}")]
+    UnknownModel(String),
+    #[error(transparent)]
+    Store(#[from] arenawatt_store::StoreError),
+    #[error(transparent)]
+    Rating(#[from] arenawatt_core::rating::RatingError),
+    #[error(transparent)]
+    Energy(#[from] arenawatt_core::energy::EnergyError),
+    /// Nobody waits for the answer any more (see [`limits::checkpoint`]).
+    #[error("{0}")]
+    Cancelled(String),
+}
+
+/// Defaults a data source instance (or the CLI) applies to queries that leave
+/// an option unset.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, Serialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct QueryDefaults {
+    pub methodology: String,
+    pub zone: String,
+    pub pue: f64,
+    pub wue: f64,
+    pub ties: arenawatt_core::rating::TiePolicy,
+    pub ci: arenawatt_core::rating::CiMethod,
+    pub bootstrap_rounds: u32,
+}
+
+impl Default for QueryDefaults {
+    fn default() -> Self {
+        QueryDefaults {
+            methodology: "ecologits-0.11".into(),
+            zone: "WOR".into(),
+            pue: 1.15,
+            wue: 1.8,
+            ties: arenawatt_core::rating::TiePolicy::Half,
+            ci: arenawatt_core::rating::CiMethod::Sandwich,
+            bootstrap_rounds: 200,
+        }
+    }
+}
+
+/// Grafana's time range, when the query runs inside a dashboard or an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeRange {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+pub use engine::Engine;

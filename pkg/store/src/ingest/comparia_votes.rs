@@ -1,0 +1,109 @@
+//! compar:IA's `votes` dataset (parquet, or JSON Lines with the same fields).
+//!
+//! Each row is one vote between `model_a_name` and `model_b_name`:
+//! `both_equal = true` is a tie (then `chosen_model_name` is null), otherwise
+//! `chosen_model_name` names the winner. The vote id is
+//! `conversation_pair_id` (falling back to `id`), which also joins the
+//! `conversations` dataset carrying each side's output tokens
+//! (see [`super::comparia_conversations`]). `timestamp` is an epoch in
+//! nanoseconds in the published files (any epoch unit or ISO text is accepted).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::collector::{RowProblem, RowVote};
+use super::comparia_conversations::SideTokens;
+use super::row::Row;
+use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
+use crate::Outcome;
+
+/// The source compar:IA votes are stored under unless `--source` says otherwise.
+pub const DEFAULT_SOURCE: &str = "comparia";
+
+const COLUMNS: &[&str] = &[
+    "conversation_pair_id",
+    "id",
+    "timestamp",
+    "model_a_name",
+    "model_b_name",
+    "chosen_model_name",
+    "both_equal",
+    "selected_category",
+    "total_conv_a_output_tokens",
+    "total_conv_b_output_tokens",
+];
+const REQUIRED: &[&str] = &[
+    "timestamp",
+    "model_a_name",
+    "model_b_name",
+    "chosen_model_name",
+];
+
+fn outcome(row: &dyn Row, model_a: &str, model_b: &str) -> Result<Outcome, RowProblem> {
+    if row.boolean("both_equal")? == Some(true) {
+        return Ok(Outcome::Tie);
+    }
+    match row.text("chosen_model_name")? {
+        Some(chosen) if chosen == model_a => Ok(Outcome::A),
+        Some(chosen) if chosen == model_b => Ok(Outcome::B),
+        Some(chosen) => Err(RowProblem::new(
+            "chosen_model_name",
+            format!("{chosen:?} is neither model_a_name {model_a:?} nor model_b_name {model_b:?}"),
+        )),
+        None => Err(RowProblem::new(
+            "chosen_model_name",
+            "no winner: chosen_model_name is null and both_equal is not true",
+        )),
+    }
+}
+
+fn token_column(row: &dyn Row, column: &str) -> Result<Option<u64>, RowProblem> {
+    match row.integer(column)? {
+        None => Ok(None),
+        Some(t) if t >= 0 => Ok(Some(t as u64)),
+        Some(t) => Err(RowProblem::new(column, format!("negative token count {t}"))),
+    }
+}
+
+fn convert<'r>(
+    row: &'r dyn Row,
+    id: Option<&'r str>,
+    tokens: Option<&HashMap<String, SideTokens>>,
+) -> Result<Option<RowVote<'r>>, RowProblem> {
+    let model_a = required(row.text("model_a_name")?, "model_a_name")?;
+    let model_b = required(row.text("model_b_name")?, "model_b_name")?;
+    let joined = match (tokens, id) {
+        (Some(map), Some(id)) => map.get(id).copied().unwrap_or_default(),
+        _ => SideTokens::default(),
+    };
+    Ok(Some(RowVote {
+        source_id: id,
+        source: None,
+        timestamp: required(row.timestamp("timestamp")?, "timestamp")?,
+        model_a,
+        model_b,
+        outcome: outcome(row, model_a, model_b)?,
+        tokens_a: token_column(row, "total_conv_a_output_tokens")?.or(joined.tokens_a),
+        tokens_b: token_column(row, "total_conv_b_output_tokens")?.or(joined.tokens_b),
+        category: row.text("selected_category")?,
+        language: None,
+    }))
+}
+
+/// Reads a votes file; `tokens` (from the conversations file) attaches each
+/// side's output tokens through `conversation_pair_id`.
+pub fn read(
+    path: &Path,
+    options: &IngestOptions<'_>,
+    tokens: Option<&HashMap<String, SideTokens>>,
+) -> Result<Ingested, IngestError> {
+    read_votes_with_ids(
+        path,
+        options,
+        DEFAULT_SOURCE,
+        (COLUMNS, REQUIRED),
+        ["conversation_pair_id", "id"],
+        ["model_a_name", "model_b_name"],
+        |row, id| convert(row, id, tokens),
+    )
+}

@@ -1,0 +1,371 @@
+//! Opening a store: connection settings, the schema and its forward migrations.
+//!
+//! The schema version lives in `PRAGMA user_version` and the file is marked as
+//! ours with `PRAGMA application_id`, so that opening some other SQLite file
+//! fails clearly instead of writing tables into it. Migrations only go
+//! forward: `MIGRATIONS[i]` brings a store from version `i` to `i + 1`, each in
+//! its own transaction.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::{Outcome, Store, StoreError};
+
+/// "AWAT": marks a SQLite file as an arenawatt store.
+const APPLICATION_ID: i32 = 0x4157_4154;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// `MIGRATIONS[i]` migrates version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: the first schema.
+    "
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO meta (key, value) VALUES ('data_version', 0);
+
+    CREATE TABLE sources (
+        id        INTEGER PRIMARY KEY,
+        name      TEXT NOT NULL UNIQUE,
+        matches   INTEGER NOT NULL DEFAULT 0,
+        vote_rows INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE models (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE aliases (
+        alias    TEXT PRIMARY KEY,
+        model_id INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE labels (
+        id   INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+
+    -- vote_key: 64-bit hash of (source name, vote id); see store::key.
+    -- outcome: 0 = A won, 1 = B won, 2 = tie, 3 = tie where both were bad.
+    CREATE TABLE votes (
+        vote_key    INTEGER PRIMARY KEY,
+        source_id   INTEGER NOT NULL,
+        timestamp   INTEGER NOT NULL,
+        model_a     INTEGER NOT NULL,
+        model_b     INTEGER NOT NULL,
+        outcome     INTEGER NOT NULL,
+        tokens_a    INTEGER,
+        tokens_b    INTEGER,
+        category_id INTEGER,
+        language_id INTEGER
+    );
+
+    CREATE TABLE pair_counts_daily (
+        source_id     INTEGER NOT NULL,
+        day           INTEGER NOT NULL,
+        model_lo      INTEGER NOT NULL,
+        model_hi      INTEGER NOT NULL,
+        wins_lo       INTEGER NOT NULL,
+        wins_hi       INTEGER NOT NULL,
+        ties          INTEGER NOT NULL,
+        ties_both_bad INTEGER NOT NULL,
+        PRIMARY KEY (source_id, day, model_lo, model_hi)
+    ) WITHOUT ROWID;
+    -- Per source and day with data: that day's pair counts and the running
+    -- totals up to it, each packed in a BLOB (see store::packed).
+    CREATE TABLE pair_counts_packed (
+        source_id  INTEGER NOT NULL,
+        day        INTEGER NOT NULL,
+        daily      BLOB NOT NULL,
+        cumulative BLOB NOT NULL,
+        PRIMARY KEY (source_id, day)
+    );
+    CREATE TABLE model_tokens_daily (
+        source_id            INTEGER NOT NULL,
+        day                  INTEGER NOT NULL,
+        model_id             INTEGER NOT NULL,
+        sides_with_tokens    INTEGER NOT NULL,
+        output_tokens        INTEGER NOT NULL,
+        sides_without_tokens INTEGER NOT NULL,
+        PRIMARY KEY (source_id, day, model_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE imports (
+        id              INTEGER PRIMARY KEY,
+        file_name       TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        format          TEXT NOT NULL,
+        source          TEXT,
+        day             INTEGER,
+        rows_accepted   INTEGER NOT NULL,
+        rows_rejected   INTEGER NOT NULL,
+        votes_inserted  INTEGER NOT NULL,
+        votes_duplicate INTEGER NOT NULL,
+        started_at      INTEGER NOT NULL,
+        finished_at     INTEGER NOT NULL,
+        data_version    INTEGER NOT NULL
+    );
+    CREATE INDEX imports_by_sha256 ON imports (sha256);
+
+    CREATE TABLE catalog_models (
+        id         TEXT PRIMARY KEY,
+        model_json TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// Settings for every connection: wait for a writer instead of failing.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    // Page cache (default 64 MiB): large imports touch each page once, in key
+    // order. `ARENAWATT_CACHE_MIB` tunes it; a small cache makes SQLite spill
+    // an import's pages to the write-ahead log before the commit.
+    let cache_mib: i64 = std::env::var("ARENAWATT_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(64);
+    conn.pragma_update(None, "cache_size", -cache_mib * 1024)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+pub(super) fn open_for_writing(path: &Path) -> Result<Store, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| StoreError::opening(path, e))?;
+    let display = path.display().to_string();
+    prepare(conn, display, path, true)
+}
+
+pub(super) fn open_read_only(path: &Path, immutable: bool) -> Result<Store, StoreError> {
+    if !path.exists() {
+        return Err(StoreError::Missing {
+            path: path.display().to_string(),
+        });
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if immutable {
+        // `immutable=1`: no locks, no -shm, no WAL; SQLite trusts that
+        // nobody changes the file while it is open.
+        Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
+    .map_err(|e| StoreError::opening(path, e))?;
+    let display = path.display().to_string();
+    prepare(conn, display, path, false)
+}
+
+/// `file:PATH?immutable=1`, with the characters a URI path cannot hold
+/// percent-encoded.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'%' | b'?' | b'#' | 0..=0x20 | 0x7f..=0xff => uri.push_str(&format!("%{byte:02X}")),
+            _ => uri.push(*byte as char),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+pub(super) fn open_in_memory() -> Result<Store, StoreError> {
+    let conn = Connection::open_in_memory()?;
+    prepare(conn, ":memory:".into(), Path::new(":memory:"), true)
+}
+
+fn prepare(
+    conn: Connection,
+    display: String,
+    path: &Path,
+    writable: bool,
+) -> Result<Store, StoreError> {
+    let opening = |e| StoreError::opening(path, e);
+    configure(&conn).map_err(opening)?;
+    // Reading the header is the first access: a non-SQLite file fails here.
+    let application_id: i32 = conn
+        .pragma_query_value(None, "application_id", |row| row.get(0))
+        .map_err(opening)?;
+    let version: u32 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(opening)?;
+    let tables: u32 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+        .map_err(opening)?;
+    let is_ours = application_id == APPLICATION_ID;
+    let is_empty = application_id == 0 && version == 0 && tables == 0;
+    if !is_ours && !is_empty {
+        return Err(StoreError::NotAStore {
+            path: display,
+            reason: format!(
+                "it is a SQLite database of another application (application_id {application_id:#x}, {tables} schema objects)"
+            ),
+        });
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: display,
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if !writable {
+        if is_empty {
+            return Err(StoreError::NotAStore {
+                path: display,
+                reason: "the file is empty (no arenawatt schema)".into(),
+            });
+        }
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::CannotOpen {
+                path: display,
+                reason: format!(
+                    "schema version {version} needs migrating to {SCHEMA_VERSION}; run `arenawatt import` on it once"
+                ),
+            });
+        }
+        return Ok(Store {
+            conn,
+            path: display,
+        });
+    }
+    if display != ":memory:" {
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+            .map_err(opening)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::CannotOpen {
+                path: display,
+                reason: format!("cannot switch to WAL mode (journal mode stays {mode:?})"),
+            });
+        }
+    }
+    // NORMAL is durable against process crashes in WAL mode; a power cut may
+    // lose the last commits but never leaves a half-written one.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let mut store = Store {
+        conn,
+        path: display,
+    };
+    migrate(&mut store, version)?;
+    Ok(store)
+}
+
+fn migrate(store: &mut Store, from: u32) -> Result<(), StoreError> {
+    for (version, script) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = store
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the lock.
+        let current: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if current as usize > version {
+            continue;
+        }
+        tx.execute_batch(script)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        tx.pragma_update(None, "user_version", version as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// The code of an outcome in the `votes.outcome` column (writers in
+/// `import`, readers in `read`).
+pub(super) fn outcome_code(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::A => 0,
+        Outcome::B => 1,
+        Outcome::Tie => 2,
+        Outcome::BothBad => 3,
+    }
+}
+
+/// The outcome a `votes.outcome` code stands for; `None` for a code no
+/// version wrote.
+pub(super) fn outcome_from_code(code: u8) -> Option<Outcome> {
+    match code {
+        0 => Some(Outcome::A),
+        1 => Some(Outcome::B),
+        2 => Some(Outcome::Tie),
+        3 => Some(Outcome::BothBad),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_store_is_at_the_current_version_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.stats().unwrap().schema_version, SCHEMA_VERSION);
+        drop(store);
+        let again = Store::open_read_only(&path).unwrap();
+        assert_eq!(again.stats().unwrap().schema_version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn foreign_sqlite_file_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(conn);
+        let error = Store::open(&path)
+            .err()
+            .expect("a foreign database must be refused");
+        assert!(matches!(error, StoreError::NotAStore { .. }), "{error}");
+        assert!(error.to_string().contains("another application"), "{error}");
+        let conn = Connection::open(&path).unwrap();
+        let tables: u32 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1);
+    }
+
+    #[test]
+    fn garbage_file_is_not_a_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("garbage.db");
+        std::fs::write(&path, b"this is not a database, just some text that is long enough to look like a header........................................").unwrap();
+        for result in [Store::open(&path), Store::open_read_only(&path)] {
+            let error = result.err().expect("garbage must be refused");
+            assert!(matches!(error, StoreError::NotAStore { .. }), "{error}");
+        }
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let error = Store::open(&path).err().expect("newer schema");
+        assert!(matches!(error, StoreError::TooNew { .. }), "{error}");
+    }
+
+    #[test]
+    fn read_only_open_never_creates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.db");
+        let error = Store::open_read_only(&path).err().expect("missing");
+        assert!(matches!(error, StoreError::Missing { .. }), "{error}");
+        assert!(!path.exists());
+    }
+}
