@@ -62,6 +62,11 @@
 //! is above this model's upper bound; `rank_high` (worst plausible) is N − the
 //! number of models whose upper bound is below this model's lower bound. Models
 //! without a score are ranked N + 1, after all rated ones.
+//!
+//! # Stages ([`stages`])
+//! The maths modules are private: callers use [`rate`] and [`rate_from`].
+//! [`stages`] runs the steps of `rate` one at a time (check and graph
+//! analysis, Newton fit, variances) so `arenawatt-bench rating` can time each.
 
 // The maths, private to the rating engine: callers use `rate`/`rate_from`
 // and the types below, and a benchmark times the stages through `stages`.
