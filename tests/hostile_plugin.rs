@@ -151,7 +151,7 @@ async fn a_50_mb_query_fails_alone_before_any_work_and_memory_stays_bounded() {
     );
     let good = data_query("GOOD", &json!({"queryType": "leaderboard"}));
     let request = query_request(demo_context(Some("Viewer")), vec![huge, long, good]);
-    let mut client = plugin.data().await;
+    let client = plugin.data().await;
     let responses = client
         .max_encoding_message_size(64 << 20)
         .query_data(request)

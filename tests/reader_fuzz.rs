@@ -9,7 +9,7 @@
 //! times. Case counts are bounded so the file runs in seconds in debug.
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arenawatt::catalog::Catalog;
 use arenawatt::ingest::{self, IngestOptions, Ingested};
