@@ -9,7 +9,7 @@ use std::process::Output;
 use arenawatt::rating::PairTable;
 use arenawatt::store::{CountFilter, ModelTokens, Store, StoreStats};
 
-mod cli_support;
+use crate::cli_support;
 use cli_support::{arenawatt_on as arenawatt, fixture};
 
 fn stderr(output: &Output) -> String {

@@ -5,8 +5,8 @@
 //! it was. Runs the real `gpx_arenawatt` against a store built by the real
 //! `arenawatt` in a temporary folder.
 
-mod cli_support;
-mod common;
+use crate::cli_support;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -3,8 +3,8 @@
 //! it, and the same plugin instance answers the next queries and `POST votes`
 //! with the new models, without a restart or a settings change.
 
-mod cli_support;
-mod common;
+use crate::cli_support;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

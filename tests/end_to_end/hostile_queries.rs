@@ -8,7 +8,7 @@
 //! used to run forever); none asserts a speed. Memory is read from the
 //! kernel (`VmHWM`, `VmRSS`, `ru_maxrss`) against generous limits.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-mod cli_support;
+use crate::cli_support;
 use cli_support::arenawatt;
 
 fn energy_json(args: &[&str]) -> Value {

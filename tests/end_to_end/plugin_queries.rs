@@ -2,7 +2,7 @@
 //! types, units, values, metadata), per-refId errors, alert requests, the
 //! `range` window and the `None` role.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

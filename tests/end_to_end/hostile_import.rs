@@ -14,7 +14,7 @@ use std::sync::Arc;
 use arenawatt::rating::PairTable;
 use arenawatt::store::{CountFilter, ModelTokens, Store, StoreStats};
 
-mod cli_support;
+use crate::cli_support;
 use cli_support::arenawatt_on as arenawatt;
 
 /// Everything a reader of the store can see.

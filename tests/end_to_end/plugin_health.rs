@@ -2,7 +2,7 @@
 //! good store (demo and configured), a missing store, a corrupt store and
 //! settings that cannot work.
 
-mod common;
+use crate::common;
 
 use common::*;
 use grafana_plugin_sdk::pluginv2::check_health_response::HealthStatus;

@@ -1,7 +1,7 @@
 //! `arenawatt query` on the demo store: the query types, the filters, the
 //! exact CSV header, the Pareto flags, and clear errors for bad input.
 
-mod query_support;
+use crate::query_support;
 
 use std::collections::HashMap;
 

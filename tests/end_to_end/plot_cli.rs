@@ -12,7 +12,7 @@
 //! polyline whose every vertex is a model's centre, a ring an unfilled circle
 //! around a model's centre, larger than the point.
 
-mod query_support;
+use crate::query_support;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! `arenawatt simulate`: the CSV it writes, its determinism and its errors.
 
-mod query_support;
+use crate::query_support;
 
 use query_support::*;
 

@@ -2,7 +2,7 @@
 //! their rules (roles, body limit, all-or-nothing batches), unknown paths, and
 //! QueryData calls running while an upload writes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{json, Value};

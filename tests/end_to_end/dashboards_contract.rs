@@ -16,7 +16,7 @@
 //! Variables set to "All" take every value their own `variable` query lists,
 //! as Grafana does.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

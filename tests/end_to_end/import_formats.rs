@@ -11,7 +11,7 @@ use arenawatt::store::{CountFilter, Outcome, Store};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
-mod cli_support;
+use crate::cli_support;
 use cli_support::{arenawatt_on as arenawatt, fixture};
 
 fn stdout(output: &Output) -> String {

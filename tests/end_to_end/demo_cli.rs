@@ -3,7 +3,7 @@
 //! CI, Wh and gCO2e per 1000 tokens), says the votes are simulated, and the
 //! fit recovers compar:IA's published medians.
 
-mod query_support;
+use crate::query_support;
 
 use query_support::*;
 

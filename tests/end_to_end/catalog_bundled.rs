@@ -9,7 +9,7 @@ use arenawatt::catalog::{bundled, Catalog, License, SizeClass};
 use arenawatt::energy::{EnergyContext, Methodology};
 
 fn arena_names() -> Vec<String> {
-    let text = include_str!("../pkg/data/lmsys/chatbotarena_pairs_20240814.json");
+    let text = include_str!("../../pkg/data/lmsys/chatbotarena_pairs_20240814.json");
     let value: serde_json::Value = serde_json::from_str(text).unwrap();
     value["models"]
         .as_array()
@@ -208,7 +208,7 @@ fn proprietary_estimates_prefer_ecologits_and_are_flagged() {
 #[test]
 fn ecologits_names_resolve() {
     let catalog = Catalog::bundled_ref();
-    let text = include_str!("../pkg/data/ecologits/models.json");
+    let text = include_str!("../../pkg/data/ecologits/models.json");
     let value: serde_json::Value = serde_json::from_str(text).unwrap();
     for record in value["models"].as_array().unwrap() {
         let name = record["name"].as_str().unwrap();

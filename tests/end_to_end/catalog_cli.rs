@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-mod cli_support;
+use crate::cli_support;
 use cli_support::arenawatt;
 
 fn list_json(dir: &Path, extra: &[&str]) -> Vec<Value> {

@@ -16,7 +16,7 @@ use arenawatt::ingest::{self, IngestOptions, Ingested};
 use arenawatt::store::{ImportAudit, PairCountBatch, Store, StoreStats};
 use proptest::prelude::*;
 
-mod cli_support;
+use crate::cli_support;
 use cli_support::{arenawatt_on, fixture};
 
 fn now() -> i64 {

@@ -8,7 +8,7 @@
 //!
 //! Timeouts here only guard against hangs; none asserts a speed.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -135,7 +135,7 @@ fn check_file(text: &str, methodology: Methodology) -> (usize, Vec<String>) {
 #[test]
 fn reproduces_every_ecologits_0_11_3_vector() {
     let (checked, failures) = check_file(
-        include_str!("fixtures/vectors-0.11.3.json"),
+        include_str!("../fixtures/vectors-0.11.3.json"),
         Methodology::Ecologits011,
     );
     assert!(
@@ -150,7 +150,7 @@ fn reproduces_every_ecologits_0_11_3_vector() {
 #[test]
 fn reproduces_every_ecologits_0_8_2_vector() {
     let (checked, failures) = check_file(
-        include_str!("fixtures/vectors-0.8.2.json"),
+        include_str!("../fixtures/vectors-0.8.2.json"),
         Methodology::Ecologits08,
     );
     assert!(

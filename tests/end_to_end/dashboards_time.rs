@@ -13,7 +13,7 @@
 //! - every Regressions table holds only its metric, and its thresholds colour
 //!   the degraded model red.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

@@ -12,7 +12,7 @@
 //! row. The rule's own expressions (reduce, then threshold) are then applied to
 //! those numbers: on the demo data, the simulated degraded model must fire.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;

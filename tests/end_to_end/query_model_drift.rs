@@ -15,7 +15,7 @@
 //! header and the JSON keys of model rows are the column registry's names in
 //! the registry's order.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

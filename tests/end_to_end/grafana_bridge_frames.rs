@@ -5,8 +5,8 @@
 //! it must write NaN/±Inf entities, sub-millisecond nanos and nulls the way
 //! the Go SDK's `FrameToJSON` does.
 
-mod common;
-#[path = "../examples/grafana_bridge/frame_json.rs"]
+use crate::common;
+#[path = "../../examples/grafana_bridge/frame_json.rs"]
 mod frame_json;
 
 use std::collections::HashMap;

@@ -7,7 +7,7 @@
 //! threshold's false-positive rate implies. `energy-trend` must equal the sum
 //! over the votes of tokens × per-token Wh, computed here from the CSV.
 
-mod query_support;
+use crate::query_support;
 
 use std::collections::{BTreeMap, HashMap};
 
