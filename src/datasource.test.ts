@@ -1,10 +1,8 @@
-import { DataSourceInstanceSettings, PluginType } from '@grafana/data';
-
 import { DataSource } from './datasource';
+import { instanceSettings as settings } from './test/instanceSettings';
 import { FakeTemplateSrv } from './test/templateSrv';
 import {
   ArenawattQuery,
-  ArenawattSettings,
   BOOLEAN_KEYS,
   DEFAULT_QUERY,
   FIXED_KEYS,
@@ -12,32 +10,6 @@ import {
   NUMBER_KEYS,
   TEXT_KEYS,
 } from './types';
-
-const settings: DataSourceInstanceSettings<ArenawattSettings> = {
-  id: 1,
-  uid: 'arenawatt',
-  type: 'arenawatt-energy-datasource',
-  name: 'arenawatt',
-  access: 'proxy',
-  readOnly: false,
-  jsonData: {},
-  meta: {
-    id: 'arenawatt-energy-datasource',
-    name: 'arenawatt',
-    type: PluginType.datasource,
-    info: {
-      author: { name: 'arenawatt' },
-      description: '',
-      links: [],
-      logos: { small: '', large: '' },
-      screenshots: [],
-      updated: '',
-      version: '0.1.0',
-    },
-    module: '',
-    baseUrl: '',
-  },
-};
 
 const variables = {
   source: ['comparia', 'lmsys'],

@@ -14,11 +14,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { DataFrame, DataSourceInstanceSettings, FieldType, PluginType, dateMath, getFieldDisplayName } from '@grafana/data';
+import { DataFrame, FieldType, dateMath, getFieldDisplayName } from '@grafana/data';
 import { toDataQueryResponse } from '@grafana/runtime';
 
 import { DataSource } from '../datasource';
-import { ArenawattSettings } from '../types';
+import { instanceSettings as settings } from '../test/instanceSettings';
 import { Bridge, REPO_ROOT, TimeRangeMs, startBridge } from '../test/pluginBridge';
 import { FakeTemplateSrv } from '../test/templateSrv';
 import {
@@ -64,31 +64,6 @@ interface Scenario {
   texts: Record<string, Value>;
 }
 
-const settings: DataSourceInstanceSettings<ArenawattSettings> = {
-  id: 1,
-  uid: 'arenawatt',
-  type: 'arenawatt-energy-datasource',
-  name: 'arenawatt',
-  access: 'proxy',
-  readOnly: false,
-  jsonData: {},
-  meta: {
-    id: 'arenawatt-energy-datasource',
-    name: 'arenawatt',
-    type: PluginType.datasource,
-    info: {
-      author: { name: 'arenawatt' },
-      description: '',
-      links: [],
-      logos: { small: '', large: '' },
-      screenshots: [],
-      updated: '',
-      version: '0.1.0',
-    },
-    module: '',
-    baseUrl: '',
-  },
-};
 
 function allPanels(panels: Panel[]): Panel[] {
   return panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
