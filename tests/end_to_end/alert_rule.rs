@@ -46,7 +46,9 @@ fn yaml_to_json(yaml: &yaml_rust2::Yaml) -> Result<Value, String> {
             .map(Value::Number)
             .ok_or_else(|| format!("{text:?} is not a finite number"))?,
         Yaml::String(s) => Value::String(s.clone()),
-        Yaml::Array(items) => Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Yaml::Array(items) => {
+            Value::Array(items.iter().map(yaml_to_json).collect::<Result<_, _>>()?)
+        }
         Yaml::Hash(map) => {
             let mut out = serde_json::Map::new();
             for (key, value) in map {
@@ -478,7 +480,11 @@ fn the_yaml_reader_reads_provisioning_yaml_and_names_the_line_of_an_error() {
         value,
         serde_json::json!({"a": [{"b": 1, "c": "x # y"}, -3], "d": "q\"z", "e": ["f"]})
     );
-    for (bad, expected) in [("a:\n\t- b\n", "line 2"), ("a:\n  b: 1\n c: 2\n", "line 3"), ("a: [1, 2\n", "line 2")] {
+    for (bad, expected) in [
+        ("a:\n\t- b\n", "line 2"),
+        ("a:\n  b: 1\n c: 2\n", "line 3"),
+        ("a: [1, 2\n", "line 2"),
+    ] {
         let error = parse_yaml(bad).unwrap_err();
         assert!(error.contains(expected), "{bad:?}: {error}");
     }

@@ -120,7 +120,11 @@ fn the_global_db_chooses_the_demo_store_that_query_then_reads() {
         names.sort();
         names
     };
-    assert_eq!(models(&demo_rows), models(&rows), "demo --csv and query disagree");
+    assert_eq!(
+        models(&demo_rows),
+        models(&rows),
+        "demo --csv and query disagree"
+    );
 }
 
 #[test]

@@ -140,7 +140,13 @@ async fn a_relative_date_of_i64_max_days_is_an_error_not_an_overflow() {
     let dir = tempfile::tempdir().unwrap();
     let store = copy_of_demo_store(dir.path());
     let (ok, _, stderr, _) = run_cli(
-        &["query", "--type", "scatter", "--from", "now-9223372036854775807d"],
+        &[
+            "query",
+            "--type",
+            "scatter",
+            "--from",
+            "now-9223372036854775807d",
+        ],
         &store,
     );
     assert!(!ok);

@@ -10,8 +10,8 @@
 //!
 //! One binary links the workspace once instead of once per file.
 
-mod common;
 mod cli_support;
+mod common;
 mod query_support;
 
 mod alert_rule;

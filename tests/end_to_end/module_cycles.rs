@@ -26,7 +26,10 @@ fn module_path(relative: &Path) -> ModulePath {
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts
@@ -230,7 +233,8 @@ fn circles(graph: &BTreeMap<ModulePath, BTreeMap<ModulePath, Evidence>>) -> Vec<
     // Longer circles: a depth-first search from every module, reporting each
     // circle once (from its smallest module) and skipping the pairs above.
     for start in graph.keys() {
-        let mut stack: Vec<(ModulePath, Vec<ModulePath>)> = vec![(start.clone(), vec![start.clone()])];
+        let mut stack: Vec<(ModulePath, Vec<ModulePath>)> =
+            vec![(start.clone(), vec![start.clone()])];
         let mut seen: BTreeSet<ModulePath> = BTreeSet::new();
         while let Some((module, chain)) = stack.pop() {
             for next in graph.get(&module).into_iter().flat_map(|u| u.keys()) {
@@ -299,7 +303,10 @@ fn no_module_of_any_crate_uses_a_module_that_uses_it_back() {
         }
     }
     // The reader found the crates' imports at all (the engine alone has dozens).
-    assert!(edges > 50, "only {edges} imports between modules were found");
+    assert!(
+        edges > 50,
+        "only {edges} imports between modules were found"
+    );
     assert!(
         problems.is_empty(),
         "modules that import each other:\n{}",

@@ -39,8 +39,9 @@ fn committed_schema_text() -> String {
 }
 
 fn committed_schema() -> Value {
-    serde_json::from_str(&committed_schema_text())
-        .unwrap_or_else(|e| panic!("{SCHEMA_FILE} is not JSON ({e}); run `arenawatt schema > {SCHEMA_FILE}`"))
+    serde_json::from_str(&committed_schema_text()).unwrap_or_else(|e| {
+        panic!("{SCHEMA_FILE} is not JSON ({e}); run `arenawatt schema > {SCHEMA_FILE}`")
+    })
 }
 
 fn run_arenawatt(args: &[&str]) -> String {
@@ -214,8 +215,8 @@ fn row_keys_in_order(text: &str) -> Vec<Vec<String>> {
     struct Models {
         rows: Vec<Keys>,
     }
-    let models: Models = serde_json::from_str(text)
-        .unwrap_or_else(|e| panic!("not a models result ({e}):\n{text}"));
+    let models: Models =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("not a models result ({e}):\n{text}"));
     models.rows.into_iter().map(|Keys(keys)| keys).collect()
 }
 
@@ -232,8 +233,16 @@ async fn frame_fields_csv_header_and_json_keys_are_the_registry_names_in_order()
     )
     .await;
     let leaderboard = &common::frames_of(&responses, "L")[0];
-    assert!(leaderboard.rows >= 10, "leaderboard has {} rows", leaderboard.rows);
-    assert_eq!(leaderboard.field_names(), registry, "leaderboard frame fields");
+    assert!(
+        leaderboard.rows >= 10,
+        "leaderboard has {} rows",
+        leaderboard.rows
+    );
+    assert_eq!(
+        leaderboard.field_names(),
+        registry,
+        "leaderboard frame fields"
+    );
     let scatter = &common::frames_of(&responses, "S")[0];
     let mut with_point_size = registry.clone();
     with_point_size.push("point_size".into());
@@ -246,13 +255,33 @@ async fn frame_fields_csv_header_and_json_keys_are_the_registry_names_in_order()
     // The CLI on the store the plugin just answered from.
     let store = common::demo_store_path();
     let store = store.to_str().expect("utf-8 path");
-    let csv = run_arenawatt(&["--db", store, "query", "--type", "leaderboard", "--format", "csv"]);
+    let csv = run_arenawatt(&[
+        "--db",
+        store,
+        "query",
+        "--type",
+        "leaderboard",
+        "--format",
+        "csv",
+    ]);
     let header = csv.lines().next().expect("a CSV header");
     let csv_names: Vec<&str> = csv_columns().map(|c| c.name).collect();
     assert_eq!(header, csv_names.join(","), "CSV header");
-    assert_eq!(csv.lines().count(), leaderboard.rows + 1, "one CSV line per row:\n{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        leaderboard.rows + 1,
+        "one CSV line per row:\n{csv}"
+    );
 
-    let json = run_arenawatt(&["--db", store, "query", "--type", "leaderboard", "--format", "json"]);
+    let json = run_arenawatt(&[
+        "--db",
+        store,
+        "query",
+        "--type",
+        "leaderboard",
+        "--format",
+        "json",
+    ]);
     let rows = row_keys_in_order(&json);
     assert_eq!(rows.len(), leaderboard.rows);
     for keys in rows {

@@ -47,8 +47,11 @@ fn arenawatt_binary(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = match given {
         Some(path) => path.to_path_buf(),
         None => {
-            let exe = std::env::current_exe().context("cannot find the arenawatt-bench executable")?;
-            let folder = exe.parent().context("the arenawatt-bench executable has no folder")?;
+            let exe =
+                std::env::current_exe().context("cannot find the arenawatt-bench executable")?;
+            let folder = exe
+                .parent()
+                .context("the arenawatt-bench executable has no folder")?;
             folder.join(format!("arenawatt{}", std::env::consts::EXE_SUFFIX))
         }
     };

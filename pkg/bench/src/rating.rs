@@ -31,8 +31,7 @@ pub struct RatingBenchArgs {
 }
 
 fn bundled_arena() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../data/lmsys/chatbotarena_pairs_20240814.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/lmsys/chatbotarena_pairs_20240814.json")
 }
 
 struct Timing {

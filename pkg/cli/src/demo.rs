@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
-use arenawatt_sim::demo::{self, SIMULATED_SOURCE};
 use arenawatt_engine::{time, Engine, Query, QueryResult, QueryType};
+use arenawatt_sim::demo::{self, SIMULATED_SOURCE};
 
 use super::query::output;
 
@@ -130,20 +130,32 @@ mod tests {
 
     #[test]
     fn the_global_db_chooses_the_demo_store() {
-        assert_eq!(store_of(&["arenawatt", "--db", "x.db", "demo"]), PathBuf::from("x.db"));
-        assert_eq!(store_of(&["arenawatt", "demo", "--db", "x.db"]), PathBuf::from("x.db"));
+        assert_eq!(
+            store_of(&["arenawatt", "--db", "x.db", "demo"]),
+            PathBuf::from("x.db")
+        );
+        assert_eq!(
+            store_of(&["arenawatt", "demo", "--db", "x.db"]),
+            PathBuf::from("x.db")
+        );
     }
 
     #[test]
     fn store_is_an_alias_that_wins_and_the_default_stays() {
-        assert_eq!(store_of(&["arenawatt", "demo", "--store", "s.db"]), PathBuf::from("s.db"));
+        assert_eq!(
+            store_of(&["arenawatt", "demo", "--store", "s.db"]),
+            PathBuf::from("s.db")
+        );
         assert_eq!(
             store_of(&["arenawatt", "--db", "x.db", "demo", "--store", "s.db"]),
             PathBuf::from("s.db")
         );
         // Only when ARENAWATT_DB is unset does the default apply.
         if std::env::var_os("ARENAWATT_DB").is_none() {
-            assert_eq!(store_of(&["arenawatt", "demo"]), PathBuf::from(DEFAULT_DEMO_STORE));
+            assert_eq!(
+                store_of(&["arenawatt", "demo"]),
+                PathBuf::from(DEFAULT_DEMO_STORE)
+            );
         }
     }
 }

@@ -59,7 +59,9 @@ pub const DEFAULT_STORE: &str = "arenawatt.db";
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let given = cli.db;
-    let db = &given.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
+    let db = &given
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE));
     match cli.command {
         Command::Rank(args) => rank::run(args),
         Command::Energy(args) => energy::run(db, args),

@@ -21,10 +21,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Arg, ArgAction, ArgMatches};
 
-use arenawatt_sim::demo::{ARENA_SOURCE, SIMULATED_SOURCE};
 use arenawatt_engine::resolve::ResolvedQuery;
 use arenawatt_engine::time::format_day;
 use arenawatt_engine::{Engine, ModelRow, QueryResult, QueryType};
+use arenawatt_sim::demo::{ARENA_SOURCE, SIMULATED_SOURCE};
 use arenawatt_store::{CountFilter, Store};
 
 use self::draw::{Figure, Point, XScale};
@@ -419,7 +419,10 @@ mod tests {
     fn out_is_required_and_must_be_svg() {
         assert!(parse(&["--sources", "simulated"]).is_err());
         assert!(parse(&["--out", "g.svg", "--x-scale", "sqrt"]).is_err());
-        assert!(parse(&["--out", "g.svg", "--width", "600"]).is_err(), "too narrow for the key");
+        assert!(
+            parse(&["--out", "g.svg", "--width", "600"]).is_err(),
+            "too narrow for the key"
+        );
         let error = check_out_path(Path::new("graph.png"))
             .unwrap_err()
             .to_string();

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use arenawatt_sim::simulate::{self, Degradation, SimulationOptions};
 use arenawatt_engine::time;
+use arenawatt_sim::simulate::{self, Degradation, SimulationOptions};
 
 /// Flags of `arenawatt simulate`.
 #[derive(Debug, clap::Args)]

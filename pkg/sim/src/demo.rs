@@ -29,8 +29,8 @@ use arenawatt_store::import_service::{
 };
 use arenawatt_store::{PairCountBatch, Store, StoreError};
 
-use arenawatt_engine::resolve::canonical_model;
 use crate::simulate::{self, Degradation, SimulateError, SimulationOptions};
+use arenawatt_engine::resolve::canonical_model;
 use arenawatt_engine::time;
 
 pub const ARENA_SOURCE: &str = "chatbot-arena-2024-08-14";

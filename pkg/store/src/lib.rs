@@ -49,13 +49,13 @@
 //! whose reads each run in one read transaction, sees the old or the new data,
 //! never half of an import.
 
-pub mod ingest;
-pub mod import_service;
 mod aggregates;
 mod buffer;
 mod catalog_models;
 pub(crate) mod fast_hash;
 mod import;
+pub mod import_service;
+pub mod ingest;
 mod key;
 mod packed;
 mod read;
@@ -264,7 +264,9 @@ impl Store {
     /// the file is sound. Reads every page, so it costs about one full read
     /// of the file.
     pub fn quick_check(&self, max: u32) -> Result<Vec<String>, StoreError> {
-        let mut statement = self.conn.prepare(&format!("PRAGMA quick_check({})", max.max(1)))?;
+        let mut statement = self
+            .conn
+            .prepare(&format!("PRAGMA quick_check({})", max.max(1)))?;
         let lines = statement
             .query_map([], |row| row.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -345,7 +347,9 @@ impl Store {
         catalog_models::upsert(&mut self.conn, models)
     }
     /// The models added with [`Store::upsert_catalog_models`], sorted by id.
-    pub fn custom_catalog_models(&self) -> Result<Vec<arenawatt_core::catalog::CatalogModel>, StoreError> {
+    pub fn custom_catalog_models(
+        &self,
+    ) -> Result<Vec<arenawatt_core::catalog::CatalogModel>, StoreError> {
         catalog_models::list(&self.conn, &self.path)
     }
 }

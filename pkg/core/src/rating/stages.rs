@@ -155,7 +155,11 @@ mod tests {
         };
         PairTable {
             models: vec!["a".into(), "b".into(), "c".into()],
-            pairs: vec![pair(0, 1, 6, 4, 2), pair(1, 2, 5, 5, 1), pair(0, 2, 7, 3, 0)],
+            pairs: vec![
+                pair(0, 1, 6, 4, 2),
+                pair(1, 2, 5, 5, 1),
+                pair(0, 2, 7, 3, 0),
+            ],
         }
     }
 
@@ -164,7 +168,13 @@ mod tests {
         let table = table();
         let options = RatingOptions::default();
         let prepared = PreparedTable::new(&table, TiePolicy::Half).unwrap();
-        assert_eq!(prepared.graph(), GraphSummary { components: 1, rated: 3 });
+        assert_eq!(
+            prepared.graph(),
+            GraphSummary {
+                components: 1,
+                rated: 3
+            }
+        );
         assert_eq!(prepared.analyse_graph(), prepared.graph());
         let fit = prepared
             .fit_from_zero(options.tolerance, options.max_iterations)

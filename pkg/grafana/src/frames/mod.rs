@@ -169,15 +169,27 @@ fn model_field(column: &ModelColumn, rows: &[ModelRow]) -> Field {
     let name = column.name;
     match column.accessor {
         Accessor::Text(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
-        Accessor::OptionalText(get) => rows.iter().map(get).collect::<Vec<_>>().into_opt_field(name),
+        Accessor::OptionalText(get) => rows
+            .iter()
+            .map(get)
+            .collect::<Vec<_>>()
+            .into_opt_field(name),
         Accessor::OptionalFloat(get) => rows
             .iter()
             .map(|row| get(row).filter(|value| value.is_finite()))
             .collect::<Vec<_>>()
             .into_opt_field(name),
         Accessor::Uint8(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
-        Accessor::OptionalUint8(get) => rows.iter().map(get).collect::<Vec<_>>().into_opt_field(name),
-        Accessor::OptionalUint32(get) => rows.iter().map(get).collect::<Vec<_>>().into_opt_field(name),
+        Accessor::OptionalUint8(get) => rows
+            .iter()
+            .map(get)
+            .collect::<Vec<_>>()
+            .into_opt_field(name),
+        Accessor::OptionalUint32(get) => rows
+            .iter()
+            .map(get)
+            .collect::<Vec<_>>()
+            .into_opt_field(name),
         Accessor::Uint64(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
         Accessor::Boolean(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
     }

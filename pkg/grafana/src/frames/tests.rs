@@ -77,7 +77,12 @@ fn model_frame_has_one_field_per_column_with_units_and_no_labels() {
             field.name
         );
         let config = field.config.as_ref().unwrap();
-        assert_eq!(config.unit.as_deref(), spec.unit.grafana_id(), "{}", field.name);
+        assert_eq!(
+            config.unit.as_deref(),
+            spec.unit.grafana_id(),
+            "{}",
+            field.name
+        );
         assert_eq!(
             config.display_name_from_ds, None,
             "{}: display names break name matchers",
@@ -251,7 +256,13 @@ fn regression_frames_have_one_number_field() {
 #[test]
 fn model_fields_keep_their_arrow_types() {
     let rows = vec![row("a", Some(2.0), true), row("b", None, false)];
-    let frame = model_frame(&rows, "ecologits-0.11", "WOR", &[], &FrameContext::default());
+    let frame = model_frame(
+        &rows,
+        "ecologits-0.11",
+        "WOR",
+        &[],
+        &FrameContext::default(),
+    );
     let types: Vec<(String, String)> = frame
         .fields()
         .iter()
@@ -280,7 +291,13 @@ fn model_fields_keep_their_arrow_types() {
 fn non_finite_floats_are_sent_as_nulls() {
     let mut nan = row("a", Some(f64::NAN), false);
     nan.bt_score = Some(f64::INFINITY);
-    let frame = model_frame(&[nan], "ecologits-0.11", "WOR", &[], &FrameContext::default());
+    let frame = model_frame(
+        &[nan],
+        "ecologits-0.11",
+        "WOR",
+        &[],
+        &FrameContext::default(),
+    );
     for name in ["wh_per_1k_tokens", "bt_score"] {
         let field = frame.fields().iter().find(|f| f.name == name).unwrap();
         assert_eq!(field.values().null_count(), 1, "{name}");

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use arenawatt_core::energy::Methodology;
-use arenawatt_engine::QueryDefaults;
 use arenawatt_core::rating::CiMethod;
+use arenawatt_engine::QueryDefaults;
 
 /// Key under which the protocol layer stores the reason jsonData was not JSON.
 pub const INVALID_JSON_DATA_KEY: &str = "__arenawatt_invalid_json_data";

@@ -44,8 +44,8 @@ pub use collector::RowVote;
 /// The winner values every reader accepts, for `arenawatt rank`'s csv.
 pub use row::parse_winner;
 
-use arenawatt_core::catalog::Catalog;
 use crate::VoteBuffer;
+use arenawatt_core::catalog::Catalog;
 
 /// An input format of `arenawatt import --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
