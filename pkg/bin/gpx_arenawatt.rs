@@ -14,14 +14,13 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let outcome =
-        runtime.block_on(async {
-            arenawatt_grafana::plugin::init_logging();
-            arenawatt_grafana::plugin::protocol::serve(
+    let outcome = runtime.block_on(async {
+        arenawatt_grafana::plugin::init_logging();
+        arenawatt_grafana::plugin::protocol::serve(
                 arenawatt_grafana::plugin::ArenawattPlugin::new(),
             )
             .await
-        });
+    });
     if let Err(e) = outcome {
         // Grafana reads stderr as hclog JSON; the logger is installed by now.
         tracing::error!("gpx_arenawatt: {e}");
