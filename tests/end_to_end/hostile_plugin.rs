@@ -222,12 +222,7 @@ async fn a_deleted_store_is_reported_and_post_votes_does_not_create_a_new_one() 
         "{error}"
     );
     let health = check_health(&plugin, store_context(&store, Some("Admin"))).await;
-    assert_eq!(
-        health.status,
-        HealthStatus::Error as i32,
-        "{}",
-        health.message
-    );
+    assert_health_error(&health);
     assert!(
         health.message.contains(&store.display().to_string()),
         "{}",
@@ -261,12 +256,7 @@ async fn a_directory_as_the_store_path_is_named_as_a_directory() {
     let plugin = Plugin::start();
     let dir = tempfile::tempdir().unwrap();
     let health = check_health(&plugin, store_context(dir.path(), Some("Admin"))).await;
-    assert_eq!(
-        health.status,
-        HealthStatus::Error as i32,
-        "{}",
-        health.message
-    );
+    assert_health_error(&health);
     // Before: "sqlite: disk I/O error", with no path.
     assert!(
         health
@@ -295,12 +285,7 @@ async fn a_fifo_as_the_store_path_is_refused_without_hanging_a_worker() {
     )
     .await
     .expect("the health check hung on a FIFO");
-    assert_eq!(
-        health.status,
-        HealthStatus::Error as i32,
-        "{}",
-        health.message
-    );
+    assert_health_error(&health);
     assert!(
         health.message.contains(&fifo.display().to_string())
             && health.message.contains("is not a regular file"),
@@ -337,12 +322,7 @@ async fn a_store_with_8_kb_of_corrupt_pages_fails_the_health_check() {
     std::fs::write(&store, bytes).unwrap();
     let health = check_health(&plugin, store_context(&store, Some("Admin"))).await;
     // Before: OK.
-    assert_eq!(
-        health.status,
-        HealthStatus::Error as i32,
-        "{}",
-        health.message
-    );
+    assert_health_error(&health);
     assert!(
         health.message.contains(&store.display().to_string())
             && health.message.contains("quick_check"),
@@ -380,12 +360,7 @@ async fn a_store_in_a_read_only_folder_without_its_shm_file_names_the_fix_and_re
 
     let health = check_health(&plugin, store_context(&store, Some("Admin"))).await;
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(
-        health.status,
-        HealthStatus::Error as i32,
-        "{}",
-        health.message
-    );
+    assert_health_error(&health);
     // Before: "attempt to write a readonly database; check that Grafana's
     // user can read the file" (it can).
     assert!(
@@ -427,12 +402,7 @@ async fn a_demo_folder_other_users_can_write_to_is_refused() {
     let health = check_health(&plugin, demo_context(Some("Admin"))).await;
     // Before: the demo was built in the shared /tmp/arenawatt-<version>,
     // whoever had created it.
-    assert_eq!(
-        health.status,
-        HealthStatus::Error as i32,
-        "{}",
-        health.message
-    );
+    assert_health_error(&health);
     assert!(
         health.message.contains(&format!(
             "refusing the demo cache folder {}",

@@ -141,12 +141,7 @@ async fn health_reports_a_missing_store_with_a_hint() {
         ),
     )
     .await;
-    assert_eq!(
-        response.status,
-        HealthStatus::Error as i32,
-        "{}",
-        response.message
-    );
+    assert_health_error(&response);
     assert!(
         response.message.contains(&missing.display().to_string()),
         "{}",
@@ -189,12 +184,7 @@ async fn health_reports_a_corrupt_store() {
         ),
     )
     .await;
-    assert_eq!(
-        response.status,
-        HealthStatus::Error as i32,
-        "{}",
-        response.message
-    );
+    assert_health_error(&response);
     assert!(
         response.message.contains(&corrupt.display().to_string()),
         "{}",
@@ -242,12 +232,7 @@ async fn health_and_queries_survive_invalid_json_data_and_unknown_roles() {
         .unwrap()
         .json_data = b"{\"path\": ".to_vec();
     let response = check_health(&plugin, bad).await;
-    assert_eq!(
-        response.status,
-        HealthStatus::Error as i32,
-        "{}",
-        response.message
-    );
+    assert_health_error(&response);
     assert!(
         response.message.contains("not valid JSON"),
         "{}",

@@ -533,6 +533,16 @@ pub async fn call_resource(
     (first.code, body)
 }
 
+/// Asserts that a health check failed, printing its message otherwise.
+pub fn assert_health_error(health: &pluginv2::CheckHealthResponse) {
+    assert_eq!(
+        health.status,
+        pluginv2::check_health_response::HealthStatus::Error as i32,
+        "{}",
+        health.message
+    );
+}
+
 pub async fn check_health(
     plugin: &Plugin,
     context: pluginv2::PluginContext,
