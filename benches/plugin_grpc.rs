@@ -14,7 +14,7 @@
 //! It prints p50/p90/p99/max latency per phase and the plugin's resident
 //! memory (VmRSS now, VmHWM peak) read from /proc.
 
-#[path = "../tests/end_to_end/common/mod.rs"]
+#[path = "../tests/end_to_end/support/plugin.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

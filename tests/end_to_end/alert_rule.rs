@@ -12,14 +12,14 @@
 //! row. The rule's own expressions (reduce, then threshold) are then applied to
 //! those numbers: on the demo data, the simulated degraded model must fire.
 
-use crate::common;
+use crate::support::plugin;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 use arenawatt::sim::demo::DEGRADED_MODEL;
-use common::*;
 use grafana_plugin_sdk::pluginv2;
+use plugin::*;
 use serde_json::Value;
 
 /// Reads a provisioning file with a YAML 1.2 parser (yaml-rust2) into JSON

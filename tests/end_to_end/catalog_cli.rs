@@ -5,8 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli_support;
-use cli_support::arenawatt;
+use crate::support::cli::arenawatt;
 
 fn list_json(dir: &Path, extra: &[&str]) -> Vec<Value> {
     let mut args = vec!["catalog", "list", "--format", "json"];

@@ -16,13 +16,13 @@
 //! Variables set to "All" take every value their own `variable` query lists,
 //! as Grafana does.
 
-use crate::common;
+use crate::support::plugin;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use common::*;
 use grafana_plugin_sdk::pluginv2;
+use plugin::*;
 use serde_json::{json, Value};
 
 const DATASOURCE_UID: &str = "arenawatt";

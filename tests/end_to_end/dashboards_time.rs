@@ -13,14 +13,14 @@
 //! - every Regressions table holds only its metric, and its thresholds colour
 //!   the degraded model red.
 
-use crate::common;
+use crate::support::plugin;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use arenawatt::sim::demo::DEGRADED_MODEL;
-use common::*;
 use grafana_plugin_sdk::pluginv2;
+use plugin::*;
 use serde_json::{json, Value};
 
 const DAY_MS: i64 = 86_400_000;

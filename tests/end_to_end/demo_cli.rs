@@ -3,9 +3,7 @@
 //! CI, Wh and gCO2e per 1000 tokens), says the votes are simulated, and the
 //! fit recovers compar:IA's published medians.
 
-use crate::query_support;
-
-use query_support::*;
+use crate::support::{cli::*, data::*, store::*};
 
 #[test]
 fn the_first_run_prints_59_open_models_and_says_the_votes_are_simulated() {
@@ -132,7 +130,7 @@ fn a_second_run_reuses_the_store() {
     let (store, _) = demo_store();
     let dir = store.parent().unwrap();
     let output = arenawatt(dir, &["demo", "--store", "demo.db"]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = printed(&output.stderr);
     assert!(
         output.status.success() && stderr.contains("reusing"),
         "{}",

@@ -4,8 +4,7 @@
 
 use serde_json::Value;
 
-use crate::cli_support;
-use cli_support::arenawatt;
+use crate::support::cli::arenawatt;
 
 fn energy_json(args: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@
 //! it must write NaN/±Inf entities, sub-millisecond nanos and nulls the way
 //! the Go SDK's `FrameToJSON` does.
 
-use crate::common;
+use crate::support::plugin;
 #[path = "../../examples/grafana_bridge/frame_json.rs"]
 mod frame_json;
 
@@ -18,7 +18,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
-use common::*;
+use plugin::*;
 use serde_json::{json, Value};
 
 /// Compares one converted frame with the harness's decoding of the same bytes.

@@ -6,6 +6,7 @@
 //! prints, and that the store is left as it was (statistics, aggregates,
 //! tokens, audit trail and the output of a query).
 
+use crate::support::cli::printed;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,8 +15,7 @@ use std::sync::Arc;
 use arenawatt::rating::PairTable;
 use arenawatt::store::{CountFilter, ModelTokens, Store, StoreStats};
 
-use crate::cli_support;
-use cli_support::arenawatt_on as arenawatt;
+use crate::support::cli::arenawatt_on as arenawatt;
 
 /// Everything a reader of the store can see.
 #[derive(Debug, PartialEq)]
@@ -39,7 +39,7 @@ fn snapshot(db: &Path) -> Snapshot {
         table: store.pair_table(&CountFilter::default()).unwrap(),
         tokens: store.model_tokens(&CountFilter::default()).unwrap(),
         imports: store.imports().unwrap().len(),
-        leaderboard: String::from_utf8_lossy(&leaderboard.stdout).into_owned(),
+        leaderboard: printed(&leaderboard.stdout).into_owned(),
     }
 }
 
@@ -91,7 +91,7 @@ fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
 fn refused(db: &Path, args: &[&str], expected: &[&str]) -> String {
     let before = snapshot(db);
     let output = arenawatt(db, args, false);
-    let message = String::from_utf8_lossy(&output.stderr).into_owned();
+    let message = printed(&output.stderr).into_owned();
     for part in expected {
         assert!(
             message.contains(part),
@@ -122,7 +122,7 @@ fn timestamp_in_year_9999_is_rejected_with_its_location() {
     );
     // The trend over the whole store still has only the real days to walk.
     let trend = arenawatt(&db, &["query", "--type", "trend", "--format", "csv"], true);
-    assert!(!String::from_utf8_lossy(&trend.stdout).contains("9999"));
+    assert!(!printed(&trend.stdout).contains("9999"));
 }
 
 #[test]
@@ -591,7 +591,7 @@ fn failed_import_into_a_new_db_path_leaves_no_store_behind() {
     let db = dir.path().join("new.db");
     let csv = write(dir.path(), "f.csv", one_csv_vote("9999-12-31T23:59:59Z"));
     let output = arenawatt(&db, &["import", "--format", "csv", path(&csv)], false);
-    let message = String::from_utf8_lossy(&output.stderr);
+    let message = printed(&output.stderr);
     assert!(message.contains("the store is unchanged"), "{message}");
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -8,13 +8,14 @@
 //!
 //! Timeouts here only guard against hangs; none asserts a speed.
 
-use crate::common;
+use crate::support::cli::printed;
+use crate::support::plugin;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::*;
 use grafana_plugin_sdk::pluginv2::{self, check_health_response::HealthStatus};
+use plugin::*;
 use serde_json::json;
 
 /// Generous: a hang fails the test instead of blocking the suite.
@@ -91,7 +92,7 @@ fn two_model_store(dir: &Path) -> PathBuf {
     assert!(
         output.status.success(),
         "import failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+        printed(&output.stderr)
     );
     store
 }

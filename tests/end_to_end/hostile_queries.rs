@@ -8,14 +8,14 @@
 //! used to run forever); none asserts a speed. Memory is read from the
 //! kernel (`VmHWM`, `VmRSS`, `ru_maxrss`) against generous limits.
 
-use crate::common;
+use crate::support::plugin;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
 use grafana_plugin_sdk::pluginv2;
+use plugin::*;
 use serde_json::json;
 
 const HANG_GUARD: Duration = Duration::from_secs(120);

@@ -5,13 +5,12 @@
 //! it was. Runs the real `gpx_arenawatt` against a store built by the real
 //! `arenawatt` in a temporary folder.
 
-use crate::cli_support;
-use crate::common;
+use crate::support::plugin;
 
 use std::path::{Path, PathBuf};
 
 use arenawatt::store::{CountFilter, Store};
-use common::*;
+use plugin::*;
 use serde_json::json;
 
 fn now() -> i64 {
@@ -36,7 +35,7 @@ fn seeded_store() -> (tempfile::TempDir, PathBuf) {
         ));
     }
     std::fs::write(&csv, text).unwrap();
-    cli_support::arenawatt_on(
+    crate::support::cli::arenawatt_on(
         &db,
         &["import", "--format", "csv", csv.to_str().unwrap()],
         true,
@@ -208,7 +207,7 @@ async fn health_check_keeps_working_after_an_import_that_would_overflow_the_matc
     let first = pairs("first.json", "[5000000000000000000,0,0,0]");
     let second = pairs("second.json", "[0,5000000000000000000,0,0]");
     for (file, date, success) in [(&first, "2024-08-14", true), (&second, "2024-08-15", false)] {
-        cli_support::arenawatt_on(
+        crate::support::cli::arenawatt_on(
             &db,
             &[
                 "import",

@@ -3,17 +3,17 @@
 //! error names the file, the row and the column. Corrupt stores give a clear
 //! error, never a panic.
 
+use crate::support::cli::printed;
+use crate::support::cli::Run;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use arenawatt::rating::PairTable;
 use arenawatt::store::{CountFilter, ModelTokens, Store, StoreStats};
 
-use crate::cli_support;
-use cli_support::{arenawatt_on as arenawatt, fixture};
+use crate::support::{cli::arenawatt_on as arenawatt, data::fixture};
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+fn stderr(output: &Run) -> String {
+    printed(&output.stderr).into_owned()
 }
 
 #[derive(Debug, PartialEq)]
@@ -118,7 +118,7 @@ fn skip_invalid_imports_the_valid_rows_and_reports_the_rejected_ones() {
         ],
         true,
     );
-    let printed = String::from_utf8_lossy(&output.stdout);
+    let printed = printed(&output.stdout);
     assert!(
         printed
             .contains("103 rows read, 100 matches added, 0 already in the store, 3 rows rejected"),

@@ -3,6 +3,7 @@
 //! of the new), and a reader running during an import sees the old or the new
 //! data, never part of it.
 
+use crate::support::cli::printed;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -54,8 +55,8 @@ fn run_import(db: &Path, csv: &Path) {
     assert!(
         output.status.success(),
         "import failed:\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+        printed(&output.stdout),
+        printed(&output.stderr)
     );
 }
 
@@ -230,11 +231,7 @@ fn a_reader_during_an_import_sees_old_or_new_data_never_half() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", printed(&output.stderr));
     println!("{reads} reads: {saw_old} saw the old data, {saw_new} the new");
     assert!(
         saw_old > 0,

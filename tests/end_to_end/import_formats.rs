@@ -3,19 +3,19 @@
 //! are real rows of the published dataset; the test reads them independently
 //! (parquet's row API) and checks every vote's outcome and token counts.
 
+use crate::support::cli::printed;
+use crate::support::cli::Run;
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Output;
 
 use arenawatt::store::{CountFilter, Outcome, Store};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
-use crate::cli_support;
-use cli_support::{arenawatt_on as arenawatt, fixture};
+use crate::support::{cli::arenawatt_on as arenawatt, data::fixture};
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
+fn stdout(output: &Run) -> String {
+    printed(&output.stdout).into_owned()
 }
 
 /// Every row of a parquet file as column name → field.
@@ -432,10 +432,7 @@ fn pair_counts_need_a_date_and_land_on_that_day() {
         &["import", "--format", "pair-counts", pairs.to_str().unwrap()],
         false,
     );
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--date"),
-        "{output:?}"
-    );
+    assert!(printed(&output.stderr).contains("--date"), "{output:?}");
     let output = arenawatt(
         &db,
         &[

@@ -2,17 +2,12 @@
 //! `gpx_arenawatt` binaries (and the library where a test needs its types),
 //! with one module per concern and the shared support modules declared once:
 //!
-//! - [`common`]: the plugin harness (spawns `gpx_arenawatt` with Grafana's
-//!   environment, reads the handshake, calls the pluginv2 services, decodes
-//!   the Arrow frames);
-//! - [`cli_support`]: running the CLI against a temporary store;
-//! - [`query_support`]: the demo store shared by the query tests.
+//! - [`support`]: one CLI runner, one plugin harness, one temporary-store
+//!   helper and the bundled data.
 //!
 //! One binary links the workspace once instead of once per file.
 
-mod cli_support;
-mod common;
-mod query_support;
+mod support;
 
 mod alert_rule;
 mod catalog_bundled;

@@ -12,12 +12,10 @@
 //! polyline whose every vertex is a model's centre, a ring an unfilled circle
 //! around a model's centre, larger than the point.
 
-use crate::query_support;
-
 use std::collections::HashMap;
 use std::path::Path;
 
-use query_support::*;
+use crate::support::{cli::*, store::*};
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,10 +157,7 @@ fn plot(store: &Path, name: &str, flags: &[&str]) -> (Svg, String) {
     let output = arenawatt(&dir, &args);
     assert!(output.status.success(), "{}", describe(&args, &output));
     let text = std::fs::read_to_string(&out).expect("the plot was written");
-    (
-        Svg::parse(&text),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (Svg::parse(&text), printed(&output.stderr).into_owned())
 }
 
 fn f(row: &Value, key: &str) -> f64 {

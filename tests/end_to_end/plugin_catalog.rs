@@ -3,14 +3,14 @@
 //! it, and the same plugin instance answers the next queries and `POST votes`
 //! with the new models, without a restart or a settings change.
 
-use crate::cli_support;
-use crate::common;
+use crate::support::cli::printed;
+use crate::support::plugin;
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use cli_support::arenawatt_on;
-use common::*;
+use crate::support::cli::arenawatt_on;
+use plugin::*;
 use serde_json::{json, Value};
 
 fn store_context(path: &Path, role: Option<&str>) -> grafana_plugin_sdk::pluginv2::PluginContext {
@@ -58,7 +58,7 @@ fn catalog_import(db: &Path, format: &str, file: &Path, text: &str) -> String {
         ],
         true,
     );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    printed(&output.stdout).into_owned()
 }
 
 /// The plugin's leaderboard rows by model: (votes, wh_per_1k_tokens,
@@ -147,7 +147,7 @@ fn cli_wh(db: &Path, model: &str) -> String {
         &["query", "--type", "leaderboard", "--format", "csv"],
         true,
     );
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let text = printed(&output.stdout).into_owned();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let column = |name: &str| {

@@ -2,10 +2,10 @@
 //! good store (demo and configured), a missing store, a corrupt store and
 //! settings that cannot work.
 
-use crate::common;
+use crate::support::plugin;
 
-use common::*;
 use grafana_plugin_sdk::pluginv2::check_health_response::HealthStatus;
+use plugin::*;
 use serde_json::{json, Value};
 
 fn details(response: &grafana_plugin_sdk::pluginv2::CheckHealthResponse) -> Value {

@@ -2,12 +2,12 @@
 //! types, units, values, metadata), per-refId errors, alert requests, the
 //! `range` window and the `None` role.
 
-use crate::common;
+use crate::support::plugin;
 
 use std::collections::HashSet;
 
 use arrow::datatypes::DataType;
-use common::*;
+use plugin::*;
 use serde_json::{json, Value};
 
 /// The scatter fields the dashboards rely on, with their Arrow types.
@@ -672,18 +672,12 @@ async fn plugin_frames_match_the_cli_csv() {
     let plugin = Plugin::start();
     let responses = demo_queries(&plugin, &[("A", json!({"queryType": "scatter"}))]).await;
     let frame = &frames_of(&responses, "A")[0];
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-        .arg("--db")
-        .arg(demo_store_path())
-        .args(["query", "--type", "scatter", "--format", "csv"])
-        .output()
-        .expect("running arenawatt query");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "arenawatt query failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stdout = crate::support::cli::arenawatt_on(
+        &demo_store_path(),
+        &["query", "--type", "scatter", "--format", "csv"],
+        true,
+    )
+    .stdout;
     let mut reader = csv::Reader::from_reader(stdout.as_bytes());
     let header: Vec<String> = reader
         .headers()

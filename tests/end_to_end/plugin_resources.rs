@@ -2,9 +2,9 @@
 //! their rules (roles, body limit, all-or-nothing batches), unknown paths, and
 //! QueryData calls running while an upload writes.
 
-use crate::common;
+use crate::support::plugin;
 
-use common::*;
+use plugin::*;
 use serde_json::{json, Value};
 
 async fn demo_ready(plugin: &Plugin) {

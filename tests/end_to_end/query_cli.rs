@@ -1,11 +1,9 @@
 //! `arenawatt query` on the demo store: the query types, the filters, the
 //! exact CSV header, the Pareto flags, and clear errors for bad input.
 
-use crate::query_support;
-
 use std::collections::HashMap;
 
-use query_support::*;
+use crate::support::{cli::*, data::*, store::*};
 
 const HEADER: &str = "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto";
 

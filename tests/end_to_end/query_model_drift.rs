@@ -15,18 +15,16 @@
 //! header and the JSON keys of model rows are the column registry's names in
 //! the registry's order.
 
-use crate::common;
+use crate::support::plugin;
+use std::path::Path;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 
 use arenawatt::query::columns::{csv_columns, MODEL_COLUMNS};
 use arenawatt::query::schema::{query_model_schema, query_model_schema_text, SCHEMA_FILE};
 use arenawatt::query::{Query, QueryType};
 use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_arenawatt");
 
 fn committed_schema_text() -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SCHEMA_FILE);
@@ -45,20 +43,7 @@ fn committed_schema() -> Value {
 }
 
 fn run_arenawatt(args: &[&str]) -> String {
-    let output = Command::new(BIN)
-        .args(args)
-        .env_remove("ARENAWATT_DB")
-        .output()
-        .expect("the arenawatt binary runs");
-    assert!(
-        output.status.success(),
-        "arenawatt {} failed: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-        args.join(" "),
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("utf-8 output")
+    crate::support::cli::run_ok(Path::new(env!("CARGO_MANIFEST_DIR")), args)
 }
 
 /// The top-level sections in which two schemas differ.
@@ -223,8 +208,8 @@ fn row_keys_in_order(text: &str) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn frame_fields_csv_header_and_json_keys_are_the_registry_names_in_order() {
     let registry: Vec<String> = MODEL_COLUMNS.iter().map(|c| c.name.to_string()).collect();
-    let plugin = common::Plugin::start();
-    let responses = common::demo_queries(
+    let plugin = plugin::Plugin::start();
+    let responses = plugin::demo_queries(
         &plugin,
         &[
             ("L", json!({"queryType": "leaderboard"})),
@@ -232,7 +217,7 @@ async fn frame_fields_csv_header_and_json_keys_are_the_registry_names_in_order()
         ],
     )
     .await;
-    let leaderboard = &common::frames_of(&responses, "L")[0];
+    let leaderboard = &plugin::frames_of(&responses, "L")[0];
     assert!(
         leaderboard.rows >= 10,
         "leaderboard has {} rows",
@@ -243,7 +228,7 @@ async fn frame_fields_csv_header_and_json_keys_are_the_registry_names_in_order()
         registry,
         "leaderboard frame fields"
     );
-    let scatter = &common::frames_of(&responses, "S")[0];
+    let scatter = &plugin::frames_of(&responses, "S")[0];
     let mut with_point_size = registry.clone();
     with_point_size.push("point_size".into());
     assert_eq!(
@@ -253,7 +238,7 @@ async fn frame_fields_csv_header_and_json_keys_are_the_registry_names_in_order()
     );
 
     // The CLI on the store the plugin just answered from.
-    let store = common::demo_store_path();
+    let store = plugin::demo_store_path();
     let store = store.to_str().expect("utf-8 path");
     let csv = run_arenawatt(&[
         "--db",

@@ -1,6 +1,7 @@
 //! `arenawatt rank` driven as a user would: the real binary on real files in a
 //! temporary folder. Every assertion prints what the command printed.
 
+use crate::support::cli::printed;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -37,8 +38,8 @@ fn rank_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .expect("run arenawatt");
     Run {
         code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        stdout: printed(&out.stdout).into_owned(),
+        stderr: printed(&out.stderr).into_owned(),
     }
 }
 

@@ -8,6 +8,7 @@
 //! and small csv, battles and pair-counts files of catalog models with recent
 //! times. Case counts are bounded so the file runs in seconds in debug.
 
+use crate::support::cli::printed;
 use std::cell::RefCell;
 use std::path::Path;
 
@@ -16,8 +17,7 @@ use arenawatt::ingest::{self, IngestOptions, Ingested};
 use arenawatt::store::{ImportAudit, PairCountBatch, Store, StoreStats};
 use proptest::prelude::*;
 
-use crate::cli_support;
-use cli_support::{arenawatt_on, fixture};
+use crate::support::{cli::arenawatt_on, data::fixture};
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -488,13 +488,8 @@ fn the_binary_on_mutated_files_never_panics_and_refuses_cleanly() {
             args.extend(["--date", "2024-08-14"]);
         }
         args.push(file.to_str().unwrap());
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-            .arg("--db")
-            .arg(&db)
-            .args(&args)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let output = crate::support::cli::arenawatt(Path::new("."), &[&["--db", db.to_str().unwrap()][..], &args[..]].concat());
+        let stderr = printed(&output.stderr);
         prop_assert!(!stderr.contains("panicked"), "{}", stderr);
         if !output.status.success() {
             prop_assert!(stderr.contains("the store is unchanged"), "{}", stderr);

@@ -1,8 +1,6 @@
 //! `arenawatt simulate`: the CSV it writes, its determinism and its errors.
 
-use crate::query_support;
-
-use query_support::*;
+use crate::support::{cli::*, data::*, store::*};
 
 const ARGS: &[&str] = &[
     "simulate",

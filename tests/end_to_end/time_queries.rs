@@ -7,11 +7,9 @@
 //! threshold's false-positive rate implies. `energy-trend` must equal the sum
 //! over the votes of tokens × per-token Wh, computed here from the CSV.
 
-use crate::query_support;
-
 use std::collections::{BTreeMap, HashMap};
 
-use query_support::*;
+use crate::support::{cli::*, data::*, store::*};
 
 const DEGRADED: &str = "llama-3.3-70b";
 
