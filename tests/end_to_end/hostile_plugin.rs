@@ -8,7 +8,6 @@
 //!
 //! Timeouts here only guard against hangs; none asserts a speed.
 
-use crate::support::cli::printed;
 use crate::support::plugin;
 
 use std::path::{Path, PathBuf};
@@ -82,17 +81,15 @@ fn two_model_store(dir: &Path) -> PathBuf {
     }
     std::fs::write(&csv, text).unwrap();
     let store = dir.join("new.sqlite");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-        .arg("--db")
-        .arg(&store)
-        .args(["import", "--format", "csv"])
-        .arg(&csv)
-        .output()
-        .expect("running arenawatt import");
-    assert!(
-        output.status.success(),
-        "import failed: {}",
-        printed(&output.stderr)
+    crate::support::cli::arenawatt_on(
+        &store,
+        &[
+            "import",
+            "--format",
+            "csv",
+            csv.to_str().expect("utf-8 path"),
+        ],
+        true,
     );
     store
 }

@@ -1,46 +1,21 @@
 //! `arenawatt rank` driven as a user would: the real binary on real files in a
 //! temporary folder. Every assertion prints what the command printed.
 
-use crate::support::cli::printed;
+use crate::support::cli::{arenawatt_with_env, Run};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const HEADER: &str =
     "model,bt_score,ci_low,ci_high,rank,rank_low,rank_high,votes,wins,losses,ties,status";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Display for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 fn rank(dir: &Path, args: &[&str]) -> Run {
     rank_with_env(dir, args, &[])
 }
 
 fn rank_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_arenawatt"))
-        .arg("rank")
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .output()
-        .expect("run arenawatt");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: printed(&out.stdout).into_owned(),
-        stderr: printed(&out.stderr).into_owned(),
-    }
+    let args: Vec<&str> = std::iter::once("rank")
+        .chain(args.iter().copied())
+        .collect();
+    arenawatt_with_env(dir, &args, env)
 }
 
 fn arena() -> String {

@@ -16,6 +16,8 @@ pub struct Run {
     /// The command line, for messages.
     pub command: String,
     pub status: ExitStatus,
+    /// The exit code, -1 when a signal ended the process.
+    pub code: i32,
     pub success: bool,
     pub stdout: String,
     pub stderr: String,
@@ -39,6 +41,7 @@ fn run(mut command: Command, line: String) -> Run {
     Run {
         command: line,
         status: output.status,
+        code: output.status.code().unwrap_or(-1),
         success: output.status.success(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -50,6 +53,20 @@ pub fn arenawatt(dir: &Path, args: &[&str]) -> Run {
     let mut command = Command::new(BIN);
     command.current_dir(dir).args(args);
     run(command, format!("arenawatt {}", args.join(" ")))
+}
+
+/// Runs `arenawatt ARGS` in `dir` with extra environment variables.
+pub fn arenawatt_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .args(args)
+        .envs(env.iter().copied());
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    run(
+        command,
+        format!("{} arenawatt {}", shown.join(" "), args.join(" ")),
+    )
 }
 
 /// Runs `arenawatt --db DB ARGS…`; panics with everything it printed when
