@@ -130,10 +130,10 @@ fn a_second_run_reuses_the_store() {
     let (store, _) = demo_store();
     let dir = store.parent().unwrap();
     let output = arenawatt(dir, &["demo", "--store", "demo.db"]);
-    let stderr = printed(&output.stderr);
+    let stderr = &output.stderr;
     assert!(
         output.status.success() && stderr.contains("reusing"),
         "{}",
-        describe(&["demo"], &output)
+        output
     );
 }

@@ -6,7 +6,6 @@
 //! prints, and that the store is left as it was (statistics, aggregates,
 //! tokens, audit trail and the output of a query).
 
-use crate::support::cli::printed;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,7 +38,7 @@ fn snapshot(db: &Path) -> Snapshot {
         table: store.pair_table(&CountFilter::default()).unwrap(),
         tokens: store.model_tokens(&CountFilter::default()).unwrap(),
         imports: store.imports().unwrap().len(),
-        leaderboard: printed(&leaderboard.stdout).into_owned(),
+        leaderboard: leaderboard.stdout,
     }
 }
 
@@ -91,7 +90,7 @@ fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
 fn refused(db: &Path, args: &[&str], expected: &[&str]) -> String {
     let before = snapshot(db);
     let output = arenawatt(db, args, false);
-    let message = printed(&output.stderr).into_owned();
+    let message = output.stderr.clone();
     for part in expected {
         assert!(
             message.contains(part),
@@ -122,7 +121,7 @@ fn timestamp_in_year_9999_is_rejected_with_its_location() {
     );
     // The trend over the whole store still has only the real days to walk.
     let trend = arenawatt(&db, &["query", "--type", "trend", "--format", "csv"], true);
-    assert!(!printed(&trend.stdout).contains("9999"));
+    assert!(!trend.stdout.contains("9999"));
 }
 
 #[test]
@@ -591,7 +590,7 @@ fn failed_import_into_a_new_db_path_leaves_no_store_behind() {
     let db = dir.path().join("new.db");
     let csv = write(dir.path(), "f.csv", one_csv_vote("9999-12-31T23:59:59Z"));
     let output = arenawatt(&db, &["import", "--format", "csv", path(&csv)], false);
-    let message = printed(&output.stderr);
+    let message = &output.stderr;
     assert!(message.contains("the store is unchanged"), "{message}");
     let left: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -3,7 +3,6 @@
 //! error names the file, the row and the column. Corrupt stores give a clear
 //! error, never a panic.
 
-use crate::support::cli::printed;
 use crate::support::cli::Run;
 use std::path::{Path, PathBuf};
 
@@ -13,7 +12,7 @@ use arenawatt::store::{CountFilter, ModelTokens, Store, StoreStats};
 use crate::support::{cli::arenawatt_on as arenawatt, data::fixture};
 
 fn stderr(output: &Run) -> String {
-    printed(&output.stderr).into_owned()
+    output.stderr.clone()
 }
 
 #[derive(Debug, PartialEq)]
@@ -118,7 +117,7 @@ fn skip_invalid_imports_the_valid_rows_and_reports_the_rejected_ones() {
         ],
         true,
     );
-    let printed = printed(&output.stdout);
+    let printed = &output.stdout;
     assert!(
         printed
             .contains("103 rows read, 100 matches added, 0 already in the store, 3 rows rejected"),

@@ -3,7 +3,6 @@
 //! are real rows of the published dataset; the test reads them independently
 //! (parquet's row API) and checks every vote's outcome and token counts.
 
-use crate::support::cli::printed;
 use crate::support::cli::Run;
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,7 +14,7 @@ use parquet::record::Field;
 use crate::support::{cli::arenawatt_on as arenawatt, data::fixture};
 
 fn stdout(output: &Run) -> String {
-    printed(&output.stdout).into_owned()
+    output.stdout.clone()
 }
 
 /// Every row of a parquet file as column name → field.
@@ -432,7 +431,7 @@ fn pair_counts_need_a_date_and_land_on_that_day() {
         &["import", "--format", "pair-counts", pairs.to_str().unwrap()],
         false,
     );
-    assert!(printed(&output.stderr).contains("--date"), "{output:?}");
+    assert!(output.stderr.contains("--date"), "{output:?}");
     let output = arenawatt(
         &db,
         &[

@@ -155,9 +155,9 @@ fn plot(store: &Path, name: &str, flags: &[&str]) -> (Svg, String) {
     ];
     args.extend_from_slice(flags);
     let output = arenawatt(&dir, &args);
-    assert!(output.status.success(), "{}", describe(&args, &output));
+    assert!(output.status.success(), "{output}");
     let text = std::fs::read_to_string(&out).expect("the plot was written");
-    (Svg::parse(&text), printed(&output.stderr).into_owned())
+    (Svg::parse(&text), output.stderr)
 }
 
 fn f(row: &Value, key: &str) -> f64 {

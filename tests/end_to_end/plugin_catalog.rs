@@ -3,7 +3,6 @@
 //! it, and the same plugin instance answers the next queries and `POST votes`
 //! with the new models, without a restart or a settings change.
 
-use crate::support::cli::printed;
 use crate::support::plugin;
 
 use std::collections::HashMap;
@@ -58,7 +57,7 @@ fn catalog_import(db: &Path, format: &str, file: &Path, text: &str) -> String {
         ],
         true,
     );
-    printed(&output.stdout).into_owned()
+    output.stdout.clone()
 }
 
 /// The plugin's leaderboard rows by model: (votes, wh_per_1k_tokens,
@@ -147,7 +146,7 @@ fn cli_wh(db: &Path, model: &str) -> String {
         &["query", "--type", "leaderboard", "--format", "csv"],
         true,
     );
-    let text = printed(&output.stdout).into_owned();
+    let text = output.stdout.clone();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();
     let column = |name: &str| {

@@ -8,7 +8,6 @@
 //! and small csv, battles and pair-counts files of catalog models with recent
 //! times. Case counts are bounded so the file runs in seconds in debug.
 
-use crate::support::cli::printed;
 use std::cell::RefCell;
 use std::path::Path;
 
@@ -489,7 +488,7 @@ fn the_binary_on_mutated_files_never_panics_and_refuses_cleanly() {
         }
         args.push(file.to_str().unwrap());
         let output = crate::support::cli::arenawatt(Path::new("."), &[&["--db", db.to_str().unwrap()][..], &args[..]].concat());
-        let stderr = printed(&output.stderr);
+        let stderr = &output.stderr;
         prop_assert!(!stderr.contains("panicked"), "{}", stderr);
         if !output.status.success() {
             prop_assert!(stderr.contains("the store is unchanged"), "{}", stderr);

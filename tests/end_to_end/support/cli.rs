@@ -84,11 +84,6 @@ pub fn arenawatt_on(db: &Path, args: &[&str], success: bool) -> Run {
     run
 }
 
-/// Everything a run printed, for a failed assertion's message.
-pub fn describe(_args: &[&str], run: &Run) -> String {
-    run.to_string()
-}
-
 /// Runs in `dir` and returns stdout; panics with everything printed on
 /// failure.
 pub fn run_ok(dir: &Path, args: &[&str]) -> String {
@@ -104,8 +99,8 @@ pub fn run_err(dir: &Path, args: &[&str]) -> (String, String) {
     (run.stdout, run.stderr)
 }
 
-/// What a process printed, as text: a [`Run`]'s strings or the bytes of a
-/// process a test spawned itself (lossy UTF-8).
-pub fn printed<T: AsRef<[u8]> + ?Sized>(output: &T) -> Cow<'_, str> {
-    String::from_utf8_lossy(output.as_ref())
+/// What a process that a test spawned itself printed, as text (lossy
+/// UTF-8); a [`Run`] already holds text.
+pub fn printed(output: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(output)
 }
