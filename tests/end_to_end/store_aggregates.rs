@@ -54,8 +54,9 @@ fn random_votes(seed: u64, count: usize, days: std::ops::Range<i64>) -> Vec<Vote
                 outcome,
                 tokens_a: rng.random_bool(0.8).then(|| rng.random_range(1..2000)),
                 tokens_b: rng.random_bool(0.8).then(|| rng.random_range(1..2000)),
-                category: None,
+                categories: Vec::new(),
                 language: Some("fr".into()),
+                country: None,
             }
         })
         .collect()
@@ -128,6 +129,7 @@ fn filters() -> Vec<CountFilter> {
                 sources: sources.clone(),
                 from_day: from.map(|d| FIRST_DAY + d),
                 to_day: to.map(|d| FIRST_DAY + d),
+                ..CountFilter::default()
             });
         }
     }
@@ -182,6 +184,7 @@ fn tokens_and_daily_counts_match_brute_force() {
         sources: vec!["simulated".into()],
         from_day: Some(FIRST_DAY + 4),
         to_day: Some(FIRST_DAY + 21),
+        ..CountFilter::default()
     };
     let in_filter: Vec<&Vote> = votes
         .iter()

@@ -204,6 +204,7 @@ fn measure(dir: &Path, args: &ImportBenchArgs) -> anyhow::Result<()> {
         sources: vec!["simulated".into()],
         from_day: Some(last - 29),
         to_day: Some(last),
+        ..CountFilter::default()
     };
     let pairs = store.pair_table(&whole)?.pairs.len();
     println!(

@@ -195,6 +195,7 @@ pub fn rows_of(result: &QueryResult) -> usize {
         QueryResult::Trend { rows, .. } => rows.len(),
         QueryResult::EnergyTrend { rows, .. } => rows.len(),
         QueryResult::Regression { rows, .. } => rows.len(),
+        QueryResult::SliceScores { rows, .. } => rows.len(),
     }
 }
 

@@ -90,6 +90,7 @@ pub fn run(db: &Path, args: TrendBenchArgs) -> anyhow::Result<()> {
             .unwrap_or_default(),
         from_day: None,
         to_day: Some(last),
+        ..arenawatt_store::CountFilter::default()
     };
     let (daily, read_wall, read_cpu) = timed(|| store.daily_counts(&filter));
     let daily = daily?;

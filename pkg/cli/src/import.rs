@@ -16,7 +16,7 @@ use arenawatt_core::catalog::Catalog;
 use arenawatt_store::import_service::{
     self, ImportError, ImportInput, ImportOptions, ImportReport,
 };
-use arenawatt_store::ingest::comparia_conversations::SideTokens;
+use arenawatt_store::ingest::comparia_conversations::ConversationFacts;
 use arenawatt_store::ingest::{self, Format};
 use arenawatt_store::Store;
 
@@ -115,7 +115,7 @@ fn import_all(
     store: &mut Store,
     db: &Path,
     args: &ImportArgs,
-    tokens: Option<&HashMap<String, SideTokens>>,
+    tokens: Option<&HashMap<String, ConversationFacts>>,
 ) -> anyhow::Result<()> {
     let catalog = catalog_with_custom_models(store)?;
     for (i, path) in args.files.iter().enumerate() {
@@ -198,7 +198,7 @@ pub fn import_file(
     catalog: &Catalog,
     path: &Path,
     args: &ImportArgs,
-    tokens: Option<&HashMap<String, SideTokens>>,
+    tokens: Option<&HashMap<String, ConversationFacts>>,
 ) -> Result<ImportReport, ImportError> {
     let bar = progress_bar(path);
     let on_progress = |done: u64, total: u64| {

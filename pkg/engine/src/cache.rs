@@ -109,6 +109,20 @@ pub fn approximate_bytes(key: &str, result: &QueryResult) -> usize {
                 .sum::<usize>()
                 + notices(n)
         }
+        QueryResult::SliceScores {
+            dimension,
+            rows,
+            notices: n,
+        } => {
+            rows.iter()
+                .map(|r| {
+                    size_of::<super::SliceScoreRow>()
+                        + strings(&[&r.slice, &r.model, &r.display_name])
+                })
+                .sum::<usize>()
+                + dimension.capacity()
+                + notices(n)
+        }
     };
     // The key is stored twice (map and order).
     2 * key.len() + size_of::<QueryResult>() + rows

@@ -33,6 +33,7 @@ pub enum Accessor {
     Uint8(fn(&ModelRow) -> u8),
     OptionalUint8(fn(&ModelRow) -> Option<u8>),
     OptionalUint32(fn(&ModelRow) -> Option<u32>),
+    OptionalInt32(fn(&ModelRow) -> Option<i32>),
     Uint64(fn(&ModelRow) -> u64),
     Boolean(fn(&ModelRow) -> bool),
 }
@@ -84,6 +85,7 @@ pub enum ColumnValue<'a> {
     Text(&'a str),
     Float(f64),
     Integer(u64),
+    SignedInteger(i64),
     Boolean(bool),
     /// A null: no figure (or no size class) for this row.
     Missing,
@@ -97,6 +99,7 @@ impl fmt::Display for ColumnValue<'_> {
             ColumnValue::Text(text) => f.write_str(text),
             ColumnValue::Float(value) => write!(f, "{value}"),
             ColumnValue::Integer(value) => write!(f, "{value}"),
+            ColumnValue::SignedInteger(value) => write!(f, "{value}"),
             ColumnValue::Boolean(value) => write!(f, "{value}"),
             ColumnValue::Missing => Ok(()),
         }
@@ -129,7 +132,9 @@ impl ModelColumn {
             Accessor::OptionalText(_) => (ValueType::Text, true),
             Accessor::OptionalFloat(_) => (ValueType::Float, true),
             Accessor::Uint8(_) | Accessor::Uint64(_) => (ValueType::Integer, false),
-            Accessor::OptionalUint8(_) | Accessor::OptionalUint32(_) => (ValueType::Integer, true),
+            Accessor::OptionalUint8(_)
+            | Accessor::OptionalUint32(_)
+            | Accessor::OptionalInt32(_) => (ValueType::Integer, true),
             Accessor::Boolean(_) => (ValueType::Boolean, false),
         }
     }
@@ -146,6 +151,9 @@ impl ModelColumn {
             Accessor::Uint8(get) => ColumnValue::Integer(get(row).into()),
             Accessor::OptionalUint8(get) => integer(get(row).map(u64::from)),
             Accessor::OptionalUint32(get) => integer(get(row).map(u64::from)),
+            Accessor::OptionalInt32(get) => get(row).map_or(ColumnValue::Missing, |v| {
+                ColumnValue::SignedInteger(v.into())
+            }),
             Accessor::Uint64(get) => ColumnValue::Integer(get(row)),
             Accessor::Boolean(get) => ColumnValue::Boolean(get(row)),
         }
@@ -178,7 +186,8 @@ const fn frame_only(column: ModelColumn) -> ModelColumn {
 }
 
 use Accessor::{
-    Boolean, OptionalFloat, OptionalText, OptionalUint32, OptionalUint8, Text, Uint64, Uint8,
+    Boolean, OptionalFloat, OptionalInt32, OptionalText, OptionalUint32, OptionalUint8, Text,
+    Uint64, Uint8,
 };
 use Unit::{Grafana, NotNumeric};
 
@@ -206,6 +215,8 @@ pub const MODEL_COLUMNS: &[ModelColumn] = &[
     column("rank", "Rank", PLAIN, "rank by BT score (1 = most liked)", OptionalUint32(|r| r.rank)),
     column("rank_low", "Rank (best)", PLAIN, "best rank compatible with the confidence intervals", OptionalUint32(|r| r.rank_low)),
     column("rank_high", "Rank (worst)", PLAIN, "worst rank compatible with the confidence intervals", OptionalUint32(|r| r.rank_high)),
+    column("rank_overall", "Rank overall", PLAIN, "with a slice filter: the model's rank over all votes with the same other filters; null without one", OptionalUint32(|r| r.rank_overall)),
+    column("rank_delta", "Rank change", PLAIN, "with a slice filter: rank overall minus rank in the slice (positive: ranks better in the slice)", OptionalInt32(|r| r.rank_delta)),
     column("wh_per_1k_tokens", "Energy per 1000 tokens", Grafana("watth"), "estimated energy to generate 1000 output tokens, Wh (mean of the range)", OptionalFloat(|r| r.wh_per_1k_tokens)),
     column("wh_min", "Energy per 1000 tokens (min)", Grafana("watth"), "low end of the energy estimate, Wh", OptionalFloat(|r| r.wh_min)),
     column("wh_max", "Energy per 1000 tokens (max)", Grafana("watth"), "high end of the energy estimate, Wh", OptionalFloat(|r| r.wh_max)),
@@ -245,6 +256,8 @@ mod tests {
             rank: Some(3),
             rank_low: Some(1),
             rank_high: None,
+            rank_overall: Some(5),
+            rank_delta: Some(-2),
             wh_per_1k_tokens: Some(2.5),
             wh_min: Some(1.25),
             wh_max: Some(3.75),
@@ -324,7 +337,7 @@ mod tests {
         let names: Vec<&str> = csv_columns().map(|c| c.name).collect();
         assert_eq!(
             names.join(","),
-            "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto"
+            "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto"
         );
     }
 

@@ -4,7 +4,7 @@
 //! of thousands of rows: reading them is most of a trend's cost. They change
 //! only when an import bumps the data version, and the panels of a dashboard
 //! (BT trend, energy per day, regressions) all read the same ones, so the
-//! engine keeps the last few reads, keyed by (data version, sources), and
+//! engine keeps the last few reads, keyed by (data version, sources, slices), and
 //! slices them by day in memory.
 
 use std::sync::{Arc, Mutex};
@@ -17,34 +17,36 @@ const ENTRIES: usize = 2;
 
 #[derive(Default)]
 pub struct DailyCache {
-    entries: Mutex<Vec<(u64, Vec<String>, Arc<DailyCounts>)>>,
+    entries: Mutex<Vec<(u64, CountFilter, Arc<DailyCounts>)>>,
 }
 
 impl DailyCache {
-    /// Every day of `sources` at data version `version`.
+    /// Every day of the sources and slices of `counts` (its dates are
+    /// ignored) at data version `version`.
     pub fn get(
         &self,
         store: &Store,
         version: u64,
-        sources: &[String],
+        counts: &CountFilter,
     ) -> Result<Arc<DailyCounts>, StoreError> {
+        let every_day = CountFilter {
+            from_day: None,
+            to_day: None,
+            ..counts.clone()
+        };
         {
             let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((_, _, daily)) = entries
                 .iter()
-                .find(|(v, s, _)| *v == version && s == sources)
+                .find(|(v, key, _)| *v == version && *key == every_day)
             {
                 return Ok(Arc::clone(daily));
             }
         }
-        let daily = Arc::new(store.daily_counts(&CountFilter {
-            sources: sources.to_vec(),
-            from_day: None,
-            to_day: None,
-        })?);
+        let daily = Arc::new(store.daily_counts(&every_day)?);
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.retain(|(v, _, _)| *v == version);
-        entries.insert(0, (version, sources.to_vec(), Arc::clone(&daily)));
+        entries.insert(0, (version, every_day, Arc::clone(&daily)));
         entries.truncate(ENTRIES);
         Ok(daily)
     }

@@ -22,11 +22,11 @@ use arenawatt_store::{Store, StoreStats};
 use super::cache::ResultCache;
 use super::daily::DailyCache;
 use super::resolve::{resolve, ResolvedQuery};
-use super::subset;
 use super::{
     energy_trend, leaderboard, regression, trend, variable, Query, QueryDefaults, QueryError,
     QueryResult, QueryType, TimeRange,
 };
+use super::{slices, subset};
 
 /// Connections kept open between queries.
 const POOL_SIZE: usize = 4;
@@ -290,21 +290,26 @@ impl Engine {
         catalog: &Catalog,
         query: &ResolvedQuery,
     ) -> Result<QueryResult, QueryError> {
-        match query.query_type {
+        let mut result = match query.query_type {
             QueryType::Scatter => leaderboard::models(store, catalog, query, true),
             QueryType::Leaderboard => leaderboard::models(store, catalog, query, false),
             QueryType::Model => leaderboard::one_model(store, catalog, query),
             QueryType::Variable => variable::values(store, catalog, query),
             QueryType::Trend => {
-                let daily = self.daily.get(store, version, &query.counts.sources)?;
+                let daily = self.daily.get(store, version, &query.counts)?;
                 trend::trend(&daily, catalog, query)
             }
             QueryType::EnergyTrend => {
-                let daily = self.daily.get(store, version, &query.counts.sources)?;
+                let daily = self.daily.get(store, version, &query.counts)?;
                 energy_trend::energy_trend(&daily, catalog, query)
             }
             QueryType::Regression => regression::regression(store, catalog, query),
+            QueryType::SliceScores => slices::slice_scores(store, catalog, query),
+        }?;
+        if let Some(notices) = result.notices_mut() {
+            notices.extend(slices::notices(store, query)?);
         }
+        Ok(result)
     }
 }
 

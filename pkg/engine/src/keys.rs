@@ -44,6 +44,7 @@ pub const QUERY_TYPES: &[&str] = &[
     "trend",
     "energy-trend",
     "regression",
+    "slice-scores",
 ];
 pub const METHODOLOGIES: &[&str] = &["ecologits-0.11", "ecologits-0.8", "comparia-2026-02"];
 
@@ -76,7 +77,10 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("architectures", "architectures", List, "dense|moe|matformer|unknown,...", "Show only these architectures"),
     key("sizes", "sizes", List, "XS|S|M|L|XL,...", "Show only these size classes (total parameters: XS <15B, S <60B, M <100B, L <400B, XL >=400B)"),
     key("models", "models", List, "ID,...", "Show only these models (ids or aliases)"),
-    key("minVotes", "min-votes", Integer, "N", "Hide models with fewer votes"),
+    key("minVotes", "min-votes", Integer, "N", "Hide models with fewer votes (within the slice, with slice filters)"),
+    key("categories", "categories", List, "CATEGORY,...", "Fit only the votes in these categories (slice filter; a vote in several counts once)"),
+    key("languages", "languages", List, "LANGUAGE,...", "Fit only the votes in these languages (slice filter)"),
+    key("countries", "countries", List, "COUNTRY,...", "Fit only the votes from these countries (slice filter)"),
     key("ties", "ties", Choice(&["half", "drop", "davidson"]), "POLICY", "Tie policy: half a win each (default), dropped, or Davidson's model"),
     key("ci", "ci", Choice(&["sandwich", "fisher", "bootstrap", "none"]), "METHOD", "Confidence intervals of BT scores (default sandwich)"),
     key("rounds", "rounds", Integer, "N", "Bootstrap rounds (with --ci bootstrap)"),
@@ -92,7 +96,7 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("model", "model", Text, "ID", "The model of a `model` query"),
     key("selected", "selected", List, "ID,...", "Models flagged selected=true in the rows"),
     key("subset", "subset", Choice(super::model::Subset::NAMES), "ROWS", "Scatter/leaderboard rows to return, after the fit and the filters: all (default), pareto (the frontier, cheapest first), selected, or one architecture (dense, moe, matformer, unknown)"),
-    key("of", "of", Choice(&["sources", "organizations", "licenses", "architectures", "sizes", "models", "methodologies", "zones"]), "WHAT", "What a `variable` query lists"),
+    key("of", "of", Choice(&["sources", "organizations", "licenses", "architectures", "sizes", "models", "methodologies", "zones", "categories", "languages", "countries"]), "WHAT", "What a `variable` query lists; for `slice-scores`, the slice dimension (categories, languages or countries; default categories)"),
     key("window", "window", Choice(&["all", "range", "cumulative", "rolling"]), "WINDOW", "Votes used: all, Grafana's range, or for trends cumulative or rolling"),
     key("windowDays", "window-days", Integer, "DAYS", "Length of a rolling trend window (default 30)"),
     key("step", "step", Choice(&["day", "week", "auto"]), "STEP", "Time step of trends (auto: Grafana's interval)"),

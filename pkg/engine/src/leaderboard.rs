@@ -82,10 +82,11 @@ pub fn models(
             Vec::new(),
             vec![format!("no votes for {}", describe_counts(query))],
         ),
-        Some(ratings) => (
-            rows::model_rows(&ratings, catalog, query, open_with_energy)?,
-            fit_notices(&ratings, catalog),
-        ),
+        Some(ratings) => {
+            let mut rows = rows::model_rows(&ratings, catalog, query, open_with_energy)?;
+            super::slices::add_overall_ranks(store, query, &mut rows)?;
+            (rows, fit_notices(&ratings, catalog))
+        }
     };
     Ok(QueryResult::Models {
         rows,
@@ -146,6 +147,8 @@ pub fn one_model(
             rows::model_row(&unrated, catalog, query)?
         }
     };
+    let mut row = row;
+    super::slices::add_overall_ranks(store, query, std::slice::from_mut(&mut row))?;
     let mut notices = ratings
         .as_ref()
         .map(|r| fit_notices(r, catalog))

@@ -34,6 +34,7 @@ pub mod regression;
 pub mod resolve;
 pub mod rows;
 pub mod schema;
+pub mod slices;
 pub mod subset;
 pub mod time;
 pub mod trend;
@@ -70,6 +71,11 @@ pub struct ModelRow {
     pub rank: Option<u32>,
     pub rank_low: Option<u32>,
     pub rank_high: Option<u32>,
+    /// With a slice filter: the rank over all votes with the same other
+    /// filters (`None` without a slice filter, or unranked overall).
+    pub rank_overall: Option<u32>,
+    /// `rank_overall − rank`: positive when the model ranks better in the slice.
+    pub rank_delta: Option<i32>,
     pub wh_per_1k_tokens: Option<f64>,
     pub wh_min: Option<f64>,
     pub wh_max: Option<f64>,
@@ -124,6 +130,52 @@ pub enum QueryResult {
         windows: RegressionWindows,
         notices: Vec<String>,
     },
+    /// `slice-scores`: each model's score per value of one slice dimension.
+    SliceScores {
+        /// `category`, `language` or `country`.
+        dimension: String,
+        rows: Vec<SliceScoreRow>,
+        notices: Vec<String>,
+    },
+}
+
+impl QueryResult {
+    /// The result's notices (a variable has none).
+    pub fn notices_mut(&mut self) -> Option<&mut Vec<String>> {
+        match self {
+            QueryResult::Models { notices, .. }
+            | QueryResult::Trend { notices, .. }
+            | QueryResult::EnergyTrend { notices, .. }
+            | QueryResult::Regression { notices, .. }
+            | QueryResult::SliceScores { notices, .. } => Some(notices),
+            QueryResult::Variable { .. } => None,
+        }
+    }
+}
+
+/// One model in one slice value: "where each model wins".
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliceScoreRow {
+    /// The slice value (a category, language or country).
+    pub slice: String,
+    pub model: String,
+    pub display_name: String,
+    /// The model's votes in the slice.
+    pub votes: u64,
+    pub bt_score: Option<f64>,
+    pub bt_ci_low: Option<f64>,
+    pub bt_ci_high: Option<f64>,
+    /// Rank in the slice.
+    pub rank: u32,
+    /// Score and rank over every slice (the same sources, dates and other
+    /// slice filters); `None` when the model is unrated overall.
+    pub overall_score: Option<f64>,
+    pub overall_rank: Option<u32>,
+    /// `bt_score − overall_score`: each fit has the same gauge (mean 1000,
+    /// or the anchor), so this compares positions, not absolute strength.
+    pub score_delta: Option<f64>,
+    /// `overall_rank − rank`: positive when the model ranks better here.
+    pub rank_delta: Option<i32>,
 }
 
 /// One model's BT score at one step of a trend.

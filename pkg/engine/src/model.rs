@@ -28,10 +28,13 @@ pub enum QueryType {
     EnergyTrend,
     /// Alert-ready regressions between the latest and the previous window.
     Regression,
+    /// "Where each model wins": each model's score in every value of one
+    /// slice dimension (`of`), beside its overall score.
+    SliceScores,
 }
 
 impl QueryType {
-    pub const ALL: [QueryType; 7] = [
+    pub const ALL: [QueryType; 8] = [
         QueryType::Scatter,
         QueryType::Leaderboard,
         QueryType::Model,
@@ -39,6 +42,7 @@ impl QueryType {
         QueryType::Trend,
         QueryType::EnergyTrend,
         QueryType::Regression,
+        QueryType::SliceScores,
     ];
     pub fn name(&self) -> &'static str {
         match self {
@@ -49,6 +53,7 @@ impl QueryType {
             QueryType::Trend => "trend",
             QueryType::EnergyTrend => "energy-trend",
             QueryType::Regression => "regression",
+            QueryType::SliceScores => "slice-scores",
         }
     }
 }
@@ -133,6 +138,10 @@ pub enum VariableOf {
     Models,
     Methodologies,
     Zones,
+    /// Slice values with their vote counts.
+    Categories,
+    Languages,
+    Countries,
 }
 
 /// A query. JSON keys are camelCase; every key has a default.
@@ -158,6 +167,11 @@ pub struct Query {
     /// Model ids or aliases; empty = all.
     pub models: Vec<String>,
     pub min_votes: u64,
+    /// Slice filters: which votes are fitted (a union within a dimension, an
+    /// intersection across them); empty = every vote.
+    pub categories: Vec<String>,
+    pub languages: Vec<String>,
+    pub countries: Vec<String>,
 
     // ---- rating options ----
     /// `None`: the data source's default.
@@ -230,6 +244,9 @@ impl Default for Query {
             sizes: Vec::new(),
             models: Vec::new(),
             min_votes: 0,
+            categories: Vec::new(),
+            languages: Vec::new(),
+            countries: Vec::new(),
             ties: None,
             ci: None,
             rounds: None,

@@ -42,6 +42,7 @@ fn window(query: &ResolvedQuery, from: i64, to: i64) -> CountFilter {
         sources: query.counts.sources.clone(),
         from_day: Some(from),
         to_day: Some(to),
+        slices: query.counts.slices.clone(),
     }
 }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 use arenawatt_core::catalog::Catalog;
 use arenawatt_core::energy::{EnergyContext, Methodology};
 use arenawatt_core::rating::{CiMethod, Gauge, RatingOptions, TiePolicy};
-use arenawatt_store::CountFilter;
+use arenawatt_store::{CountFilter, SliceFilter};
 
 use super::time::{self, Bound};
 use super::{GroupBy, Query, QueryDefaults, QueryError, QueryType, TimeRange, VariableOf, Window};
@@ -301,6 +301,11 @@ pub fn resolve(
             sources: normalise_list(&query.sources, str::to_string),
             from_day: from,
             to_day: to,
+            slices: SliceFilter {
+                categories: normalise_list(&query.categories, str::to_string),
+                languages: normalise_list(&query.languages, str::to_string),
+                countries: normalise_list(&query.countries, str::to_string),
+            },
         },
         rows: RowFilter {
             organizations: normalise_list(&query.organizations, str::to_lowercase),

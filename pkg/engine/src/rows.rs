@@ -151,6 +151,8 @@ pub fn model_row(
         rank: scored.then_some(rating.rank),
         rank_low: scored.then_some(rating.rank_low),
         rank_high: scored.then_some(rating.rank_high),
+        rank_overall: None,
+        rank_delta: None,
         wh_per_1k_tokens: energy.wh_per_1k_tokens,
         wh_min: energy.wh_min,
         wh_max: energy.wh_max,

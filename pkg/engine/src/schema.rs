@@ -203,7 +203,7 @@ fn variable_ofs() -> Vec<VariableOf> {
     use VariableOf::*;
     let listed = |v: VariableOf| match v {
         Sources | Organizations | Licenses | Architectures | Sizes | Models | Methodologies
-        | Zones => v,
+        | Zones | Categories | Languages | Countries => v,
     };
     [
         Sources,
@@ -214,6 +214,9 @@ fn variable_ofs() -> Vec<VariableOf> {
         Models,
         Methodologies,
         Zones,
+        Categories,
+        Languages,
+        Countries,
     ]
     .map(listed)
     .to_vec()

@@ -105,6 +105,8 @@ mod tests {
             rank: Some(1),
             rank_low: Some(1),
             rank_high: Some(1),
+            rank_overall: None,
+            rank_delta: None,
             wh_per_1k_tokens: Some(wh),
             wh_min: None,
             wh_max: None,

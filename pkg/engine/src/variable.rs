@@ -22,6 +22,9 @@ pub fn values(
     catalog: &Catalog,
     query: &ResolvedQuery,
 ) -> Result<QueryResult, QueryError> {
+    if let Some(dimension) = super::slices::dimension_of(query.of) {
+        return super::slices::variable(store, query, dimension);
+    }
     let mut map = BTreeMap::new();
     match query.of {
         VariableOf::Sources => {

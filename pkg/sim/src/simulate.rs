@@ -241,7 +241,8 @@ impl SimulatedVote {
             outcome: self.outcome,
             tokens_a: Some(self.tokens_a),
             tokens_b: Some(self.tokens_b),
-            category: None,
+            categories: Vec::new(),
+            country: None,
             language: None,
         }
     }

@@ -30,9 +30,12 @@ pub struct BufferedVote {
     /// `NO_TOKENS` when unknown.
     pub tokens_a: u32,
     pub tokens_b: u32,
-    /// `NO_LABEL` when absent.
+    /// The vote's set of categories (an index into the buffer's category
+    /// sets, then the store's `category_sets` id), `NO_LABEL` when none.
     pub category: u32,
+    /// Label ids; `NO_LABEL` when absent.
     pub language: u32,
+    pub country: u32,
     pub outcome: Outcome,
     /// The key was derived from the content (no source id).
     pub derived: bool,
@@ -57,12 +60,33 @@ impl Interner {
     }
 }
 
+/// Sets of local label ids, interned to dense local ids.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SetInterner {
+    pub(crate) sets: Vec<Vec<u32>>,
+    index: FastMap<Vec<u32>, u32>,
+}
+
+impl SetInterner {
+    fn intern(&mut self, set: Vec<u32>) -> u32 {
+        if let Some(&id) = self.index.get(&set) {
+            return id;
+        }
+        let id = self.sets.len() as u32;
+        self.sets.push(set.clone());
+        self.index.insert(set, id);
+        id
+    }
+}
+
 /// Votes waiting for [`super::Store::import_buffer`].
 #[derive(Debug, Default, Clone)]
 pub struct VoteBuffer {
     pub(crate) sources: Interner,
     pub(crate) models: Interner,
     pub(crate) labels: Interner,
+    /// Sets of label ids (sorted by label name), interned.
+    pub(crate) category_sets: SetInterner,
     pub(crate) votes: Vec<BufferedVote>,
     /// (alias as written in the file, model name it resolved to).
     pub(crate) aliases: Vec<(String, u32)>,
@@ -87,6 +111,28 @@ impl VoteBuffer {
     pub fn label_id(&mut self, label: &str) -> u32 {
         self.labels.intern(label)
     }
+    /// The local id of the set of `categories` (labels interned on the way;
+    /// order and repeats do not matter); `NO_LABEL` for no category.
+    pub fn category_set(&mut self, categories: &[&str]) -> u32 {
+        if categories.is_empty() {
+            return NO_LABEL;
+        }
+        let mut names: Vec<&str> = categories.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        let ids = names.iter().map(|name| self.labels.intern(name)).collect();
+        self.category_sets.intern(ids)
+    }
+    /// The category names of a local set id (sorted), empty for `NO_LABEL`.
+    pub(crate) fn category_names(&self, set: u32) -> Vec<&str> {
+        if set == NO_LABEL {
+            return Vec::new();
+        }
+        self.category_sets.sets[set as usize]
+            .iter()
+            .map(|&label| self.labels.names[label as usize].as_str())
+            .collect()
+    }
     pub fn model_name(&self, id: u32) -> &str {
         &self.models.names[id as usize]
     }
@@ -108,19 +154,28 @@ impl VoteBuffer {
                 self.labels.names[id as usize].as_bytes()
             }
         };
-        content_key(
-            &[
-                &vote.timestamp.to_le_bytes(),
-                self.models.names[vote.model_a as usize].as_bytes(),
-                self.models.names[vote.model_b as usize].as_bytes(),
-                &outcome,
-                &vote.tokens_a.to_le_bytes(),
-                &vote.tokens_b.to_le_bytes(),
-                label(vote.category),
-                label(vote.language),
-            ],
-            0,
-        )
+        // One category hashes as its name, as before slices, so votes
+        // without ids keep their keys; several join their sorted names.
+        let categories = self.category_names(vote.category).join("|");
+        let timestamp = vote.timestamp.to_le_bytes();
+        let (tokens_a, tokens_b) = (vote.tokens_a.to_le_bytes(), vote.tokens_b.to_le_bytes());
+        let mut parts: Vec<&[u8]> = vec![
+            &timestamp,
+            self.models.names[vote.model_a as usize].as_bytes(),
+            self.models.names[vote.model_b as usize].as_bytes(),
+            &outcome,
+            &tokens_a,
+            &tokens_b,
+            categories.as_bytes(),
+            label(vote.language),
+        ];
+        // The country is part of the content only when given (votes of
+        // files without countries keep the keys they had).
+        if vote.country != NO_LABEL {
+            parts.push(b"country");
+            parts.push(label(vote.country));
+        }
+        content_key(&parts, 0)
     }
     /// Adds a [`Vote`]; the error names the bad field.
     pub fn push_vote(&mut self, vote: &Vote) -> Result<(), String> {
@@ -143,14 +198,18 @@ impl VoteBuffer {
             model_b: self.model_id(&vote.model_b),
             tokens_a: tokens(vote.tokens_a, "a")?,
             tokens_b: tokens(vote.tokens_b, "b")?,
-            category: vote
-                .category
-                .as_deref()
-                .map_or(NO_LABEL, |c| self.label_id(c)),
+            category: {
+                let categories: Vec<&str> = vote.categories.iter().map(String::as_str).collect();
+                self.category_set(&categories)
+            },
             language: vote
                 .language
                 .as_deref()
                 .map_or(NO_LABEL, |l| self.label_id(l)),
+            country: vote
+                .country
+                .as_deref()
+                .map_or(NO_LABEL, |c| self.label_id(c)),
             outcome: vote.outcome,
             derived: vote.source_id.is_none(),
         };

@@ -27,7 +27,8 @@ use super::aggregates::{
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
 use super::key::{repeat_key, stored_key};
 use super::schema::outcome_code;
-use super::{BufferedVote, ImportAudit, ImportSummary, Outcome, PairCountBatch, Store, StoreError};
+use super::slices::{pair_slot, SliceAggregates};
+use super::{BufferedVote, ImportAudit, ImportSummary, PairCountBatch, Store, StoreError};
 
 /// Seconds since the Unix epoch (0 if the clock is before it).
 pub(super) fn now() -> i64 {
@@ -76,6 +77,7 @@ pub(super) fn import_buffer(
     let Aggregates {
         pairs,
         tokens,
+        slices,
         per_source,
     } = aggregates;
     if summary.votes_inserted == 0 {
@@ -90,6 +92,7 @@ pub(super) fn import_buffer(
     }
     let first_days = add_daily_pairs(&tx, pairs)?;
     add_daily_tokens(&tx, tokens)?;
+    super::slices::write(&tx, slices).map_err(in_file(&audit.file_name))?;
     for (&source, &first_day) in &first_days {
         rebuild_cumulative(&tx, source as i64, first_day).map_err(in_file(&audit.file_name))?;
         check_daily_tokens(&tx, source, first_day).map_err(in_file(&audit.file_name))?;
@@ -106,6 +109,7 @@ pub(super) fn import_buffer(
 struct Aggregates {
     pairs: FastMap<(u32, i64, u32, u32), Counts>,
     tokens: FastMap<(u32, i64, u32), TokenCounts>,
+    slices: SliceAggregates,
     per_source: HashMap<u32, u64>,
 }
 
@@ -128,19 +132,10 @@ impl Aggregates {
         };
         apply(self.per_source.entry(vote.source).or_default(), 1)?;
         let day = vote.timestamp.div_euclid(86_400);
-        let (lo, hi, lo_is_a) = if vote.model_a < vote.model_b {
-            (vote.model_a, vote.model_b, true)
-        } else {
-            (vote.model_b, vote.model_a, false)
-        };
+        let (lo, hi, slot) = pair_slot(vote);
         let counts = self.pairs.entry((vote.source, day, lo, hi)).or_default();
-        let slot = match (vote.outcome, lo_is_a) {
-            (Outcome::A, true) | (Outcome::B, false) => 0,
-            (Outcome::A, false) | (Outcome::B, true) => 1,
-            (Outcome::Tie, _) => 2,
-            (Outcome::BothBad, _) => 3,
-        };
         apply(&mut counts[slot], 1)?;
+        self.slices.add(vote, (lo, hi, slot), apply)?;
         for (model, side_tokens) in [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)] {
             let entry = self.tokens.entry((vote.source, day, model)).or_default();
             if side_tokens == NO_TOKENS {
@@ -260,8 +255,8 @@ fn insert_votes(
     let mut duplicates = Vec::new();
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO votes (source_id, vote_key, timestamp, model_a, model_b,
-             outcome, tokens_a, tokens_b, category_id, language_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             outcome, tokens_a, tokens_b, category_set_id, language_id, country_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let optional = |value: u32, none: u32| (value != none).then_some(value);
     let mut previous: Option<u64> = None;
@@ -283,6 +278,7 @@ fn insert_votes(
         insert.raw_bind_parameter(8, optional(vote.tokens_b, NO_TOKENS))?;
         insert.raw_bind_parameter(9, optional(vote.category, NO_LABEL))?;
         insert.raw_bind_parameter(10, optional(vote.language, NO_LABEL))?;
+        insert.raw_bind_parameter(11, optional(vote.country, NO_LABEL))?;
         if insert.raw_execute()? == 0 {
             summary.votes_duplicate += 1;
             duplicates.push(index);
@@ -298,16 +294,20 @@ fn remap_to_store_ids(tx: &Transaction<'_>, buffer: &mut VoteBuffer) -> Result<(
     let sources = ensure_names(tx, "sources", &buffer.sources.names)?;
     let models = ensure_names(tx, "models", &buffer.models.names)?;
     let labels = ensure_names(tx, "labels", &buffer.labels.names)?;
+    let category_sets = ensure_category_sets(tx, &buffer.category_sets.sets, &labels)?;
     for vote in &mut buffer.votes {
         vote.key = stored_key(&buffer.sources.names[vote.source as usize], vote.key);
         vote.source = sources[vote.source as usize];
         vote.model_a = models[vote.model_a as usize];
         vote.model_b = models[vote.model_b as usize];
         if vote.category != NO_LABEL {
-            vote.category = labels[vote.category as usize];
+            vote.category = category_sets[vote.category as usize];
         }
         if vote.language != NO_LABEL {
             vote.language = labels[vote.language as usize];
+        }
+        if vote.country != NO_LABEL {
+            vote.country = labels[vote.country as usize];
         }
     }
     let mut alias =
@@ -316,6 +316,28 @@ fn remap_to_store_ids(tx: &Transaction<'_>, buffer: &mut VoteBuffer) -> Result<(
         alias.execute(params![name, models[*model as usize]])?;
     }
     Ok(())
+}
+
+/// The store ids of the buffer's category sets (given as local label ids),
+/// inserting the missing ones. A set is stored as its sorted store label ids.
+fn ensure_category_sets(
+    tx: &Transaction<'_>,
+    sets: &[Vec<u32>],
+    labels: &[u32],
+) -> Result<Vec<u32>, StoreError> {
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO category_sets (labels) VALUES (?1)")?;
+    let mut select = tx.prepare_cached("SELECT id FROM category_sets WHERE labels = ?1")?;
+    sets.iter()
+        .map(|set| {
+            let mut ids: Vec<u32> = set.iter().map(|&local| labels[local as usize]).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let key = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            insert.execute([&key])?;
+            Ok(select.query_row([&key], |row| row.get(0))?)
+        })
+        .collect()
 }
 
 /// The store ids of `names` in `table` (sources, models or labels), inserting

@@ -61,12 +61,14 @@ mod packed;
 mod read;
 mod schema;
 mod sha256;
+pub mod slices;
 mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
 pub use key::{content_key, id_key, stored_key};
 pub use schema::SCHEMA_VERSION;
 pub use sha256::{sha256_hex, sha256_of_file};
+pub use slices::{Dimension, SliceFilter, SliceValue};
 pub use tokens::{AttachSummary, VoteTokens};
 
 use serde::{Deserialize, Serialize};
@@ -93,8 +95,12 @@ pub struct Vote {
     pub outcome: Outcome,
     pub tokens_a: Option<u64>,
     pub tokens_b: Option<u64>,
-    pub category: Option<String>,
+    /// Every category the vote belongs to (multi-label; empty: none).
+    #[serde(default)]
+    pub categories: Vec<String>,
     pub language: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// Already-aggregated counts attributed to one day (the `pair-counts` format).
@@ -132,6 +138,9 @@ pub struct CountFilter {
     pub from_day: Option<i64>,
     /// Last day included.
     pub to_day: Option<i64>,
+    /// Which slices' votes (empty: every vote, the overall counts).
+    #[serde(default)]
+    pub slices: SliceFilter,
 }
 
 /// Output tokens of one model's answers over a filter.
@@ -325,6 +334,15 @@ impl Store {
     /// Per-day aggregates over the filter, for trends.
     pub fn daily_counts(&self, filter: &CountFilter) -> Result<DailyCounts, StoreError> {
         read::daily_counts(&self.conn, filter)
+    }
+    /// Every value of a slice dimension with its matches over the filter's
+    /// sources and days (its slice filter is ignored), sorted by name.
+    pub fn slice_values(
+        &self,
+        dimension: Dimension,
+        filter: &CountFilter,
+    ) -> Result<Vec<SliceValue>, StoreError> {
+        read::slice_values(&self.conn, dimension, filter)
     }
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         read::stats(&self.conn)

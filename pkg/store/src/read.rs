@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::slices::{self, Dimension, SliceIds, SliceValue};
 use super::{CountFilter, DailyCounts, ImportRecord, ModelTokens, StoreError, StoreStats, Vote};
 use arenawatt_core::rating::{PairCount, PairTable};
 
@@ -147,6 +148,36 @@ fn add_packed(
     .map_err(StoreError::Corrupt)
 }
 
+/// How a filter's counts are read: the overall aggregates, one slice
+/// dimension's aggregates, or the votes themselves (several dimensions).
+enum SliceRead {
+    Overall,
+    One(Dimension, Vec<u32>),
+    Votes(SliceIds),
+}
+
+fn slice_read(conn: &Connection, filter: &CountFilter) -> Result<SliceRead, StoreError> {
+    if filter.slices.is_empty() {
+        return Ok(SliceRead::Overall);
+    }
+    let ids = slices::resolve(conn, &filter.slices)?;
+    Ok(match ids.single() {
+        Some((dimension, values)) => SliceRead::One(dimension, values.to_vec()),
+        None => SliceRead::Votes(ids),
+    })
+}
+
+/// Sums the per-day pair blobs of a sliced read into totals.
+fn add_blobs(
+    blobs: &[(i64, Vec<u8>)],
+    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+) -> Result<(), StoreError> {
+    for (_, blob) in blobs {
+        add_packed(blob, 1, totals)?;
+    }
+    Ok(())
+}
+
 pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<PairTable, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let mut totals: HashMap<(i64, i64), [i64; 4]> = HashMap::new();
@@ -157,6 +188,24 @@ pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<Pair
     } else {
         source_ids(&tx, filter)?
     };
+    match slice_read(&tx, filter)? {
+        SliceRead::Overall => {}
+        SliceRead::One(dimension, values) => {
+            slices::pair_totals(
+                &tx,
+                &sources,
+                (dimension, &values),
+                (filter.from_day, filter.to_day),
+                &mut totals,
+            )?;
+            return table_from_totals(&tx, totals);
+        }
+        SliceRead::Votes(ids) => {
+            let (blobs, _) = slices::scan_votes(&tx, &sources, &ids, day_bounds(filter))?;
+            add_blobs(&blobs, &mut totals)?;
+            return table_from_totals(&tx, totals);
+        }
+    }
     for source in sources {
         let Some(last) = cumulative_at(&tx, source, filter.to_day)? else {
             continue;
@@ -168,9 +217,17 @@ pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<Pair
             }
         }
     }
+    table_from_totals(&tx, totals)
+}
+
+/// The pair table of summed totals (store model ids), models by name.
+fn table_from_totals(
+    tx: &Connection,
+    mut totals: HashMap<(i64, i64), [i64; 4]>,
+) -> Result<PairTable, StoreError> {
     // Counts of a range are differences of running totals, so never negative.
     totals.retain(|_, c| c.iter().any(|&v| v > 0));
-    let names = model_names(&tx)?;
+    let names = model_names(tx)?;
     let index = ModelIndex::new(totals.keys().flat_map(|&(lo, hi)| [lo, hi]), &names);
     let mut pairs: Vec<PairCount> = totals
         .into_iter()
@@ -197,7 +254,29 @@ pub(super) fn model_tokens(
     let tx = conn.unchecked_transaction()?;
     let (from, to) = day_bounds(filter);
     let mut totals: HashMap<i64, [u64; 3]> = HashMap::new();
-    {
+    let sliced = match slice_read(&tx, filter)? {
+        SliceRead::Overall => None,
+        SliceRead::One(dimension, values) => Some(slices::daily_rows(
+            &tx,
+            &source_ids(&tx, filter)?,
+            (dimension, &values),
+            (from, to),
+        )?),
+        SliceRead::Votes(ids) => Some(slices::scan_votes(
+            &tx,
+            &source_ids(&tx, filter)?,
+            &ids,
+            (from, to),
+        )?),
+    };
+    if let Some((_, token_rows)) = sliced {
+        for ((_, model), t) in token_rows {
+            let total = totals.entry(model).or_default();
+            for (total, value) in total.iter_mut().zip(t) {
+                *total += value;
+            }
+        }
+    } else {
         let mut stmt = tx.prepare_cached(
             "SELECT model_id, sum(sides_with_tokens), sum(output_tokens), sum(sides_without_tokens)
              FROM model_tokens_daily WHERE source_id = ?1 AND day BETWEEN ?2 AND ?3
@@ -234,6 +313,18 @@ pub(super) fn daily_counts(
     let tx = conn.unchecked_transaction()?;
     let (from, to) = day_bounds(filter);
     let sources = source_ids(&tx, filter)?;
+    match slice_read(&tx, filter)? {
+        SliceRead::Overall => {}
+        SliceRead::One(dimension, values) => {
+            let (blobs, tokens) =
+                slices::daily_rows(&tx, &sources, (dimension, &values), (from, to))?;
+            return assemble_daily(&tx, blobs, tokens, true);
+        }
+        SliceRead::Votes(ids) => {
+            let (blobs, tokens) = slices::scan_votes(&tx, &sources, &ids, (from, to))?;
+            return assemble_daily(&tx, blobs, tokens, false);
+        }
+    }
     // (day, packed daily counts) of every source, in day order.
     let mut blobs: Vec<(i64, Vec<u8>)> = Vec::new();
     let mut token_rows: Vec<((i64, i64), [u64; 3])> = Vec::new();
@@ -260,15 +351,28 @@ pub(super) fn daily_counts(
             }
         }
     }
+    let several = sources.len() > 1;
+    assemble_daily(&tx, blobs, token_rows, several)
+}
+
+/// Per-day pair blobs and token rows (store ids) as [`DailyCounts`]; rows of
+/// one day and model from several sources or slice values are summed when
+/// `several`.
+fn assemble_daily(
+    tx: &Connection,
+    mut blobs: Vec<(i64, Vec<u8>)>,
+    token_rows: Vec<((i64, i64), [u64; 3])>,
+    several: bool,
+) -> Result<DailyCounts, StoreError> {
     blobs.sort_by_key(|(day, _)| *day);
-    let token_rows = merge_sorted(token_rows, sources.len() > 1);
+    let token_rows = merge_sorted(token_rows, several);
     // First pass: which models appear, to number them by name.
     let mut ids: Vec<i64> = token_rows.iter().map(|&((_, m), _)| m).collect();
     for (_, blob) in &blobs {
         super::packed::decode(blob, |(lo, hi, _)| ids.extend([lo as i64, hi as i64]))
             .map_err(StoreError::Corrupt)?;
     }
-    let index = ModelIndex::new(ids, &model_names(&tx)?);
+    let index = ModelIndex::new(ids, &model_names(tx)?);
     // Second pass: each day's pairs in index space, sorted (and summed when
     // several sources have data that day).
     let mut pairs: Vec<(i64, PairCount)> = Vec::new();
@@ -422,13 +526,15 @@ pub(super) fn find_vote(
     let key = super::key::stored_key(source, super::key::id_key(source_id)) as i64;
     let found = conn
         .query_row(
-            "SELECT v.timestamp, ma.name, mb.name, v.outcome, v.tokens_a, v.tokens_b, c.name, l.name
+            "SELECT v.timestamp, ma.name, mb.name, v.outcome, v.tokens_a, v.tokens_b, cs.labels,
+                    l.name, c.name
              FROM votes v
              JOIN sources s ON s.id = v.source_id
              JOIN models ma ON ma.id = v.model_a
              JOIN models mb ON mb.id = v.model_b
-             LEFT JOIN labels c ON c.id = v.category_id
+             LEFT JOIN category_sets cs ON cs.id = v.category_set_id
              LEFT JOIN labels l ON l.id = v.language_id
+             LEFT JOIN labels c ON c.id = v.country_id
              WHERE s.name = ?1 AND v.vote_key = ?2",
             params![source, key],
             |row| {
@@ -441,14 +547,30 @@ pub(super) fn find_vote(
                     row.get::<_, Option<u64>>(5)?,
                     row.get::<_, Option<String>>(6)?,
                     row.get::<_, Option<String>>(7)?,
+                    row.get::<_, Option<String>>(8)?,
                 ))
             },
         )
         .optional()?;
-    let Some((timestamp, model_a, model_b, code, tokens_a, tokens_b, category, language)) = found
+    let Some((timestamp, model_a, model_b, code, tokens_a, tokens_b, set, language, country)) =
+        found
     else {
         return Ok(None);
     };
+    let mut categories = Vec::new();
+    let mut label = conn.prepare_cached("SELECT name FROM labels WHERE id = ?1")?;
+    for id in set
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let id: i64 = id
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("category set {set:?} is unreadable")))?;
+        categories.push(label.query_row([id], |row| row.get::<_, String>(0))?);
+    }
+    categories.sort();
     let outcome = super::schema::outcome_from_code(code)
         .ok_or_else(|| StoreError::InvalidVote(format!("stored outcome code {code} is unknown")))?;
     Ok(Some(Vote {
@@ -460,7 +582,18 @@ pub(super) fn find_vote(
         outcome,
         tokens_a,
         tokens_b,
-        category,
+        categories,
         language,
+        country,
     }))
+}
+
+pub(super) fn slice_values(
+    conn: &Connection,
+    dimension: Dimension,
+    filter: &CountFilter,
+) -> Result<Vec<SliceValue>, StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let sources = source_ids(&tx, filter)?;
+    slices::values(&tx, &sources, dimension, (filter.from_day, filter.to_day))
 }

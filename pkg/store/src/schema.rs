@@ -18,10 +18,19 @@ const APPLICATION_ID: i32 = 0x4157_4154;
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// One forward migration: an SQL script, then (optionally) a rebuild of
+/// derived data in Rust, both in the migration's transaction.
+struct Migration {
+    script: &'static str,
+    then: Option<fn(&rusqlite::Transaction<'_>) -> Result<(), StoreError>>,
+}
+
 /// `MIGRATIONS[i]` migrates version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
+const MIGRATIONS: &[Migration] = &[
     // 0 → 1: the first schema.
-    "
+    Migration {
+        then: None,
+        script: "
     CREATE TABLE meta (
         key   TEXT PRIMARY KEY,
         value INTEGER NOT NULL
@@ -115,6 +124,47 @@ const MIGRATIONS: &[&str] = &[
         updated_at INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    },
+    // 1 → 2: slices (see `slices`). A vote's category becomes a set of
+    // categories (one-element sets for the votes stored so far), votes gain a
+    // country, and the slice aggregates are rebuilt from the votes.
+    Migration {
+        then: Some(super::slices::rebuild_from_votes),
+        script: "
+    ALTER TABLE votes RENAME COLUMN category_id TO category_set_id;
+    ALTER TABLE votes ADD COLUMN country_id INTEGER;
+    -- labels: the set's sorted label ids, comma-separated.
+    CREATE TABLE category_sets (
+        id     INTEGER PRIMARY KEY,
+        labels TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO category_sets (labels)
+        SELECT DISTINCT CAST(category_set_id AS TEXT) FROM votes
+        WHERE category_set_id IS NOT NULL ORDER BY category_set_id;
+    UPDATE votes SET category_set_id =
+        (SELECT s.id FROM category_sets s WHERE s.labels = CAST(votes.category_set_id AS TEXT))
+        WHERE category_set_id IS NOT NULL;
+    -- dimension: 0 category (value_id: a category set), 1 language, 2 country
+    -- (value_id: a label).
+    CREATE TABLE slice_daily (
+        source_id INTEGER NOT NULL,
+        dimension INTEGER NOT NULL,
+        value_id  INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        pairs     BLOB NOT NULL,
+        tokens    BLOB NOT NULL,
+        PRIMARY KEY (source_id, dimension, value_id, day)
+    );
+    CREATE TABLE slice_checkpoints (
+        source_id  INTEGER NOT NULL,
+        dimension  INTEGER NOT NULL,
+        value_id   INTEGER NOT NULL,
+        block      INTEGER NOT NULL,
+        cumulative BLOB NOT NULL,
+        PRIMARY KEY (source_id, dimension, value_id, block)
+    );
+    ",
+    },
 ];
 
 /// Settings for every connection: wait for a writer instead of failing.
@@ -261,7 +311,7 @@ fn prepare(
 }
 
 fn migrate(store: &mut Store, from: u32) -> Result<(), StoreError> {
-    for (version, script) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    for (version, migration) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         let tx = store
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -270,7 +320,10 @@ fn migrate(store: &mut Store, from: u32) -> Result<(), StoreError> {
         if current as usize > version {
             continue;
         }
-        tx.execute_batch(script)?;
+        tx.execute_batch(migration.script)?;
+        if let Some(rebuild) = migration.then {
+            rebuild(&tx)?;
+        }
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", version as u32 + 1)?;
         tx.commit()?;

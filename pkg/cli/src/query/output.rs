@@ -33,6 +33,37 @@ pub const ENERGY_TREND_CSV_HEADER: [&str; 10] = [
 ];
 /// The CSV header of regression rows.
 pub const REGRESSION_CSV_HEADER: [&str; 4] = ["model", "organization", "metric", "value"];
+pub const SLICE_SCORES_CSV_HEADER: [&str; 12] = [
+    "slice",
+    "model",
+    "display_name",
+    "votes",
+    "bt_score",
+    "bt_ci_low",
+    "bt_ci_high",
+    "rank",
+    "overall_score",
+    "overall_rank",
+    "score_delta",
+    "rank_delta",
+];
+
+fn slice_score_record(r: &arenawatt_engine::SliceScoreRow) -> [String; 12] {
+    [
+        r.slice.clone(),
+        r.model.clone(),
+        r.display_name.clone(),
+        r.votes.to_string(),
+        number(r.bt_score),
+        number(r.bt_ci_low),
+        number(r.bt_ci_high),
+        r.rank.to_string(),
+        number(r.overall_score),
+        r.overall_rank.map(|v| v.to_string()).unwrap_or_default(),
+        number(r.score_delta),
+        r.rank_delta.map(|v| v.to_string()).unwrap_or_default(),
+    ]
+}
 
 /// The CSV header of model rows (`scatter`, `leaderboard`, `model`): the
 /// registry's CSV columns.
@@ -116,6 +147,12 @@ fn write_csv(out: &mut impl Write, result: &QueryResult) -> anyhow::Result<()> {
                 ])?;
             }
         }
+        QueryResult::SliceScores { rows, .. } => {
+            writer.write_record(SLICE_SCORES_CSV_HEADER)?;
+            for r in rows {
+                writer.write_record(slice_score_record(r))?;
+            }
+        }
     }
     writer.flush()?;
     Ok(())
@@ -126,7 +163,8 @@ fn notices(result: &QueryResult) -> &[String] {
         QueryResult::Models { notices, .. }
         | QueryResult::Trend { notices, .. }
         | QueryResult::EnergyTrend { notices, .. }
-        | QueryResult::Regression { notices, .. } => notices,
+        | QueryResult::Regression { notices, .. }
+        | QueryResult::SliceScores { notices, .. } => notices,
         QueryResult::Variable { .. } => &[],
     }
 }
@@ -194,10 +232,11 @@ pub fn models_table(rows: &[ModelRow], methodology: &str, zone: &str) -> Vec<Str
     let right = [
         true, false, false, false, true, true, false, true, true, false, false,
     ];
+    let sliced = rows.iter().any(|r| r.rank_overall.is_some());
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
+            let mut cells = vec![
                 whole(r.rank),
                 r.model.clone(),
                 r.organization.clone(),
@@ -212,10 +251,25 @@ pub fn models_table(rows: &[ModelRow], methodology: &str, zone: &str) -> Vec<Str
                 fixed(r.gco2e_per_1k_tokens, 3),
                 if r.pareto { "*".into() } else { String::new() },
                 r.energy_note.clone(),
-            ]
+            ];
+            if sliced {
+                cells.insert(1, r.rank_delta.map_or("-".into(), signed));
+            }
+            cells
         })
         .collect();
+    let (mut header, mut right) = (header.to_vec(), right.to_vec());
+    if sliced {
+        header.insert(1, "Δ rank");
+        right.insert(1, true);
+    }
     let mut lines = align(&header, &right, &cells);
+    if sliced {
+        lines.push(
+            "Δ rank: rank over all votes minus rank in the slice (+: ranks better in the slice)."
+                .into(),
+        );
+    }
     lines.push(format!(
         "BT score: Bradley-Terry, 400 points per factor 10 in odds. Energy: Wh and gCO2e per 1000 output tokens, methodology {methodology}, electricity zone {zone}. pareto *: no other model has a higher BT score for less energy."
     ));
@@ -326,6 +380,57 @@ fn table(result: &QueryResult) -> Vec<String> {
             ));
             lines
         }
+        QueryResult::SliceScores {
+            dimension, rows, ..
+        } => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.slice.clone(),
+                        r.model.clone(),
+                        r.votes.to_string(),
+                        r.rank.to_string(),
+                        fixed(r.bt_score, 1),
+                        match (r.bt_ci_low, r.bt_ci_high) {
+                            (Some(l), Some(h)) => format!("[{l:.1}, {h:.1}]"),
+                            _ => "-".into(),
+                        },
+                        fixed(r.overall_score, 1),
+                        fixed(r.score_delta, 1),
+                        r.rank_delta.map_or("-".into(), signed),
+                    ]
+                })
+                .collect();
+            let mut lines = align(
+                &[
+                    dimension.as_str(),
+                    "model",
+                    "votes",
+                    "rank",
+                    "BT score",
+                    "95% CI",
+                    "overall",
+                    "Δ score",
+                    "Δ rank",
+                ],
+                &[false, false, true, true, true, false, true, true, true],
+                &cells,
+            );
+            lines.push(format!(
+                "One fit per {dimension}, gauged like the overall fit. Δ score: score here minus overall score; Δ rank: overall rank minus rank here (+: better here)."
+            ));
+            lines
+        }
+    }
+}
+
+/// `+2`, `-1`, `0`.
+fn signed(value: i32) -> String {
+    if value > 0 {
+        format!("+{value}")
+    } else {
+        value.to_string()
     }
 }
 
@@ -382,6 +487,8 @@ mod tests {
             rank: Some(2),
             rank_low: Some(1),
             rank_high: Some(4),
+            rank_overall: None,
+            rank_delta: None,
             wh_per_1k_tokens: Some(0.5),
             wh_min: None,
             wh_max: None,

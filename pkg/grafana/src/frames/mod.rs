@@ -88,6 +88,13 @@ pub fn to_frames(result: &QueryResult, context: &FrameContext) -> Vec<Frame> {
             windows,
             notices,
         } => vec![time::regression_frame(rows, windows, notices, context)],
+        QueryResult::SliceScores {
+            dimension,
+            rows,
+            notices,
+        } => vec![slice_scores::slice_scores_frame(
+            dimension, rows, notices, context,
+        )],
     }
 }
 
@@ -190,6 +197,11 @@ fn model_field(column: &ModelColumn, rows: &[ModelRow]) -> Field {
             .map(get)
             .collect::<Vec<_>>()
             .into_opt_field(name),
+        Accessor::OptionalInt32(get) => rows
+            .iter()
+            .map(get)
+            .collect::<Vec<_>>()
+            .into_opt_field(name),
         Accessor::Uint64(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
         Accessor::Boolean(get) => rows.iter().map(get).collect::<Vec<_>>().into_field(name),
     }
@@ -252,6 +264,7 @@ pub fn check(frame: &Frame) -> Result<grafana_plugin_sdk::data::CheckedFrame<'_>
     })
 }
 
+pub mod slice_scores;
 pub mod time;
 
 #[cfg(test)]

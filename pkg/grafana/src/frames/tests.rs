@@ -22,6 +22,8 @@ fn row(model: &str, wh: Option<f64>, selected: bool) -> ModelRow {
         rank: Some(3),
         rank_low: Some(1),
         rank_high: Some(6),
+        rank_overall: None,
+        rank_delta: None,
         wh_per_1k_tokens: wh,
         wh_min: wh.map(|w| w * 0.5),
         wh_max: wh.map(|w| w * 1.5),

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use arenawatt_core::catalog::Catalog;
 
-use crate::ingest::comparia_conversations::{self, SideTokens};
+use crate::ingest::comparia_conversations::{self, ConversationFacts};
 use crate::ingest::json_lines::{self, JsonLinesError};
 use crate::ingest::{self, Format, IngestError, IngestOptions, Ingested};
 use crate::{
@@ -75,7 +75,7 @@ pub struct ImportOptions<'a> {
     /// The token counts read from `--conversations` files
     /// ([`conversation_tokens`]), attached to comparia-votes through
     /// `conversation_pair_id`.
-    pub conversation_tokens: Option<&'a HashMap<String, SideTokens>>,
+    pub conversation_tokens: Option<&'a HashMap<String, ConversationFacts>>,
     /// Called now and then while a file is read, with (work done, total
     /// work), in bytes or rows.
     pub progress: Option<&'a dyn Fn(u64, u64)>,
@@ -143,8 +143,10 @@ pub fn store_catalog(store: &Store) -> Result<Catalog, StoreError> {
 
 /// The token counts of compar:IA conversations files (`--conversations`),
 /// keyed by `conversation_pair_id`; later files win.
-pub fn conversation_tokens(paths: &[PathBuf]) -> Result<HashMap<String, SideTokens>, IngestError> {
-    let mut tokens: HashMap<String, SideTokens> = HashMap::new();
+pub fn conversation_tokens(
+    paths: &[PathBuf],
+) -> Result<HashMap<String, ConversationFacts>, IngestError> {
+    let mut tokens: HashMap<String, ConversationFacts> = HashMap::new();
     for path in paths {
         tokens.extend(comparia_conversations::read_tokens(path)?);
     }

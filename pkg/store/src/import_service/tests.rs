@@ -105,7 +105,7 @@ fn a_csv_file_and_json_lines_of_the_same_votes_give_the_same_store() {
     );
     let v1 = file_side.votes[0].as_ref().unwrap();
     assert_eq!((v1.tokens_a, v1.tokens_b), (Some(120), Some(80)));
-    assert_eq!(v1.category.as_deref(), Some("coding"));
+    assert_eq!(v1.categories, ["coding"]);
 }
 
 #[test]
@@ -276,7 +276,8 @@ fn the_report_counts_what_was_read_and_written() {
             outcome: Outcome::A,
             tokens_a: None,
             tokens_b: None,
-            category: None,
+            categories: Vec::new(),
+            country: None,
             language: None,
         }]),
     };

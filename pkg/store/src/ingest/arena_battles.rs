@@ -1,11 +1,13 @@
 //! Chatbot Arena battles: a JSON array or JSON Lines of objects with
 //! `model_a`, `model_b`, `winner` (`model_a`, `model_b`, `tie`,
 //! `tie (bothbad)`) and `tstamp` (unix seconds, possibly fractional). The
-//! optional `question_id` (or `id`) is the vote id and `language` is kept.
+//! optional `question_id` (or `id`) is the vote id; `language` and an
+//! optional `category` (a list, or `|`-separated text) are kept as slices.
 
 use std::path::Path;
 
 use super::collector::{RowProblem, RowVote};
+use super::labels;
 use super::row::{parse_winner, Row};
 use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
 
@@ -19,6 +21,7 @@ const COLUMNS: &[&str] = &[
     "winner",
     "tstamp",
     "language",
+    "category",
 ];
 
 fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'r>>, RowProblem> {
@@ -32,8 +35,9 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         outcome: parse_winner(winner).map_err(|reason| RowProblem::new("winner", reason))?,
         tokens_a: None,
         tokens_b: None,
-        category: None,
-        language: row.text("language")?,
+        categories: labels::borrowed(labels::categories(row, "category")?),
+        language: labels::single_of(row, "language")?,
+        country: None,
     }))
 }
 

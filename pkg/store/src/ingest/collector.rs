@@ -11,7 +11,7 @@ use super::{IngestError, IngestOptions, Ingested, KEPT_REJECTIONS};
 use crate::{id_key, BufferedVote, Outcome};
 
 /// One vote as a reader sees it, borrowing from the row.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RowVote<'r> {
     /// `None`: the source has no vote id; the store derives one from the content.
     pub source_id: Option<&'r str>,
@@ -24,8 +24,12 @@ pub struct RowVote<'r> {
     pub outcome: Outcome,
     pub tokens_a: Option<u64>,
     pub tokens_b: Option<u64>,
-    pub category: Option<&'r str>,
+    /// Checked labels (see [`super::labels`]): every category the vote
+    /// belongs to, its language and its country.
+    /// (Owned only for labels joined from another file.)
+    pub categories: Vec<std::borrow::Cow<'r, str>>,
     pub language: Option<&'r str>,
+    pub country: Option<&'r str>,
 }
 
 /// Why a vote whose two sides are one model is refused: names both sides as
@@ -140,7 +144,7 @@ impl<'o, 'c> Collector<'o, 'c> {
     ) -> Result<(), IngestError> {
         self.out.rows_read += 1;
         match converted {
-            Ok(Some(vote)) => match self.check(vote) {
+            Ok(Some(vote)) => match self.check(&vote) {
                 Ok(()) => {
                     let [column_a, column_b] = self.model_columns;
                     let a = match self.model(vote.model_a.trim(), column_a) {
@@ -175,7 +179,7 @@ impl<'o, 'c> Collector<'o, 'c> {
         }
     }
 
-    fn check(&self, vote: RowVote<'_>) -> Result<(), RowProblem> {
+    fn check(&self, vote: &RowVote<'_>) -> Result<(), RowProblem> {
         let [column_a, column_b] = self.model_columns;
         for (column, name) in [(column_a, vote.model_a), (column_b, vote.model_b)] {
             if name.trim().is_empty() {
@@ -216,8 +220,10 @@ impl<'o, 'c> Collector<'o, 'c> {
             Some(v) if !v.is_empty() => buffer.label_id(v),
             _ => u32::MAX,
         };
-        let category = label(buffer, vote.category);
+        let categories: Vec<&str> = vote.categories.iter().map(|c| c.as_ref()).collect();
+        let category = buffer.category_set(&categories);
         let language = label(buffer, vote.language);
+        let country = label(buffer, vote.country);
         let mut buffered = BufferedVote {
             key: 0,
             timestamp: vote.timestamp,
@@ -228,6 +234,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             tokens_b: vote.tokens_b.map_or(u32::MAX, |t| t as u32),
             category,
             language,
+            country,
             outcome: vote.outcome,
             derived: vote.source_id.is_none(),
         };

@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use super::collector::{RowProblem, RowVote};
+use super::labels;
 use super::row::Row;
 use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
 use crate::Outcome;
@@ -28,6 +29,8 @@ const COLUMNS: &[&str] = &[
     "model_pos",
     "liked",
     "disliked",
+    "categories",
+    "country",
 ];
 const REQUIRED: &[&str] = &[
     "timestamp",
@@ -84,8 +87,9 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         outcome: if side_a_wins { Outcome::A } else { Outcome::B },
         tokens_a: None,
         tokens_b: None,
-        category: None,
+        categories: labels::borrowed(labels::categories(row, "categories")?),
         language: None,
+        country: labels::single_of(row, "country")?,
     }))
 }
 

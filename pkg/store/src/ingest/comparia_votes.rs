@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::collector::{RowProblem, RowVote};
-use super::comparia_conversations::SideTokens;
+use super::comparia_conversations::ConversationFacts;
+use super::labels;
 use super::row::Row;
 use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
 use crate::Outcome;
@@ -68,14 +69,16 @@ fn token_column(row: &dyn Row, column: &str) -> Result<Option<u64>, RowProblem> 
 fn convert<'r>(
     row: &'r dyn Row,
     id: Option<&'r str>,
-    tokens: Option<&HashMap<String, SideTokens>>,
+    tokens: Option<&HashMap<String, ConversationFacts>>,
 ) -> Result<Option<RowVote<'r>>, RowProblem> {
     let model_a = required(row.text("model_a_name")?, "model_a_name")?;
     let model_b = required(row.text("model_b_name")?, "model_b_name")?;
     let joined = match (tokens, id) {
-        (Some(map), Some(id)) => map.get(id).copied().unwrap_or_default(),
-        _ => SideTokens::default(),
+        (Some(map), Some(id)) => map.get(id),
+        _ => None,
     };
+    let joined_categories: &[String] = joined.map_or(&[], |facts| &facts.categories);
+    let (joined_a, joined_b) = joined.map_or((None, None), |f| (f.tokens_a, f.tokens_b));
     Ok(Some(RowVote {
         source_id: id,
         source: None,
@@ -83,10 +86,15 @@ fn convert<'r>(
         model_a,
         model_b,
         outcome: outcome(row, model_a, model_b)?,
-        tokens_a: token_column(row, "total_conv_a_output_tokens")?.or(joined.tokens_a),
-        tokens_b: token_column(row, "total_conv_b_output_tokens")?.or(joined.tokens_b),
-        category: row.text("selected_category")?,
+        tokens_a: token_column(row, "total_conv_a_output_tokens")?.or(joined_a),
+        tokens_b: token_column(row, "total_conv_b_output_tokens")?.or(joined_b),
+        // The category the voter chose, and those of the joined conversation.
+        categories: labels::union(
+            labels::categories(row, "selected_category")?,
+            joined_categories,
+        ),
         language: None,
+        country: None,
     }))
 }
 
@@ -95,7 +103,7 @@ fn convert<'r>(
 pub fn read(
     path: &Path,
     options: &IngestOptions<'_>,
-    tokens: Option<&HashMap<String, SideTokens>>,
+    tokens: Option<&HashMap<String, ConversationFacts>>,
 ) -> Result<Ingested, IngestError> {
     read_votes_with_ids(
         path,

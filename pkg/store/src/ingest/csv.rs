@@ -1,7 +1,8 @@
 //! The csv vote format: a header, then one vote per line.
 //!
 //! Required columns: `model_a,model_b,winner,timestamp`. Optional:
-//! `id,tokens_a,tokens_b,category,language,source`; other columns are
+//! `id,tokens_a,tokens_b,category,language,country,source` (`category`
+//! may hold several, `Code|Math`: see [`super::labels`]); other columns are
 //! ignored. `winner` is `model_a`, `model_b`, `tie` or `tie (bothbad)`;
 //! `timestamp` is unix seconds or ISO 8601. Without `id`, the store derives
 //! the vote's id from its content. Rows are read as bytes and checked for
@@ -13,6 +14,7 @@ use std::path::Path;
 use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::collector::{RowProblem, RowVote};
+use super::labels;
 use super::row::{parse_timestamp, parse_tokens, parse_winner};
 use super::{display_name, Collector, IngestError, IngestOptions, Ingested};
 
@@ -30,6 +32,7 @@ struct Layout {
     tokens_b: Option<usize>,
     category: Option<usize>,
     language: Option<usize>,
+    country: Option<usize>,
     source: Option<usize>,
 }
 
@@ -69,6 +72,7 @@ impl Layout {
             tokens_b: find("tokens_b"),
             category: find("category"),
             language: find("language"),
+            country: find("country"),
             source: find("source"),
         })
     }
@@ -119,8 +123,12 @@ fn convert<'r>(record: &'r ByteRecord, layout: &Layout) -> Result<Option<RowVote
         outcome: parse_winner(winner).map_err(|reason| RowProblem::new("winner", reason))?,
         tokens_a: tokens(layout.tokens_a, "tokens_a")?,
         tokens_b: tokens(layout.tokens_b, "tokens_b")?,
-        category: optional(record, layout.category, "category")?,
-        language: optional(record, layout.language, "language")?,
+        categories: labels::borrowed(labels::piped(
+            "category",
+            optional(record, layout.category, "category")?,
+        )?),
+        language: labels::single("language", optional(record, layout.language, "language")?)?,
+        country: labels::single("country", optional(record, layout.country, "country")?)?,
     }))
 }
 

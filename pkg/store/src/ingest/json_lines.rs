@@ -8,7 +8,7 @@
 //! too), `timestamp` (Unix seconds or an ISO 8601 date-time), and the optional
 //! `id` (or `source_id`; the store derives one from the content when absent),
 //! `source` (default [`DEFAULT_SOURCE`]), `tokens_a`, `tokens_b`, `category`,
-//! `language`. Winner, timestamp (inside the plausible window), token counts
+//! `language`, `country` (`category` also as an array). Winner, timestamp (inside the plausible window), token counts
 //! (below 2^32) and model names (no control characters) follow the csv
 //! reader's rules (the parsers shared by every reader, `ingest/row.rs`); a byte
 //! order mark at the start of the body is accepted. Model names are resolved
@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use arenawatt_core::catalog::Catalog;
 
+use super::labels;
 use super::row::{check_model_name, parse_timestamp, parse_winner, without_bom};
 use crate::{Outcome, Vote};
 
@@ -97,6 +98,34 @@ fn outcome(object: &Map<String, Value>) -> Result<Outcome, String> {
     parse_winner(raw).map_err(|reason| format!("{key}: {reason}"))
 }
 
+/// `key: reason`, the form of this reader's messages.
+fn named_problem(problem: super::collector::RowProblem) -> String {
+    format!("{}: {}", problem.column, problem.reason)
+}
+
+/// `category`: `|`-separated text or an array of texts.
+fn categories(object: &Map<String, Value>) -> Result<Vec<String>, String> {
+    let checked = match object.get("category") {
+        Some(Value::Array(items)) => {
+            let texts = items
+                .iter()
+                .map(|item| {
+                    item.as_str().ok_or_else(|| {
+                        format!("category: expected a list of strings, found {item} in it")
+                    })
+                })
+                .collect::<Result<Vec<&str>, String>>()?;
+            labels::listed("category", texts)
+        }
+        _ => labels::piped("category", text(object, "category")?),
+    };
+    Ok(checked
+        .map_err(named_problem)?
+        .into_iter()
+        .map(str::to_string)
+        .collect())
+}
+
 fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> {
     let resolve = |name: &str| {
         catalog
@@ -135,8 +164,13 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
         outcome: outcome(object)?,
         tokens_a: count(object, "tokens_a")?,
         tokens_b: count(object, "tokens_b")?,
-        category: text(object, "category")?.map(str::to_string),
-        language: text(object, "language")?.map(str::to_string),
+        categories: categories(object)?,
+        language: labels::single("language", text(object, "language")?)
+            .map_err(named_problem)?
+            .map(str::to_string),
+        country: labels::single("country", text(object, "country")?)
+            .map_err(named_problem)?
+            .map(str::to_string),
     })
 }
 

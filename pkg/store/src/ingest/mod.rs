@@ -32,6 +32,7 @@ pub mod comparia_reactions;
 pub mod comparia_votes;
 pub mod csv;
 pub mod json_lines;
+pub mod labels;
 pub mod pair_counts;
 mod parquet;
 mod row;

@@ -34,6 +34,8 @@ enum Column {
     Unsigned(ArrayRef),
     Float(ArrayRef),
     Boolean(ArrayRef),
+    /// A list of texts, cast to `List<Utf8>`.
+    TextList(ArrayRef),
     /// Timestamps with their unit, as raw integers.
     Timestamp(ArrayRef, TimeUnit),
     Other(DataType),
@@ -70,6 +72,22 @@ fn normalise(array: &ArrayRef) -> Column {
             Ok(a) => Column::Timestamp(a, *unit),
             Err(_) => Column::Other(array.data_type().clone()),
         },
+        DataType::List(item) | DataType::LargeList(item)
+            if matches!(
+                item.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
+            let target = DataType::List(Arc::new(arrow::datatypes::Field::new(
+                "item",
+                DataType::Utf8,
+                true,
+            )));
+            match cast(array, &target) {
+                Ok(a) => Column::TextList(a),
+                Err(_) => Column::Other(array.data_type().clone()),
+            }
+        }
         other => Column::Other(other.clone()),
     }
 }
@@ -90,6 +108,7 @@ impl BatchRow<'_> {
             Column::Integer(_) | Column::Unsigned(_) => "integers".to_string(),
             Column::Float(_) => "floats".to_string(),
             Column::Boolean(_) => "booleans".to_string(),
+            Column::TextList(_) => "lists of text".to_string(),
             Column::Timestamp(..) => "timestamps".to_string(),
             Column::Other(t) => format!("{t}"),
         };
@@ -101,6 +120,30 @@ impl BatchRow<'_> {
 }
 
 impl Row for BatchRow<'_> {
+    fn text_list(&self, name: &str) -> Result<Option<Vec<&str>>, RowProblem> {
+        match self.column(name) {
+            None => Ok(None),
+            Some(Column::TextList(a)) => {
+                let list = a.as_list::<i32>();
+                if list.is_null(self.index) {
+                    return Ok(None);
+                }
+                let offsets = list.value_offsets();
+                let (start, end) = (
+                    offsets[self.index] as usize,
+                    offsets[self.index + 1] as usize,
+                );
+                let values = list.values().as_string::<i32>();
+                Ok(Some(
+                    (start..end)
+                        .filter(|&i| !values.is_null(i))
+                        .map(|i| values.value(i))
+                        .collect(),
+                ))
+            }
+            Some(other) => Err(Self::wrong_type(name, "lists of text", other)),
+        }
+    }
     fn text(&self, name: &str) -> Result<Option<&str>, RowProblem> {
         match self.column(name) {
             None => Ok(None),

@@ -56,6 +56,9 @@ pub(crate) trait Row {
     fn timestamp(&self, column: &str) -> Result<Option<i64>, RowProblem>;
     /// A vote id written as text or as an integer.
     fn id(&self, column: &str) -> Result<Option<String>, RowProblem>;
+    /// A list of texts (parquet `list<string>`, a JSON array of strings);
+    /// `None`: absent or null. Null elements are skipped.
+    fn text_list(&self, column: &str) -> Result<Option<Vec<&str>>, RowProblem>;
 }
 
 /// 2000-01-01T00:00:00Z, in Unix seconds: the earliest vote time accepted.
@@ -392,6 +395,30 @@ impl JsonRow<'_> {
 }
 
 impl Row for JsonRow<'_> {
+    fn text_list(&self, column: &str) -> Result<Option<Vec<&str>>, RowProblem> {
+        match self.get(column) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter(|item| !item.is_null())
+                .map(|item| match item {
+                    Value::String(s) => Ok(s.as_str()),
+                    other => Err(RowProblem::new(
+                        column,
+                        format!(
+                            "expected a list of strings, found {} in it",
+                            type_name(other)
+                        ),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(RowProblem::new(
+                column,
+                format!("expected a list of strings, found {}", type_name(other)),
+            )),
+        }
+    }
     fn text(&self, column: &str) -> Result<Option<&str>, RowProblem> {
         match self.get(column) {
             None => Ok(None),

@@ -1,0 +1,713 @@
+//! Slices: the votes of some categories, languages or countries, kept as
+//! their own sufficient statistics so that a slice query reads aggregates,
+//! as the overall query does.
+//!
+//! # What a slice is
+//! A vote carries a set of categories (multi-label: a compar:IA conversation
+//! with four categories is in four category slices), at most one language and
+//! at most one country ([`crate::ingest::labels`] says how each format writes
+//! them). A filter lists values per [`Dimension`]; within a dimension the
+//! values are a union (a vote in `Code` and `Math` counts once for
+//! `categories: [Code, Math]`), and across dimensions an intersection.
+//!
+//! # How they are stored
+//! The category dimension is keyed by the vote's *set* of categories (table
+//! `category_sets`), not by each category: every vote is in exactly one set,
+//! so any union of categories is an exact sum of sets, with no vote counted
+//! twice. Languages and countries are keyed by their label.
+//!
+//! For each (source, dimension, value, day with votes), `slice_daily` holds
+//! that day's pair counts and per-model tokens, packed ([`super::packed`]).
+//! For each (source, dimension, value, block of [`BLOCK_DAYS`] days with
+//! votes), `slice_checkpoints` holds the running totals of every pair through
+//! the end of the block. The counts up to day `d` are the checkpoint of the
+//! last block before `d`'s block plus the days of `d`'s block up to `d`: one
+//! indexed row and at most [`BLOCK_DAYS`] small rows per value, whatever the
+//! length of the range. Running totals on every day (as the overall counts
+//! keep) would cost `days × pairs` per value, too much for 60 values.
+//!
+//! A filter on two dimensions at once (French votes about code) has no
+//! aggregate of its own: it is read from the `votes` table, exactly, in
+//! O(votes of the sources), and the engine says so in a notice. Counts
+//! imported as pair counts carry no slices, so no slice contains them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::aggregates::{Counts, TokenCounts};
+use super::buffer::{BufferedVote, NO_LABEL, NO_TOKENS};
+use super::fast_hash::FastMap;
+use super::packed;
+use super::StoreError;
+
+/// Days per checkpoint block.
+pub const BLOCK_DAYS: i64 = 32;
+
+/// A slice dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dimension {
+    Category,
+    Language,
+    Country,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 3] = [Dimension::Category, Dimension::Language, Dimension::Country];
+    /// The code in the `dimension` columns.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Dimension::Category => 0,
+            Dimension::Language => 1,
+            Dimension::Country => 2,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Category => "category",
+            Dimension::Language => "language",
+            Dimension::Country => "country",
+        }
+    }
+    /// The query key and CLI flag: `categories`, `languages`, `countries`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Dimension::Category => "categories",
+            Dimension::Language => "languages",
+            Dimension::Country => "countries",
+        }
+    }
+}
+
+/// Which slices a read covers: per dimension, the values (empty = no filter
+/// on that dimension).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct SliceFilter {
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub countries: Vec<String>,
+}
+
+impl SliceFilter {
+    pub fn is_empty(&self) -> bool {
+        self.dimensions().is_empty()
+    }
+    pub fn values(&self, dimension: Dimension) -> &[String] {
+        match dimension {
+            Dimension::Category => &self.categories,
+            Dimension::Language => &self.languages,
+            Dimension::Country => &self.countries,
+        }
+    }
+    pub fn values_mut(&mut self, dimension: Dimension) -> &mut Vec<String> {
+        match dimension {
+            Dimension::Category => &mut self.categories,
+            Dimension::Language => &mut self.languages,
+            Dimension::Country => &mut self.countries,
+        }
+    }
+    /// The dimensions the filter restricts.
+    pub fn dimensions(&self) -> Vec<Dimension> {
+        Dimension::ALL
+            .into_iter()
+            .filter(|&d| !self.values(d).is_empty())
+            .collect()
+    }
+    /// `category Code or Math, country fr`; empty without a filter.
+    pub fn describe(&self) -> String {
+        self.dimensions()
+            .into_iter()
+            .map(|d| format!("{} {}", d.name(), self.values(d).join(" or ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One slice value and its matches over a filter's sources and days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SliceValue {
+    pub name: String,
+    pub matches: u64,
+}
+
+// ---------------------------------------------------------------- writing
+
+/// (source, dimension code, value id, day).
+type SliceDay = (u32, u8, u32, i64);
+
+/// The slice part of an import's aggregates, summed per vote.
+#[derive(Default)]
+pub(crate) struct SliceAggregates {
+    pairs: FastMap<(SliceDay, u32, u32), Counts>,
+    tokens: FastMap<(SliceDay, u32), TokenCounts>,
+}
+
+/// The (dimension code, value id) slices a stored vote is in.
+pub(crate) fn slices_of(vote: &BufferedVote) -> impl Iterator<Item = (u8, u32)> {
+    [
+        (Dimension::Category.code(), vote.category),
+        (Dimension::Language.code(), vote.language),
+        (Dimension::Country.code(), vote.country),
+    ]
+    .into_iter()
+    .filter(|&(_, value)| value != NO_LABEL)
+}
+
+impl SliceAggregates {
+    /// Adds (or with a `sign` < 0 removes) one vote, whose pair slot
+    /// (`0` wins of lo, `1` wins of hi, `2` ties, `3` both bad) is known.
+    pub(crate) fn add(
+        &mut self,
+        vote: &BufferedVote,
+        (lo, hi, slot): (u32, u32, usize),
+        apply: impl Fn(&mut u64, u64) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let day = vote.timestamp.div_euclid(86_400);
+        for (dimension, value) in slices_of(vote) {
+            let key = (vote.source, dimension, value, day);
+            apply(&mut self.pairs.entry((key, lo, hi)).or_default()[slot], 1)?;
+            for (model, tokens) in [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)] {
+                let entry = self.tokens.entry((key, model)).or_default();
+                if tokens == NO_TOKENS {
+                    apply(&mut entry[2], 1)?;
+                } else {
+                    apply(&mut entry[0], 1)?;
+                    apply(&mut entry[1], tokens as u64)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn checked_add(total: &mut u64, add: u64, what: &dyn Fn() -> String) -> Result<(), StoreError> {
+    *total = total
+        .checked_add(add)
+        .filter(|&t| t <= i64::MAX as u64)
+        .ok_or_else(|| {
+            StoreError::InvalidVote(format!(
+                "{} passes the store's limit of {}",
+                what(),
+                i64::MAX
+            ))
+        })?;
+    Ok(())
+}
+
+/// Packs per-model tokens: `(model, with, output tokens, without)` varints.
+fn encode_tokens(tokens: &BTreeMap<u32, TokenCounts>) -> Vec<u8> {
+    // The pair packing's varints, reused with the model in both id slots.
+    packed::encode(tokens.iter().map(|(&m, t)| (m, m, [t[0], t[1], t[2], 0])))
+}
+
+fn decode_tokens(blob: &[u8], mut each: impl FnMut(u32, TokenCounts)) -> Result<(), StoreError> {
+    packed::decode(blob, |(model, _, c)| each(model, [c[0], c[1], c[2]]))
+        .map_err(StoreError::Corrupt)
+}
+
+/// Adds the import's slice counts to `slice_daily` and rewrites the
+/// checkpoints from the first block each slice value's counts touched.
+pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result<(), StoreError> {
+    let mut days: BTreeMap<SliceDay, (BTreeMap<(u32, u32), Counts>, BTreeMap<u32, TokenCounts>)> =
+        BTreeMap::new();
+    for ((key, lo, hi), counts) in aggregates.pairs {
+        if counts.iter().any(|&c| c > 0) {
+            days.entry(key).or_default().0.insert((lo, hi), counts);
+        }
+    }
+    for ((key, model), tokens) in aggregates.tokens {
+        if tokens.iter().any(|&t| t > 0) {
+            days.entry(key).or_default().1.insert(model, tokens);
+        }
+    }
+    let mut read = tx.prepare_cached(
+        "SELECT pairs, tokens FROM slice_daily
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day = ?4",
+    )?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO slice_daily (source_id, dimension, value_id, day, pairs, tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut first_days: BTreeMap<(u32, u8, u32), i64> = BTreeMap::new();
+    for ((source, dimension, value, day), (mut pairs, mut tokens)) in days {
+        let what = || format!("the counts of slice value {value} on day {day}");
+        let stored: Option<(Vec<u8>, Vec<u8>)> = read
+            .query_row(params![source, dimension, value, day], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .optional()?;
+        if let Some((stored_pairs, stored_tokens)) = stored {
+            let mut overflow = None;
+            packed::decode(&stored_pairs, |(lo, hi, counts)| {
+                let total = pairs.entry((lo, hi)).or_default();
+                for (t, c) in total.iter_mut().zip(counts) {
+                    if let Err(e) = checked_add(t, c, &what) {
+                        overflow = Some(e);
+                    }
+                }
+            })
+            .map_err(StoreError::Corrupt)?;
+            decode_tokens(&stored_tokens, |model, counts| {
+                let total = tokens.entry(model).or_default();
+                for (t, c) in total.iter_mut().zip(counts) {
+                    if let Err(e) = checked_add(t, c, &what) {
+                        overflow = Some(e);
+                    }
+                }
+            })?;
+            if let Some(error) = overflow {
+                return Err(error);
+            }
+        }
+        let pair_blob = packed::encode(pairs.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+        upsert.execute(params![
+            source,
+            dimension,
+            value,
+            day,
+            pair_blob,
+            encode_tokens(&tokens)
+        ])?;
+        let first = first_days.entry((source, dimension, value)).or_insert(day);
+        *first = (*first).min(day);
+    }
+    for ((source, dimension, value), day) in first_days {
+        rebuild_checkpoints(tx, (source, dimension, value), day)?;
+    }
+    Ok(())
+}
+
+/// Rewrites the checkpoints of one slice value from the block of `from_day`.
+fn rebuild_checkpoints(
+    tx: &Transaction<'_>,
+    (source, dimension, value): (u32, u8, u32),
+    from_day: i64,
+) -> Result<(), StoreError> {
+    let first_block = from_day.div_euclid(BLOCK_DAYS);
+    let base: Option<Vec<u8>> = tx
+        .prepare_cached(
+            "SELECT cumulative FROM slice_checkpoints
+             WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block < ?4
+             ORDER BY block DESC LIMIT 1",
+        )?
+        .query_row(params![source, dimension, value, first_block], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    let mut running: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    if let Some(base) = base {
+        packed::decode(&base, |(lo, hi, counts)| {
+            running.insert((lo, hi), counts);
+        })
+        .map_err(StoreError::Corrupt)?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM slice_checkpoints
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block >= ?4",
+    )?
+    .execute(params![source, dimension, value, first_block])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO slice_checkpoints (source_id, dimension, value_id, block, cumulative)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut flush = |block: i64, running: &BTreeMap<(u32, u32), Counts>| {
+        let blob = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+        insert.execute(params![source, dimension, value, block, blob])
+    };
+    let mut daily = tx.prepare_cached(
+        "SELECT day, pairs FROM slice_daily
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day >= ?4 ORDER BY day",
+    )?;
+    let mut rows = daily.query(params![source, dimension, value, first_block * BLOCK_DAYS])?;
+    let mut current: Option<i64> = None;
+    while let Some(row) = rows.next()? {
+        let day: i64 = row.get(0)?;
+        let blob: Vec<u8> = row.get(1)?;
+        let block = day.div_euclid(BLOCK_DAYS);
+        if let Some(previous) = current.filter(|&b| b != block) {
+            flush(previous, &running)?;
+        }
+        current = Some(block);
+        let mut overflow = None;
+        packed::decode(&blob, |(lo, hi, counts)| {
+            let total = running.entry((lo, hi)).or_default();
+            for (t, c) in total.iter_mut().zip(counts) {
+                let what = || format!("the running total of slice value {value} on day {day}");
+                if let Err(e) = checked_add(t, c, &what) {
+                    overflow = Some(e);
+                }
+            }
+        })
+        .map_err(StoreError::Corrupt)?;
+        if let Some(error) = overflow {
+            return Err(error);
+        }
+    }
+    if let Some(block) = current {
+        flush(block, &running)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds every slice aggregate from the `votes` table (the forward
+/// migration to slices, and a repair).
+pub(crate) fn rebuild_from_votes(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch("DELETE FROM slice_daily; DELETE FROM slice_checkpoints;")?;
+    let mut aggregates = SliceAggregates::default();
+    let mut votes = tx.prepare(
+        "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
+                category_set_id, language_id, country_id
+         FROM votes WHERE category_set_id IS NOT NULL OR language_id IS NOT NULL
+                       OR country_id IS NOT NULL",
+    )?;
+    let mut rows = votes.query([])?;
+    while let Some(row) = rows.next()? {
+        let vote = stored_vote(row)?;
+        let (lo, hi, slot) = pair_slot(&vote);
+        aggregates.add(&vote, (lo, hi, slot), |value, delta| {
+            *value += delta;
+            Ok(())
+        })?;
+    }
+    drop(rows);
+    write(tx, aggregates)
+}
+
+/// A `votes` row (columns as [`rebuild_from_votes`] selects them) as a
+/// buffered vote in store ids.
+fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
+    let label = |i: usize| -> rusqlite::Result<u32> {
+        Ok(row.get::<_, Option<u32>>(i)?.unwrap_or(NO_LABEL))
+    };
+    let tokens = |i: usize| -> rusqlite::Result<u32> {
+        Ok(row.get::<_, Option<u32>>(i)?.unwrap_or(NO_TOKENS))
+    };
+    let code: u8 = row.get(4)?;
+    Ok(BufferedVote {
+        key: 0,
+        source: row.get(0)?,
+        timestamp: row.get(1)?,
+        model_a: row.get(2)?,
+        model_b: row.get(3)?,
+        outcome: super::schema::outcome_from_code(code)
+            .ok_or_else(|| StoreError::Corrupt(format!("stored outcome code {code} is unknown")))?,
+        tokens_a: tokens(5)?,
+        tokens_b: tokens(6)?,
+        category: label(7)?,
+        language: label(8)?,
+        country: label(9)?,
+        derived: false,
+    })
+}
+
+/// The ordered pair of a vote and the count slot its outcome goes to.
+pub(crate) fn pair_slot(vote: &BufferedVote) -> (u32, u32, usize) {
+    use super::Outcome;
+    let (lo, hi, lo_is_a) = if vote.model_a < vote.model_b {
+        (vote.model_a, vote.model_b, true)
+    } else {
+        (vote.model_b, vote.model_a, false)
+    };
+    let slot = match (vote.outcome, lo_is_a) {
+        (Outcome::A, true) | (Outcome::B, false) => 0,
+        (Outcome::A, false) | (Outcome::B, true) => 1,
+        (Outcome::Tie, _) => 2,
+        (Outcome::BothBad, _) => 3,
+    };
+    (lo, hi, slot)
+}
+
+// ---------------------------------------------------------------- reading
+
+/// A filter's values as store ids, per dimension (`None`: not filtered).
+/// Unknown names select nothing.
+#[derive(Debug, Default)]
+pub(crate) struct SliceIds {
+    pub(crate) ids: [Option<Vec<u32>>; 3],
+}
+
+impl SliceIds {
+    fn of(&self, dimension: Dimension) -> Option<&Vec<u32>> {
+        self.ids[dimension.code() as usize].as_ref()
+    }
+    /// The one filtered dimension and its ids, when exactly one is filtered.
+    pub(crate) fn single(&self) -> Option<(Dimension, &[u32])> {
+        let mut filtered = Dimension::ALL
+            .into_iter()
+            .filter_map(|d| self.of(d).map(|ids| (d, ids)));
+        let first = filtered.next()?;
+        filtered
+            .next()
+            .is_none()
+            .then_some((first.0, first.1.as_slice()))
+    }
+    fn admits(&self, vote: &BufferedVote) -> bool {
+        let value = |d: Dimension| match d {
+            Dimension::Category => vote.category,
+            Dimension::Language => vote.language,
+            Dimension::Country => vote.country,
+        };
+        Dimension::ALL.into_iter().all(|d| match self.of(d) {
+            None => true,
+            Some(ids) => ids.binary_search(&value(d)).is_ok(),
+        })
+    }
+}
+
+fn label_id(conn: &Connection, name: &str) -> Result<Option<u32>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM labels WHERE name = ?1")?
+        .query_row([name], |row| row.get(0))
+        .optional()?)
+}
+
+/// Every category set: (set id, its label ids).
+fn category_sets(conn: &Connection) -> Result<Vec<(u32, Vec<u32>)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT id, labels FROM category_sets ORDER BY id")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, u32>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut sets = Vec::new();
+    for row in rows {
+        let (id, labels) = row?;
+        let members = labels
+            .split(',')
+            .map(|l| l.parse::<u32>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| StoreError::Corrupt(format!("category set {id} holds {labels:?}")))?;
+        sets.push((id, members));
+    }
+    Ok(sets)
+}
+
+pub(crate) fn resolve(
+    conn: &Connection,
+    filter: &super::SliceFilter,
+) -> Result<SliceIds, StoreError> {
+    let mut resolved = SliceIds::default();
+    for dimension in filter.dimensions() {
+        let mut labels = Vec::new();
+        for name in filter.values(dimension) {
+            labels.extend(label_id(conn, name.trim())?);
+        }
+        let mut ids = if dimension == Dimension::Category {
+            category_sets(conn)?
+                .into_iter()
+                .filter(|(_, members)| members.iter().any(|m| labels.contains(m)))
+                .map(|(id, _)| id)
+                .collect()
+        } else {
+            labels
+        };
+        ids.sort_unstable();
+        ids.dedup();
+        resolved.ids[dimension.code() as usize] = Some(ids);
+    }
+    Ok(resolved)
+}
+
+/// Adds `sign ×` the counts of one slice value through day `through`
+/// (every day when `None`) to `totals`.
+fn add_through(
+    conn: &Connection,
+    (source, dimension, value): (i64, u8, u32),
+    through: Option<i64>,
+    sign: i64,
+    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+) -> Result<(), StoreError> {
+    let mut add = |blob: &[u8]| {
+        packed::decode(blob, |(lo, hi, counts)| {
+            let total = totals.entry((lo as i64, hi as i64)).or_default();
+            for (t, c) in total.iter_mut().zip(counts) {
+                *t += sign * c as i64;
+            }
+        })
+        .map_err(StoreError::Corrupt)
+    };
+    let Some(day) = through else {
+        let last: Option<Vec<u8>> = conn
+            .prepare_cached(
+                "SELECT cumulative FROM slice_checkpoints
+                 WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3
+                 ORDER BY block DESC LIMIT 1",
+            )?
+            .query_row(params![source, dimension, value], |row| row.get(0))
+            .optional()?;
+        return last.map_or(Ok(()), |blob| add(&blob));
+    };
+    let block = day.div_euclid(BLOCK_DAYS);
+    let base: Option<Vec<u8>> = conn
+        .prepare_cached(
+            "SELECT cumulative FROM slice_checkpoints
+             WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block < ?4
+             ORDER BY block DESC LIMIT 1",
+        )?
+        .query_row(params![source, dimension, value, block], |row| row.get(0))
+        .optional()?;
+    if let Some(blob) = base {
+        add(&blob)?;
+    }
+    let mut days = conn.prepare_cached(
+        "SELECT pairs FROM slice_daily
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day BETWEEN ?4 AND ?5",
+    )?;
+    let mut rows = days.query(params![source, dimension, value, block * BLOCK_DAYS, day])?;
+    while let Some(row) = rows.next()? {
+        add(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?)?;
+    }
+    Ok(())
+}
+
+/// The pair totals of one filtered dimension over `sources` and
+/// `[from, to]`: differences of running totals, per value.
+pub(crate) fn pair_totals(
+    conn: &Connection,
+    sources: &[i64],
+    (dimension, values): (Dimension, &[u32]),
+    (from, to): (Option<i64>, Option<i64>),
+    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+) -> Result<(), StoreError> {
+    for &source in sources {
+        for &value in values {
+            let key = (source, dimension.code(), value);
+            add_through(conn, key, to, 1, totals)?;
+            if let Some(from) = from {
+                add_through(conn, key, Some(from.saturating_sub(1)), -1, totals)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The daily rows of one filtered dimension: (day, packed pairs) and
+/// ((day, model), tokens), over `sources` and `[from, to]`.
+pub(crate) type DailyRows = (Vec<(i64, Vec<u8>)>, Vec<((i64, i64), [u64; 3])>);
+
+pub(crate) fn daily_rows(
+    conn: &Connection,
+    sources: &[i64],
+    (dimension, values): (Dimension, &[u32]),
+    (from, to): (i64, i64),
+) -> Result<DailyRows, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT day, pairs, tokens FROM slice_daily
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day BETWEEN ?4 AND ?5",
+    )?;
+    let (mut blobs, mut tokens) = (Vec::new(), Vec::new());
+    for &source in sources {
+        for &value in values {
+            let mut rows = stmt.query(params![source, dimension.code(), value, from, to])?;
+            while let Some(row) = rows.next()? {
+                let day: i64 = row.get(0)?;
+                blobs.push((day, row.get(1)?));
+                decode_tokens(
+                    row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?,
+                    |model, t| tokens.push(((day, model as i64), t)),
+                )?;
+            }
+        }
+    }
+    Ok((blobs, tokens))
+}
+
+/// The votes of `sources` in `[from, to]` that the filter admits, summed per
+/// day: the exact read for filters on several dimensions.
+pub(crate) fn scan_votes(
+    conn: &Connection,
+    sources: &[i64],
+    ids: &SliceIds,
+    (from, to): (i64, i64),
+) -> Result<DailyRows, StoreError> {
+    let mut pairs: BTreeMap<i64, BTreeMap<(u32, u32), Counts>> = BTreeMap::new();
+    let mut tokens: BTreeMap<(i64, i64), [u64; 3]> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
+                category_set_id, language_id, country_id
+         FROM votes WHERE source_id = ?1 AND timestamp BETWEEN ?2 AND ?3",
+    )?;
+    let first = from.saturating_mul(86_400);
+    let last = to.saturating_mul(86_400).saturating_add(86_399);
+    for &source in sources {
+        let mut rows = stmt.query(params![source, first, last])?;
+        while let Some(row) = rows.next()? {
+            let vote = stored_vote(row)?;
+            if !ids.admits(&vote) {
+                continue;
+            }
+            let day = vote.timestamp.div_euclid(86_400);
+            let (lo, hi, slot) = pair_slot(&vote);
+            pairs.entry(day).or_default().entry((lo, hi)).or_default()[slot] += 1;
+            for (model, t) in [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)] {
+                let entry = tokens.entry((day, model as i64)).or_default();
+                if t == NO_TOKENS {
+                    entry[2] += 1;
+                } else {
+                    entry[0] += 1;
+                    entry[1] += t as u64;
+                }
+            }
+        }
+    }
+    let blobs = pairs
+        .into_iter()
+        .map(|(day, day_pairs)| {
+            (
+                day,
+                packed::encode(day_pairs.into_iter().map(|((lo, hi), c)| (lo, hi, c))),
+            )
+        })
+        .collect();
+    Ok((blobs, tokens.into_iter().collect()))
+}
+
+/// Every value of `dimension` with its matches over `sources` and
+/// `[from, to]` (a vote in two categories counts in both), by name.
+pub(crate) fn values(
+    conn: &Connection,
+    sources: &[i64],
+    dimension: Dimension,
+    (from, to): (Option<i64>, Option<i64>),
+) -> Result<Vec<SliceValue>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT value_id FROM slice_checkpoints WHERE dimension = ?1 ORDER BY value_id",
+    )?;
+    let value_ids: Vec<u32> = stmt
+        .query_map([dimension.code()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let members: HashMap<u32, Vec<u32>> = if dimension == Dimension::Category {
+        category_sets(conn)?.into_iter().collect()
+    } else {
+        value_ids.iter().map(|&id| (id, vec![id])).collect()
+    };
+    let mut matches: BTreeMap<u32, u64> = BTreeMap::new();
+    for &value in &value_ids {
+        let mut totals = HashMap::new();
+        pair_totals(
+            conn,
+            sources,
+            (dimension, &[value]),
+            (from, to),
+            &mut totals,
+        )?;
+        let count: i64 = totals.values().flat_map(|c| c.iter()).sum();
+        for &label in members.get(&value).into_iter().flatten() {
+            *matches.entry(label).or_default() += count.max(0) as u64;
+        }
+    }
+    let mut name = conn.prepare_cached("SELECT name FROM labels WHERE id = ?1")?;
+    let mut result = Vec::new();
+    for (label, count) in matches {
+        let label_name: String = name.query_row([label], |row| row.get(0))?;
+        result.push(SliceValue {
+            name: label_name,
+            matches: count,
+        });
+    }
+    result.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(result)
+}
