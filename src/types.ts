@@ -11,7 +11,7 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export const QUERY_TYPES = ['scatter', 'leaderboard', 'model', 'variable', 'trend', 'energy-trend', 'regression'] as const;
+export const QUERY_TYPES = ['scatter', 'leaderboard', 'model', 'variable', 'trend', 'energy-trend', 'regression', 'slice-scores'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 export const TIE_POLICIES = ['half', 'drop', 'davidson'] as const;
@@ -44,6 +44,9 @@ export const VARIABLE_OFS = [
   'models',
   'methodologies',
   'zones',
+  'categories',
+  'languages',
+  'countries',
 ] as const;
 export type VariableOf = (typeof VARIABLE_OFS)[number];
 
@@ -72,6 +75,10 @@ export interface ArenawattQuery extends DataQuery {
   models?: string[];
   /** Number keys also take a template variable such as `$min_votes`. */
   minVotes?: number | string;
+  /** Slice filters: only these votes are fitted (union within a key, intersection across keys); empty = every vote. */
+  categories?: string[];
+  languages?: string[];
+  countries?: string[];
 
   // rating options
   ties?: TiePolicy | null;
@@ -127,6 +134,9 @@ export const DEFAULT_QUERY: Required<Omit<ArenawattQuery, 'refId' | 'hide' | 'ke
   sizes: [],
   models: [],
   minVotes: 0,
+  categories: [],
+  languages: [],
+  countries: [],
   ties: null,
   ci: null,
   rounds: null,
@@ -163,6 +173,9 @@ export const LIST_KEYS = [
   'architectures',
   'sizes',
   'models',
+  'categories',
+  'languages',
+  'countries',
   'selected',
   'metrics',
 ] as const;

@@ -310,10 +310,10 @@ fn csv_with_optional_columns_sources_and_reimport() {
         (
             v1.tokens_a,
             v1.tokens_b,
-            v1.category.as_deref(),
+            v1.categories.clone(),
             v1.language.as_deref()
         ),
-        (Some(100), Some(200), Some("code"), Some("fr"))
+        (Some(100), Some(200), vec!["code".to_string()], Some("fr"))
     );
     assert_eq!(v1.timestamp, 1_777_629_600);
     let v2 = store.find_vote("simulated", "v2").unwrap().unwrap();

@@ -32,6 +32,10 @@ pub struct ImportBenchArgs {
     pub days: u32,
     #[arg(long, default_value_t = 42, value_name = "N")]
     pub seed: u64,
+    /// Give each vote categories (20, a quarter of votes in 2 or more), a
+    /// language (30) and a country (10), as the slices budget is stated for.
+    #[arg(long)]
+    pub slices: bool,
     /// Folder for the CSV and the store (default: a temporary folder, deleted
     /// afterwards). With a folder, both files are kept for `bench query`.
     #[arg(long, value_name = "DIR")]
@@ -45,8 +49,11 @@ pub fn write_simulated_csv(
     models: u32,
     days: u32,
     seed: u64,
+    slices: bool,
 ) -> anyhow::Result<()> {
     let models = models.max(2);
+    let slice_set = arenawatt_sim::slices::SliceSimulation::benchmark();
+    let mut slice_draws = arenawatt_sim::slices::SliceDraws::new(&slice_set, seed);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let strengths: Vec<f64> = (0..models).map(|_| rng.random_range(-2.0..2.0)).collect();
     let names: Vec<String> = (0..models).map(|i| format!("bench-model-{i:03}")).collect();
@@ -58,9 +65,18 @@ pub fn write_simulated_csv(
     let file =
         std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    writeln!(
+    write!(
         out,
         "id,model_a,model_b,winner,timestamp,tokens_a,tokens_b,source"
+    )?;
+    writeln!(
+        out,
+        "{}",
+        if slices {
+            ",category,language,country"
+        } else {
+            ""
+        }
     )?;
     for i in 0..votes {
         let a = rng.random_range(0..models) as usize;
@@ -83,11 +99,26 @@ pub fn write_simulated_csv(
         let timestamp = now - span + rng.random_range(0..span);
         let tokens_a: u32 = rng.random_range(50..2000);
         let tokens_b: u32 = rng.random_range(50..2000);
-        writeln!(
+        write!(
             out,
             "bench-{i},{},{},{winner},{timestamp},{tokens_a},{tokens_b},simulated",
             names[a], names[b]
         )?;
+        if slices {
+            let drawn = slice_draws.draw();
+            let categories: Vec<&str> = drawn
+                .category_indices()
+                .map(|c| slice_set.categories[c].as_str())
+                .collect();
+            write!(
+                out,
+                ",{},{},{}",
+                categories.join("|"),
+                slice_set.languages[drawn.language as usize].0,
+                slice_set.countries[drawn.country as usize].0
+            )?;
+        }
+        writeln!(out)?;
     }
     out.flush()?;
     Ok(())
@@ -152,7 +183,14 @@ fn measure(dir: &Path, args: &ImportBenchArgs) -> anyhow::Result<()> {
         args.votes, args.models, args.days, args.seed
     );
     let start = Instant::now();
-    write_simulated_csv(&csv, args.votes, args.models, args.days, args.seed)?;
+    write_simulated_csv(
+        &csv,
+        args.votes,
+        args.models,
+        args.days,
+        args.seed,
+        args.slices,
+    )?;
     println!(
         "  wrote {} ({:.1} MB) in {:.1} s",
         csv.display(),

@@ -32,13 +32,18 @@ pub struct QueryBenchArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub runs: u32,
     /// When the store does not exist, first fill it with this many simulated
-    /// votes (180 days, bundled strengths, source `simulated`).
+    /// votes (180 days, bundled strengths, source `simulated`, with the
+    /// benchmark's slices: 20 categories, 30 languages, 10 countries).
     #[arg(long, value_name = "N")]
     pub simulate: Option<u64>,
     /// The `arenawatt` binary whose whole process is timed (default: the one
     /// next to this executable, as `cargo build` puts them).
     #[arg(long, value_name = "PATH", env = "ARENAWATT_BIN")]
     pub arenawatt: Option<PathBuf>,
+    /// More query keys, as a JSON object merged into the query (e.g.
+    /// `{"categories":["Code"]}` for a one-category scatter).
+    #[arg(long, value_name = "JSON")]
+    pub extra: Option<String>,
 }
 
 /// The `arenawatt` binary to time: `given`, or the one next to this
@@ -89,6 +94,7 @@ pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
         seed: 1,
         degrade: None,
         id_prefix: "bench-".into(),
+        slices: Some(arenawatt_sim::slices::SliceSimulation::benchmark()),
     };
     let started = Instant::now();
     let mut store = Store::open(db)?;
@@ -111,7 +117,12 @@ pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
     };
     let mut failure = None;
     simulate::simulate(&strengths, &options, |v| {
-        batch.push(v.to_vote("simulated", &options.id_prefix, &names));
+        batch.push(v.to_vote(
+            "simulated",
+            &options.id_prefix,
+            &names,
+            options.slices.as_ref(),
+        ));
         if batch.len() == 500_000 && failure.is_none() {
             if let Err(e) = flush(&mut batch, &mut store) {
                 failure = Some(e);
@@ -203,6 +214,16 @@ pub fn run(db: &Path, args: QueryBenchArgs) -> anyhow::Result<()> {
     let mut json = serde_json::json!({"queryType": args.query_type, "ci": args.ci});
     if let Some(sources) = &args.sources {
         json["sources"] = serde_json::Value::String(sources.clone());
+    }
+    if let Some(extra) = &args.extra {
+        let extra: serde_json::Value =
+            serde_json::from_str(extra).map_err(|e| anyhow::anyhow!("--extra: not JSON: {e}"))?;
+        let Some(extra) = extra.as_object() else {
+            anyhow::bail!("--extra: expected a JSON object");
+        };
+        for (key, value) in extra {
+            json[key] = value.clone();
+        }
     }
     let query: Query = arenawatt_engine::parse_query(&json)?;
     let exe = arenawatt_binary(args.arenawatt.as_deref())?;

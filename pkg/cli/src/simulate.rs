@@ -10,6 +10,7 @@ use anyhow::Context;
 
 use arenawatt_engine::time;
 use arenawatt_sim::simulate::{self, Degradation, SimulationOptions};
+use arenawatt_sim::slices::SliceSimulation;
 
 /// Flags of `arenawatt simulate`.
 #[derive(Debug, clap::Args)]
@@ -51,6 +52,11 @@ pub struct SimulateArgs {
     /// Prefix of the vote ids (ids are PREFIX and a number).
     #[arg(long, value_name = "PREFIX", default_value = "sim-")]
     pub id_prefix: String,
+    /// Give each vote categories, a language and a country, with
+    /// per-category strength shifts: `demo` (8 categories, 4 languages,
+    /// 4 countries) or `benchmark` (20, 30, 10). Default: none.
+    #[arg(long, value_name = "SET", value_parser = ["demo", "benchmark"])]
+    pub slices: Option<String>,
     /// Output CSV file (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -82,6 +88,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             days: args.degrade_days,
         }),
         id_prefix: args.id_prefix.clone(),
+        slices: match args.slices.as_deref() {
+            Some("demo") => Some(SliceSimulation::demo()),
+            Some(_) => Some(SliceSimulation::benchmark()),
+            None => None,
+        },
     };
     let shown = args.out.display().to_string();
     let written = if shown == "-" {

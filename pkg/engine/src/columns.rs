@@ -392,6 +392,7 @@ mod tests {
                 ColumnValue::Text(text) => serde_json::json!(text),
                 ColumnValue::Float(number) => serde_json::json!(number),
                 ColumnValue::Integer(number) => serde_json::json!(number),
+                ColumnValue::SignedInteger(number) => serde_json::json!(number),
                 ColumnValue::Boolean(flag) => serde_json::json!(flag),
                 ColumnValue::Missing => {
                     assert!(optional, "{}: missing but not optional", column.name);
@@ -402,7 +403,7 @@ mod tests {
             let declared = match value {
                 ColumnValue::Text(_) => Some(ValueType::Text),
                 ColumnValue::Float(_) => Some(ValueType::Float),
-                ColumnValue::Integer(_) => Some(ValueType::Integer),
+                ColumnValue::Integer(_) | ColumnValue::SignedInteger(_) => Some(ValueType::Integer),
                 ColumnValue::Boolean(_) => Some(ValueType::Boolean),
                 ColumnValue::Missing => None,
             };

@@ -136,6 +136,20 @@ fn bad(message: String) -> QueryError {
     QueryError::BadQuery(message)
 }
 
+/// The value a dashboard's "All" sends for a slice variable (its
+/// `allValue`): it means "no filter on this dimension", not "every value"
+/// (which would leave out the votes without a label).
+pub const ALL_SLICES: &str = "*";
+
+/// A slice filter's values, trimmed and sorted; empty (no filter) when the
+/// list holds [`ALL_SLICES`].
+fn slice_values(items: &[String]) -> Vec<String> {
+    if items.iter().any(|i| i.trim() == ALL_SLICES) {
+        return Vec::new();
+    }
+    normalise_list(items, str::to_string)
+}
+
 fn normalise_list(items: &[String], map: impl Fn(&str) -> String) -> Vec<String> {
     let mut out: Vec<String> = items
         .iter()
@@ -302,9 +316,9 @@ pub fn resolve(
             from_day: from,
             to_day: to,
             slices: SliceFilter {
-                categories: normalise_list(&query.categories, str::to_string),
-                languages: normalise_list(&query.languages, str::to_string),
-                countries: normalise_list(&query.countries, str::to_string),
+                categories: slice_values(&query.categories),
+                languages: slice_values(&query.languages),
+                countries: slice_values(&query.countries),
             },
         },
         rows: RowFilter {

@@ -89,6 +89,7 @@ pub fn demo_simulation(end_day: i64) -> SimulationOptions {
         seed: DEMO_SEED,
         degrade: Some(demo_degradation()),
         id_prefix: "demo-".into(),
+        slices: Some(crate::slices::SliceSimulation::demo()),
     }
 }
 
@@ -204,7 +205,12 @@ pub fn build_demo_store_ending(path: &Path, end_day: i64) -> Result<DemoSummary,
             .collect();
         let mut votes = Vec::with_capacity(DEMO_VOTES as usize);
         simulate::simulate(&strengths, &options, |v| {
-            votes.push(v.to_vote(SIMULATED_SOURCE, &options.id_prefix, &names));
+            votes.push(v.to_vote(
+                SIMULATED_SOURCE,
+                &options.id_prefix,
+                &names,
+                options.slices.as_ref(),
+            ));
             Ok(())
         })?;
         let settings = format!("{options:?}");

@@ -23,6 +23,8 @@ use rand_distr::{Distribution, LogNormal};
 
 use arenawatt_store::{Outcome, Vote};
 
+use crate::slices::{SliceDraws, SliceSimulation, VoteSlices};
+
 use arenawatt_engine::time::{format_seconds, SECONDS_PER_DAY};
 
 /// The bundled strengths: compar:IA's published Feb-2026 BT medians of the 59
@@ -213,6 +215,9 @@ pub struct SimulationOptions {
     pub degrade: Option<Degradation>,
     /// Prefix of vote ids (ids are `<prefix><n>`).
     pub id_prefix: String,
+    /// Categories, languages and countries per vote, with per-category
+    /// strength shifts (see [`crate::slices`]); `None`: votes without slices.
+    pub slices: Option<SliceSimulation>,
 }
 
 /// One simulated vote; models index the strengths.
@@ -225,13 +230,43 @@ pub struct SimulatedVote {
     pub outcome: Outcome,
     pub tokens_a: u64,
     pub tokens_b: u64,
+    /// Empty (all `u8::MAX`... see [`VoteSlices`]) without slices.
+    pub slices: VoteSlices,
 }
 
 impl SimulatedVote {
+    /// The names of the vote's categories, language and country.
+    pub fn slice_names<'s>(&self, slices: &'s SliceSimulation) -> (Vec<&'s str>, &'s str, &'s str) {
+        (
+            self.slices
+                .category_indices()
+                .map(|c| slices.categories[c].as_str())
+                .collect(),
+            slices.languages[self.slices.language as usize].0.as_str(),
+            slices.countries[self.slices.country as usize].0.as_str(),
+        )
+    }
     /// The vote as the store takes it: under `source`, with the id
     /// `id_prefix` + its number and its models named by `names` (indexed
     /// like the strengths it was drawn from).
-    pub fn to_vote(&self, source: &str, id_prefix: &str, names: &[String]) -> Vote {
+    pub fn to_vote(
+        &self,
+        source: &str,
+        id_prefix: &str,
+        names: &[String],
+        slices: Option<&SliceSimulation>,
+    ) -> Vote {
+        let (categories, language, country) = match slices {
+            Some(slices) => {
+                let (c, l, n) = self.slice_names(slices);
+                (
+                    c.into_iter().map(str::to_string).collect(),
+                    Some(l.to_string()),
+                    Some(n.to_string()),
+                )
+            }
+            None => (Vec::new(), None, None),
+        };
         Vote {
             source: source.into(),
             source_id: Some(format!("{id_prefix}{}", self.number)),
@@ -241,9 +276,9 @@ impl SimulatedVote {
             outcome: self.outcome,
             tokens_a: Some(self.tokens_a),
             tokens_b: Some(self.tokens_b),
-            categories: Vec::new(),
-            country: None,
-            language: None,
+            categories,
+            country,
+            language,
         }
     }
 }
@@ -315,6 +350,22 @@ pub fn simulate(
         .map(|d| end - d.days as i64 * SECONDS_PER_DAY)
         .unwrap_or(i64::MAX);
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
+    if let Some(slices) = &options.slices {
+        slices.check().map_err(SimulateError::InvalidOption)?;
+    }
+    let mut slice_draws = options
+        .slices
+        .as_ref()
+        .map(|s| SliceDraws::new(s, options.seed));
+    let shifts: Vec<Vec<f64>> = options.slices.as_ref().map_or_else(Vec::new, |s| {
+        let models: Vec<String> = strengths.iter().map(|m| m.model.clone()).collect();
+        s.shift_table(&models)
+    });
+    let no_slices = VoteSlices {
+        categories: [u8::MAX; 3],
+        language: u8::MAX,
+        country: u8::MAX,
+    };
     for number in 0..options.votes {
         // Stratified: vote n falls in the n-th slice of the span, so the stream is in time order.
         let offset =
@@ -327,12 +378,26 @@ pub fn simulate(
                 break b;
             }
         };
+        let vote_slices = slice_draws.as_mut().map_or(no_slices, SliceDraws::draw);
         let score = |i: usize| {
             let penalty = match (&options.degrade, degraded) {
                 (Some(d), Some(m)) if m == i && timestamp >= degrade_from => d.points,
                 _ => 0.0,
             };
-            strengths[i].bt_score - penalty
+            // A vote in several categories takes the mean of their shifts.
+            let shift = if shifts.is_empty() {
+                0.0
+            } else {
+                let (sum, n) = vote_slices
+                    .category_indices()
+                    .fold((0.0, 0), |(sum, n), c| (sum + shifts[i][c], n + 1));
+                if n == 0 {
+                    0.0
+                } else {
+                    sum / n as f64
+                }
+            };
+            strengths[i].bt_score - penalty + shift
         };
         let p = win_probability(score(a), score(b));
         let tie = options.tie_rate.min(2.0 * p.min(1.0 - p));
@@ -356,6 +421,7 @@ pub fn simulate(
             outcome,
             tokens_a,
             tokens_b,
+            slices: vote_slices,
         })?;
     }
     Ok(())
@@ -385,12 +451,16 @@ pub fn write_csv(
         path: path.into(),
         reason: e.to_string(),
     };
-    writeln!(out, "{CSV_HEADER}").map_err(fail)?;
+    match &options.slices {
+        None => writeln!(out, "{CSV_HEADER}"),
+        Some(_) => writeln!(out, "{CSV_HEADER},category,language,country"),
+    }
+    .map_err(fail)?;
     let names: Vec<String> = strengths.iter().map(|s| csv_field(&s.model)).collect();
     let mut written = 0;
     simulate(strengths, options, |v| {
         written += 1;
-        writeln!(
+        write!(
             out,
             "{},{},{},{},{}{},{},{},simulated",
             names[v.model_a],
@@ -402,7 +472,19 @@ pub fn write_csv(
             v.tokens_a,
             v.tokens_b
         )
-        .map_err(fail)
+        .map_err(fail)?;
+        if let Some(slices) = &options.slices {
+            let (categories, language, country) = v.slice_names(slices);
+            write!(
+                out,
+                ",{},{},{}",
+                csv_field(&categories.join("|")),
+                csv_field(language),
+                csv_field(country)
+            )
+            .map_err(fail)?;
+        }
+        writeln!(out).map_err(fail)
     })?;
     out.flush().map_err(fail)?;
     Ok(written)
@@ -429,6 +511,7 @@ mod tests {
             seed: 7,
             degrade: None,
             id_prefix: "t-".into(),
+            slices: None,
         }
     }
 
