@@ -40,5 +40,6 @@ mod rating_golden;
 mod rating_properties;
 mod reader_fuzz;
 mod simulate_cli;
+mod slices;
 mod store_aggregates;
 mod time_queries;

@@ -7,21 +7,14 @@
 //! reason; `model` is one model's full record.
 
 use arenawatt_core::catalog::Catalog;
-use arenawatt_core::rating::{self, ModelRating, RatingStatus, Ratings};
+use arenawatt_core::rating::{ModelRating, RatingStatus, Ratings};
 use arenawatt_store::Store;
 
 use super::resolve::{describe_counts, ResolvedQuery};
 use super::rows::{self, NOT_IN_CATALOG};
 use super::{QueryError, QueryResult};
 
-/// Fits every model in the query's sources and dates. `None`: no votes.
-pub fn fit(store: &Store, query: &ResolvedQuery) -> Result<Option<Ratings>, QueryError> {
-    let table = store.pair_table(&query.counts)?;
-    if table.pairs.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(rating::rate(&table, &query.rating.options())?))
-}
+pub use super::fitting::fit;
 
 fn fit_notices(ratings: &Ratings, catalog: &Catalog) -> Vec<String> {
     let mut notices = Vec::new();

@@ -24,6 +24,7 @@ pub mod daily;
 pub mod energy_trend;
 mod engine;
 pub mod filters;
+pub mod fitting;
 pub mod keys;
 pub mod leaderboard;
 pub mod limits;

@@ -17,7 +17,7 @@ use arenawatt_core::rating::{RatingStatus, Ratings};
 use arenawatt_store::{Dimension, SliceFilter, Store};
 
 use super::filters;
-use super::leaderboard::fit;
+use super::fitting::fit;
 use super::resolve::ResolvedQuery;
 use super::{ModelRow, QueryError, QueryResult, SliceScoreRow, VariableOf, VariableValue};
 

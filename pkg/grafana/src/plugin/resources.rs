@@ -27,7 +27,7 @@ use arenawatt_store::import_service::ImportError;
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 
 /// The list resources and the variable each one lists.
-pub const LIST_RESOURCES: [(&str, VariableOf); 8] = [
+pub const LIST_RESOURCES: [(&str, VariableOf); 11] = [
     ("models", VariableOf::Models),
     ("organizations", VariableOf::Organizations),
     ("sources", VariableOf::Sources),
@@ -36,6 +36,9 @@ pub const LIST_RESOURCES: [(&str, VariableOf); 8] = [
     ("sizes", VariableOf::Sizes),
     ("zones", VariableOf::Zones),
     ("methodologies", VariableOf::Methodologies),
+    ("categories", VariableOf::Categories),
+    ("languages", VariableOf::Languages),
+    ("countries", VariableOf::Countries),
 ];
 
 /// A resource call that did not succeed, with its HTTP status.
