@@ -413,6 +413,88 @@ mod tests {
         assert!(matches!(error, StoreError::TooNew { .. }), "{error}");
     }
 
+    /// A version-1 store (single categories in `votes.category_id`, no
+    /// slice tables) opens migrated: its categories become one-element sets,
+    /// and the slice aggregates rebuilt from its votes give the votes' counts.
+    #[test]
+    fn a_version_1_store_migrates_to_slices_rebuilt_from_its_votes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0].script).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO sources (id, name, matches, vote_rows) VALUES (1, 'old', 5, 5);
+                 INSERT INTO models (id, name) VALUES (1, 'm-a'), (2, 'm-b'), (3, 'm-c');
+                 INSERT INTO labels (id, name) VALUES (1, 'Code'), (2, 'fr'), (3, 'Math');
+                 -- day 20000: (a beats b, Code, fr), (b beats a, Math), (tie a-c, Code);
+                 -- day 20040: (c beats b, no category, fr), (a beats c, Code, fr).
+                 INSERT INTO votes VALUES
+                   (11, 1, 1728000000, 1, 2, 0, 10, 20, 1, 2),
+                   (12, 1, 1728000100, 1, 2, 1, NULL, NULL, 3, NULL),
+                   (13, 1, 1728000200, 1, 3, 2, 5, 5, 1, NULL),
+                   (14, 1, 1731456000, 3, 2, 0, NULL, NULL, NULL, 2),
+                   (15, 1, 1731456100, 1, 3, 0, 7, NULL, 1, 2);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.stats().unwrap().schema_version, SCHEMA_VERSION);
+        let matches = |slices: crate::SliceFilter, to: Option<i64>| -> u64 {
+            let filter = crate::CountFilter {
+                to_day: to,
+                slices,
+                ..crate::CountFilter::default()
+            };
+            let table = store.pair_table(&filter).unwrap();
+            table
+                .pairs
+                .iter()
+                .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+                .sum()
+        };
+        let categories = |c: &[&str]| crate::SliceFilter {
+            categories: c.iter().map(|s| s.to_string()).collect(),
+            ..crate::SliceFilter::default()
+        };
+        let languages = crate::SliceFilter {
+            languages: vec!["fr".into()],
+            ..crate::SliceFilter::default()
+        };
+        assert_eq!(matches(categories(&["Code"]), None), 3);
+        assert_eq!(matches(categories(&["Code"]), Some(20_000)), 2);
+        assert_eq!(matches(categories(&["Math"]), None), 1);
+        assert_eq!(matches(categories(&["Code", "Math"]), None), 4);
+        assert_eq!(matches(languages, None), 3);
+        let tokens = store
+            .model_tokens(&crate::CountFilter {
+                slices: categories(&["Code"]),
+                ..crate::CountFilter::default()
+            })
+            .unwrap();
+        let a = tokens.iter().find(|t| t.model == "m-a").unwrap();
+        assert_eq!(
+            (a.sides_with_tokens, a.output_tokens, a.sides_without_tokens),
+            (3, 22, 0)
+        );
+        let set: String = store
+            .conn
+            .query_row(
+                "SELECT s.labels FROM votes v JOIN category_sets s ON s.id = v.category_set_id
+                 WHERE v.vote_key = 13",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            set, "1",
+            "the vote's category Code (label 1) as a one-element set"
+        );
+    }
+
     #[test]
     fn read_only_open_never_creates() {
         let dir = tempfile::tempdir().unwrap();
