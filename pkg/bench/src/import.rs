@@ -209,6 +209,7 @@ fn measure(dir: &Path, args: &ImportBenchArgs) -> anyhow::Result<()> {
         date: None,
         conversations: Vec::new(),
         skip_invalid: false,
+        sum_cells: false,
     };
     let report = import_file(&mut store, &catalog, &csv, &import_args, None)?;
     let elapsed = start.elapsed().as_secs_f64();

@@ -6,6 +6,7 @@
 //! cargo run --release -p arenawatt-bench -- import --votes 10000000
 //! cargo build --release && cargo run --release -p arenawatt-bench -- --db big.db query
 //! cargo run --release -p arenawatt-bench -- --db big.db trend
+//! cargo run --release -p arenawatt-bench -- scale --models 200 --days 365 --votes 10000000
 //! ```
 //!
 //! It is a workspace member of its own, not a subcommand of `arenawatt`, so
@@ -19,6 +20,7 @@
 mod import;
 mod query;
 mod rating;
+mod scale;
 mod trend;
 
 use std::path::PathBuf;
@@ -52,12 +54,16 @@ enum BenchCommand {
     Query(query::QueryBenchArgs),
     /// Trend query latency on a store.
     Trend(trend::TrendBenchArgs),
+    /// Past one machine: pair-count Parquet import of a year, the scatter
+    /// over it, the DuckDB recipe against `arenawatt import` (docs/scale.md).
+    Scale(scale::ScaleBenchArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         BenchCommand::Rating(args) => rating::run(args),
         BenchCommand::Import(args) => import::run(args),
+        BenchCommand::Scale(args) => scale::run(args),
         BenchCommand::Query(args) => query::run(&cli.db, args),
         BenchCommand::Trend(args) => trend::run(&cli.db, args),
     }

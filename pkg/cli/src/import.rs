@@ -24,10 +24,13 @@ use arenawatt_store::Store;
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// Input format: csv, comparia-votes, comparia-conversations,
-    /// comparia-reactions, arena-battles or pair-counts.
+    /// comparia-reactions, arena-battles, pair-counts or pair-counts-parquet
+    /// (a Parquet file, or a folder of them partitioned `day=…/`, whose
+    /// (source, day)s replace the store's; see docs/scale.md).
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub format: Format,
-    /// Files to import, each in its own transaction.
+    /// Files to import, each in its own transaction (a folder, for
+    /// pair-counts-parquet).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Store the votes under this source name instead of the format's default
@@ -47,6 +50,11 @@ pub struct ImportArgs {
     /// the whole file on the first malformed row.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// pair-counts-parquet: sum cells given more than once (same source, day
+    /// and pair) and turn around pairs written model_a > model_b, instead of
+    /// refusing them.
+    #[arg(long)]
+    pub sum_cells: bool,
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -56,6 +64,9 @@ fn parse_format(text: &str) -> Result<Format, String> {
 pub fn run(db: &Path, args: ImportArgs) -> anyhow::Result<()> {
     if args.format == Format::PairCounts && args.date.is_none() {
         bail!("--date YYYY-MM-DD is required with --format pair-counts (the day the counts are attributed to)");
+    }
+    if args.sum_cells && args.format != Format::PairCountsParquet {
+        bail!("--sum-cells only applies to --format pair-counts-parquet");
     }
     if !args.conversations.is_empty() && args.format != Format::ComparIaVotes {
         bail!("--conversations only applies to --format comparia-votes");
@@ -211,6 +222,7 @@ pub fn import_file(
         source: args.source.clone(),
         date: args.date.clone(),
         skip_invalid: args.skip_invalid,
+        sum_cells: args.sum_cells,
         conversation_tokens: tokens,
         progress: Some(&on_progress),
     };
@@ -238,10 +250,24 @@ fn print_report(report: &ImportReport) {
         );
         return;
     }
-    println!(
-        "{} ({}, sha256 {short_sha}…): {} rows read, {} matches added, {} already in the store, {} rows rejected",
-        report.file, report.format, report.rows_read, report.votes_inserted, report.votes_duplicate, report.rows_rejected
-    );
+    if report.format == Format::PairCountsParquet.name() {
+        if report.votes_inserted > 0 {
+            println!(
+                "{} ({}, sha256 {short_sha}…): {} cells read; their days now hold {} matches (each source and day in the input replaces the store's)",
+                report.file, report.format, report.rows_read, report.votes_inserted
+            );
+        } else {
+            println!(
+                "{} ({}, sha256 {short_sha}…): {} cells read; every day already held these counts, nothing changed",
+                report.file, report.format, report.rows_read
+            );
+        }
+    } else {
+        println!(
+            "{} ({}, sha256 {short_sha}…): {} rows read, {} matches added, {} already in the store, {} rows rejected",
+            report.file, report.format, report.rows_read, report.votes_inserted, report.votes_duplicate, report.rows_rejected
+        );
+    }
     if report.rows_without_match > 0 {
         println!(
             "  {} rows carry no match (a reaction without like or dislike)",

@@ -10,6 +10,7 @@ pub mod query;
 pub mod rank;
 pub mod schema;
 pub mod simulate;
+pub mod snapshot;
 
 use std::path::PathBuf;
 
@@ -50,6 +51,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Build the demo store from bundled data and print the scatter table.
     Demo(demo::DemoArgs),
+    /// Write a consistent, compacted copy of the store (for read-only replicas).
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 /// The store of every command but `demo` when neither `--db` nor
@@ -73,5 +76,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(args),
         // The demo has a default store of its own.
         Command::Demo(args) => demo::run(given.as_deref(), args),
+        Command::Snapshot(args) => snapshot::run(db, args),
     }
 }

@@ -537,7 +537,7 @@ pub(super) fn import_pair_counts(
 impl Store {
     /// Copies the write-ahead log back into the main file and truncates it, when
     /// no reader holds an old snapshot (otherwise SQLite does it later).
-    fn fold_wal(&self) {
+    pub(super) fn fold_wal(&self) {
         let _ = self.conn.busy_timeout(std::time::Duration::from_millis(50));
         let _ = self
             .conn

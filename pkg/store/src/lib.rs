@@ -59,9 +59,11 @@ pub mod ingest;
 mod key;
 mod packed;
 mod read;
+mod replace_days;
 mod schema;
 mod sha256;
 pub mod slices;
+mod snapshot;
 mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
@@ -69,6 +71,7 @@ pub use key::{content_key, id_key, stored_key};
 pub use schema::SCHEMA_VERSION;
 pub use sha256::{sha256_hex, sha256_of_file};
 pub use slices::{Dimension, SliceFilter, SliceValue};
+pub use snapshot::SnapshotReport;
 pub use tokens::{AttachSummary, VoteTokens};
 
 use serde::{Deserialize, Serialize};
@@ -308,6 +311,16 @@ impl Store {
         audit: &ImportAudit,
     ) -> Result<ImportSummary, StoreError> {
         import::import_pair_counts(self, batch, audit)
+    }
+    /// Writes daily pair counts read from Parquet, replacing each (source,
+    /// day) they hold (see `replace_days.rs`): one transaction, nothing
+    /// written when no day changes.
+    pub fn replace_pair_count_days(
+        &mut self,
+        input: &ingest::pair_counts_parquet::PairCountsParquet,
+        audit: &ImportAudit,
+    ) -> Result<ImportSummary, StoreError> {
+        replace_days::replace_days(self, input, audit)
     }
     /// Writes the votes collected in `buffer` (see [`VoteBuffer`]) and updates
     /// the aggregates, in one transaction. This is the fast path for large files.

@@ -46,7 +46,9 @@ pub fn inspect(instance: &Instance) -> Result<HealthReport, String> {
         .filter(|r| r.wh_per_1k_tokens.is_none())
         .map(|r| json!({ "model": r.model, "reason": r.energy_note }))
         .collect();
+    let mode = open_mode(instance);
     let details = json!({
+        "mode": mode,
         "schemaVersion": stats.schema_version,
         "dataVersion": stats.data_version,
         "models": stats.models,
@@ -70,7 +72,7 @@ pub fn inspect(instance: &Instance) -> Result<HealthReport, String> {
         format!("store {}", instance.store_path.display())
     };
     let message = format!(
-        "arenawatt {what}: {} models, {} votes from {} sources (data version {}); \
+        "arenawatt {what} ({mode}): {} models, {} votes from {} sources (data version {}); \
          {} of {} voted models have an energy estimate ({methodology}, zone {zone})",
         stats.models,
         stats.votes,
@@ -84,6 +86,17 @@ pub fn inspect(instance: &Instance) -> Result<HealthReport, String> {
         message,
         details,
     })
+}
+
+/// How the store is opened: `readOnly` opens it immutable (no locks, no
+/// `-shm`: shareable by Grafana replicas, see docs/scale.md); otherwise it is
+/// read through SQLite's WAL beside the importer.
+pub fn open_mode(instance: &Instance) -> &'static str {
+    if instance.settings.read_only {
+        "read-only, immutable"
+    } else {
+        "read-only, WAL"
+    }
 }
 
 fn error(message: String, settings: &Value) -> HealthReport {

@@ -72,6 +72,10 @@ pub struct ImportOptions<'a> {
     /// `--skip-invalid`: import the valid rows and report the rejected ones,
     /// instead of failing the whole file on the first malformed row.
     pub skip_invalid: bool,
+    /// `--sum-cells` (pair-counts-parquet only): cells given twice are
+    /// summed, and pairs written out of order turned around, instead of
+    /// refused.
+    pub sum_cells: bool,
     /// The token counts read from `--conversations` files
     /// ([`conversation_tokens`]), attached to comparia-votes through
     /// `conversation_pair_id`.
@@ -119,6 +123,9 @@ pub enum ImportError {
     /// A JSON-lines body is malformed.
     #[error(transparent)]
     JsonLines(#[from] JsonLinesError),
+    /// An option that the format does not take.
+    #[error("{0}")]
+    Option(String),
     /// `--date` is missing or not a plausible day (pair-counts).
     #[error("--date: {0}")]
     Date(String),
@@ -179,6 +186,8 @@ enum Prepared {
     /// JSON lines or generated votes.
     Votes(Vec<Vote>),
     PairCounts(PairCountBatch),
+    /// Daily cells of pair-counts-parquet, which replace their days.
+    Days(ingest::pair_counts_parquet::PairCountsParquet),
     /// Token counts of comparia-conversations for stored votes of `source`.
     Tokens {
         source: String,
@@ -193,6 +202,10 @@ pub fn prepare(
     options: &ImportOptions<'_>,
 ) -> Result<PreparedImport, ImportError> {
     match input {
+        ImportInput::File {
+            path,
+            format: Format::PairCountsParquet,
+        } => prepare_days(catalog, path, options),
         ImportInput::File { path, format } => prepare_file(catalog, path, format, options),
         ImportInput::JsonLines { name, body } => prepare_json_lines(catalog, name, body, options),
         ImportInput::Generated {
@@ -235,6 +248,12 @@ impl PreparedImport {
             }
             Prepared::PairCounts(batch) => {
                 let summary = store.import_pair_counts(&batch, &audit)?;
+                report.votes_inserted = summary.votes_inserted;
+                report.votes_duplicate = summary.votes_duplicate;
+                report.data_version = summary.data_version;
+            }
+            Prepared::Days(days) => {
+                let summary = store.replace_pair_count_days(&days, &audit)?;
                 report.votes_inserted = summary.votes_inserted;
                 report.votes_duplicate = summary.votes_duplicate;
                 report.data_version = summary.data_version;
@@ -337,6 +356,11 @@ fn read_file(
             report.rows_read = entries.len() as u64;
             return Ok(prepared(report, Prepared::Tokens { source, entries }));
         }
+        Format::PairCountsParquet => {
+            return Err(ImportError::Option(
+                "pair-counts-parquet is read by its own reader (prepare_days)".into(),
+            ))
+        }
         Format::PairCounts => {
             let table = ingest::pair_counts::read_pair_counts(path).map_err(IngestError::from)?;
             let date = options.date.as_deref().unwrap_or_default();
@@ -379,6 +403,107 @@ fn read_file(
     report.rejections = ingested.rejections.iter().map(|e| e.to_string()).collect();
     report.sha256 = joined(hashing)?;
     Ok(prepared(report, Prepared::Buffer(ingested.buffer)))
+}
+
+/// Reads a pair-counts Parquet file or folder, resolves its model names
+/// through the catalog and checks the cells again under the resolved names
+/// (two aliases of one model are a model against itself; two spellings of
+/// one pair are one cell given twice).
+fn prepare_days(
+    catalog: &Catalog,
+    path: &Path,
+    options: &ImportOptions<'_>,
+) -> Result<PreparedImport, ImportError> {
+    use ingest::pair_counts_parquet as parquet_counts;
+    if options.skip_invalid {
+        return Err(ImportError::Option(
+            "--skip-invalid does not apply to pair-counts-parquet: a day with rows left out \
+             would replace the whole day"
+                .into(),
+        ));
+    }
+    let reading = parquet_counts::PairCountsParquetOptions {
+        source: options.source.clone(),
+        sum_cells: options.sum_cells,
+    };
+    let mut days = parquet_counts::read(path, &reading)?;
+    let mut resolved_names: Vec<String> = Vec::new();
+    let mut resolved_ids: HashMap<String, u32> = HashMap::new();
+    let mut unknown = std::collections::BTreeSet::new();
+    let remap: Vec<u32> = days
+        .models
+        .iter()
+        .map(|name| {
+            let resolved = match catalog.resolve(name) {
+                Some(model) => model.id.clone(),
+                None => {
+                    unknown.insert(name.clone());
+                    name.clone()
+                }
+            };
+            let next = resolved_names.len() as u32;
+            *resolved_ids.entry(resolved.clone()).or_insert_with(|| {
+                resolved_names.push(resolved);
+                next
+            })
+        })
+        .collect();
+    let mut votes_with_unknown_models = 0u64;
+    for cell in &mut days.cells {
+        let (a, b) = (remap[cell.model_a as usize], remap[cell.model_b as usize]);
+        if a == b {
+            return Err(ImportError::Read(ingest::IngestError::Row {
+                file: days.files[cell.origin.file as usize].clone(),
+                row: cell.origin.row,
+                column: "model_b".into(),
+                reason: format!(
+                    "{:?} and {:?} are the same model {:?} in the catalog",
+                    days.models[cell.model_a as usize],
+                    days.models[cell.model_b as usize],
+                    resolved_names[a as usize]
+                ),
+            }));
+        }
+        if unknown.contains(&days.models[cell.model_a as usize])
+            || unknown.contains(&days.models[cell.model_b as usize])
+        {
+            votes_with_unknown_models += cell.matches();
+        }
+        cell.model_a = a;
+        cell.model_b = b;
+    }
+    days.models = resolved_names;
+    parquet_counts::check_cells(&mut days, options.sum_cells)?;
+    let report = ImportReport {
+        file: path.display().to_string(),
+        format: Format::PairCountsParquet.name().to_string(),
+        sha256: sha256_of_path(path)?,
+        rows_read: days.rows_read,
+        votes_with_unknown_models,
+        unknown_models: unknown.into_iter().collect(),
+        ..ImportReport::default()
+    };
+    Ok(prepared(report, Prepared::Days(days)))
+}
+
+/// The sha256 of a file, or of a folder's Parquet files: the hash of each
+/// file's path below the folder and sha256, in path order.
+fn sha256_of_path(path: &Path) -> Result<String, ImportError> {
+    let hash = |file: &Path| {
+        sha256_of_file(file).map_err(|source| ImportError::Hash {
+            file: file.display().to_string(),
+            source,
+        })
+    };
+    if !path.is_dir() {
+        return hash(path);
+    }
+    let mut listing = String::new();
+    for file in ingest::pair_counts_parquet::parquet_file_paths(path)? {
+        let relative = file.strip_prefix(path).unwrap_or(&file);
+        listing.push_str(&format!("{}\t{}\n", relative.display(), hash(&file)?));
+    }
+    Ok(sha256_hex(listing.as_bytes()))
 }
 
 /// Reads a JSON-lines body; `options.source` overrides every line's source.

@@ -10,6 +10,7 @@
 //! | `comparia-reactions` (parquet or jsonl) | [`comparia_reactions`] | `comparia-reactions` |
 //! | `arena-battles` (json or jsonl) | [`arena_battles`] | `chatbot-arena` |
 //! | `pair-counts` (json) | [`pair_counts`] | the file name without extension |
+//! | `pair-counts-parquet` (a parquet file or a folder of them) | [`pair_counts_parquet`] | the `source` column |
 //! | JSON lines in memory (`POST votes`) | [`json_lines`] | the `source` key, else `grafana-upload` |
 //!
 //! Readers never write: they read the whole file first, so that a bad row
@@ -34,6 +35,7 @@ pub mod csv;
 pub mod json_lines;
 pub mod labels;
 pub mod pair_counts;
+pub mod pair_counts_parquet;
 mod parquet;
 mod row;
 
@@ -57,16 +59,18 @@ pub enum Format {
     ComparIaReactions,
     ArenaBattles,
     PairCounts,
+    PairCountsParquet,
 }
 
 impl Format {
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::Csv,
         Format::ComparIaVotes,
         Format::ComparIaConversations,
         Format::ComparIaReactions,
         Format::ArenaBattles,
         Format::PairCounts,
+        Format::PairCountsParquet,
     ];
     pub fn name(&self) -> &'static str {
         match self {
@@ -76,6 +80,7 @@ impl Format {
             Format::ComparIaReactions => "comparia-reactions",
             Format::ArenaBattles => "arena-battles",
             Format::PairCounts => "pair-counts",
+            Format::PairCountsParquet => "pair-counts-parquet",
         }
     }
 }

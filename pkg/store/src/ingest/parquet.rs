@@ -353,7 +353,7 @@ thread_local! {
 /// Runs one call into the parquet decoder; a panic in it becomes `Err` with
 /// the panic's message. The panic hook installed once here stays silent for
 /// such panics and passes every other one to the previous hook.
-fn decoder_call<T>(call: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn decoder_call<T>(call: impl FnOnce() -> T) -> Result<T, String> {
     static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
     QUIET_HOOK.call_once(|| {
         let previous = std::panic::take_hook();

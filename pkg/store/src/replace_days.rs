@@ -1,0 +1,299 @@
+//! Writing daily pair counts aggregated elsewhere (the pair-counts Parquet
+//! format): each (source, day) the input holds **replaces** what the store
+//! held for that source and day, so re-running an aggregation job and
+//! importing its output again is safe — the day ends up with the job's
+//! numbers, never twice them.
+//!
+//! Days whose cells (and token sums) equal the stored ones are left alone;
+//! when no day changes, the import rolls back and the store stays byte for
+//! byte as it was, like every other import that adds nothing. A source that
+//! holds individual votes is refused: replacing its days would part the
+//! aggregates from the votes they are sums of.
+
+use rusqlite::{params, Transaction, TransactionBehavior};
+
+use super::aggregates::{rebuild_cumulative, Counts, TokenCounts};
+use super::fast_hash::FastMap;
+use super::import::{ensure_names, finish, in_file, now, MAX_COUNT};
+use super::ingest::pair_counts_parquet::PairCountsParquet;
+use super::{ImportAudit, ImportSummary, Store, StoreError};
+
+/// One stored cell: model ids (lo < hi) and the counts from lo's side.
+type StoredCell = (u32, u32, Counts);
+
+/// Per (source id, day): the cells sorted by (lo, hi), and the token sums per model.
+struct Day {
+    cells: Vec<StoredCell>,
+    tokens: Vec<(u32, TokenCounts)>,
+    matches: u64,
+}
+
+pub(super) fn replace_days(
+    store: &mut Store,
+    input: &PairCountsParquet,
+    audit: &ImportAudit,
+) -> Result<ImportSummary, StoreError> {
+    let started_at = now();
+    let file = &audit.file_name;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let source_ids = ensure_names(&tx, "sources", &input.sources)?;
+    for (name, &id) in input.sources.iter().zip(&source_ids) {
+        let vote_rows: i64 =
+            tx.query_row("SELECT vote_rows FROM sources WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })?;
+        if vote_rows > 0 {
+            return Err(StoreError::InvalidVote(format!(
+                "{file}: source {name:?} holds {vote_rows} individual votes; pair counts replace \
+                 whole days of a source that holds only counts, so import them under another \
+                 source name (--source)"
+            )));
+        }
+    }
+    let model_ids = ensure_names(&tx, "models", &input.models)?;
+    let days = group_by_day(input, &source_ids, &model_ids, file)?;
+
+    let mut total_matches = 0u64;
+    let mut changed_from: FastMap<u32, i64> = FastMap::default();
+    let mut matches_delta: FastMap<u32, i128> = FastMap::default();
+    for (&(source, day), new) in &days {
+        total_matches = total_matches.saturating_add(new.matches);
+        let (old, old_matches) = stored_day(&tx, source, day)?;
+        if old.cells == new.cells && old.tokens == new.tokens {
+            continue;
+        }
+        let first = changed_from.entry(source).or_insert(day);
+        *first = (*first).min(day);
+        *matches_delta.entry(source).or_default() += new.matches as i128 - old_matches as i128;
+        write_day(&tx, source, day, new)?;
+    }
+    if changed_from.is_empty() {
+        let summary = ImportSummary {
+            votes_inserted: 0,
+            votes_duplicate: total_matches,
+            data_version: super::read::data_version(&tx)?,
+        };
+        tx.rollback()?;
+        return Ok(summary);
+    }
+    update_matches(&tx, &matches_delta, file)?;
+    for (&source, &from) in &changed_from {
+        rebuild_cumulative(&tx, source as i64, from).map_err(in_file(file))?;
+        super::import::check_daily_tokens(&tx, source, from).map_err(in_file(file))?;
+    }
+    let summary = ImportSummary {
+        votes_inserted: total_matches,
+        votes_duplicate: 0,
+        data_version: 0,
+    };
+    let single_source = (input.sources.len() == 1).then(|| input.sources[0].as_str());
+    let version = finish(
+        &tx,
+        audit,
+        single_source,
+        None,
+        input.cells.len() as u64,
+        &summary,
+        started_at,
+    )?;
+    tx.commit()?;
+    store.fold_wal();
+    Ok(ImportSummary {
+        data_version: version,
+        ..summary
+    })
+}
+
+/// The input's cells in store ids, per (source, day) in key order.
+fn group_by_day(
+    input: &PairCountsParquet,
+    source_ids: &[u32],
+    model_ids: &[u32],
+    file: &str,
+) -> Result<std::collections::BTreeMap<(u32, i64), Day>, StoreError> {
+    let mut days: std::collections::BTreeMap<(u32, i64), Day> = Default::default();
+    for cell in &input.cells {
+        let (a, b) = (
+            model_ids[cell.model_a as usize],
+            model_ids[cell.model_b as usize],
+        );
+        let source = source_ids[cell.source as usize];
+        let day = days.entry((source, cell.day)).or_insert_with(|| Day {
+            cells: Vec::new(),
+            tokens: Vec::new(),
+            matches: 0,
+        });
+        let counts = cell.counts;
+        let stored = if a < b {
+            (a, b, counts)
+        } else {
+            (b, a, [counts[1], counts[0], counts[2], counts[3]])
+        };
+        day.cells.push(stored);
+        let matches = cell.matches();
+        day.matches = day
+            .matches
+            .checked_add(matches)
+            .filter(|&m| m <= MAX_COUNT)
+            .ok_or_else(|| {
+                StoreError::InvalidVote(format!(
+                    "{file}: the cells of one day add up past the store's limit of {MAX_COUNT} \
+                     (at {})",
+                    input.place(cell.origin)
+                ))
+            })?;
+        for (model, with_tokens, output) in [
+            (a, cell.tokens[0], cell.tokens[1]),
+            (b, cell.tokens[2], cell.tokens[3]),
+        ] {
+            day.tokens.push((
+                model,
+                [with_tokens, output, matches.saturating_sub(with_tokens)],
+            ));
+        }
+    }
+    for day in days.values_mut() {
+        day.cells.sort_unstable_by_key(|&(lo, hi, _)| (lo, hi));
+        day.tokens.sort_unstable_by_key(|&(model, _)| model);
+        let mut merged: Vec<(u32, TokenCounts)> = Vec::with_capacity(day.tokens.len());
+        for (model, counts) in day.tokens.drain(..) {
+            match merged.last_mut() {
+                Some((previous, sum)) if *previous == model => {
+                    for (s, c) in sum.iter_mut().zip(counts) {
+                        *s = s
+                            .checked_add(c)
+                            .filter(|&v| v <= MAX_COUNT)
+                            .ok_or_else(|| {
+                                StoreError::InvalidVote(format!(
+                                    "{file}: the output tokens of one model on one day pass the \
+                                 store's limit of {MAX_COUNT}"
+                                ))
+                            })?;
+                    }
+                }
+                _ => merged.push((model, counts)),
+            }
+        }
+        day.tokens = merged;
+    }
+    Ok(days)
+}
+
+/// What the store holds for one source and day, and its matches.
+fn stored_day(tx: &Transaction<'_>, source: u32, day: i64) -> Result<(Day, u64), StoreError> {
+    let mut cells_query = tx.prepare_cached(
+        "SELECT model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad FROM pair_counts_daily
+         WHERE source_id = ?1 AND day = ?2 ORDER BY model_lo, model_hi",
+    )?;
+    let mut cells = Vec::new();
+    let mut matches = 0u64;
+    let mut rows = cells_query.query(params![source, day])?;
+    while let Some(row) = rows.next()? {
+        let mut counts: Counts = [0; 4];
+        for (slot, count) in counts.iter_mut().enumerate() {
+            *count = u64::try_from(row.get::<_, i64>(slot + 2)?)
+                .map_err(|_| StoreError::Corrupt(format!("a negative pair count on day {day}")))?;
+            matches = matches.saturating_add(*count);
+        }
+        cells.push((row.get(0)?, row.get(1)?, counts));
+    }
+    let mut tokens_query = tx.prepare_cached(
+        "SELECT model_id, sides_with_tokens, output_tokens, sides_without_tokens
+         FROM model_tokens_daily WHERE source_id = ?1 AND day = ?2 ORDER BY model_id",
+    )?;
+    let mut tokens = Vec::new();
+    let mut rows = tokens_query.query(params![source, day])?;
+    while let Some(row) = rows.next()? {
+        let mut counts: TokenCounts = [0; 3];
+        for (slot, count) in counts.iter_mut().enumerate() {
+            *count = u64::try_from(row.get::<_, i64>(slot + 1)?)
+                .map_err(|_| StoreError::Corrupt(format!("a negative token count on day {day}")))?;
+        }
+        tokens.push((row.get(0)?, counts));
+    }
+    Ok((
+        Day {
+            cells,
+            tokens,
+            matches,
+        },
+        matches,
+    ))
+}
+
+/// Replaces one source's day: its daily cells and token sums.
+fn write_day(tx: &Transaction<'_>, source: u32, day: i64, new: &Day) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM pair_counts_daily WHERE source_id = ?1 AND day = ?2",
+        params![source, day],
+    )?;
+    tx.execute(
+        "DELETE FROM model_tokens_daily WHERE source_id = ?1 AND day = ?2",
+        params![source, day],
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO pair_counts_daily
+             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for &(lo, hi, c) in &new.cells {
+        insert.execute(params![
+            source,
+            day,
+            lo,
+            hi,
+            c[0] as i64,
+            c[1] as i64,
+            c[2] as i64,
+            c[3] as i64
+        ])?;
+    }
+    let mut insert_tokens = tx.prepare_cached(
+        "INSERT INTO model_tokens_daily
+             (source_id, day, model_id, sides_with_tokens, output_tokens, sides_without_tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for &(model, t) in &new.tokens {
+        insert_tokens.execute(params![
+            source,
+            day,
+            model,
+            t[0] as i64,
+            t[1] as i64,
+            t[2] as i64
+        ])?;
+    }
+    Ok(())
+}
+
+/// Applies each source's change of matches, refusing a store-wide total past
+/// [`MAX_COUNT`].
+fn update_matches(
+    tx: &Transaction<'_>,
+    deltas: &FastMap<u32, i128>,
+    file: &str,
+) -> Result<(), StoreError> {
+    for (&source, &delta) in deltas {
+        tx.execute(
+            "UPDATE sources SET matches = matches + ?2 WHERE id = ?1",
+            params![source, delta as i64],
+        )?;
+    }
+    let total: i128 = {
+        let mut query = tx.prepare_cached("SELECT matches FROM sources")?;
+        let rows = query.query_map([], |row| row.get::<_, i64>(0))?;
+        let mut total = 0i128;
+        for matches in rows {
+            total += matches? as i128;
+        }
+        total
+    };
+    if total > MAX_COUNT as i128 {
+        return Err(StoreError::InvalidVote(format!(
+            "{file}: the store's matches would add up past its limit of {MAX_COUNT}"
+        )));
+    }
+    Ok(())
+}
