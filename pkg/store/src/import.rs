@@ -26,7 +26,7 @@ use super::aggregates::{
 };
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
 use super::key::{repeat_key, stored_key};
-use super::schema::outcome_code;
+use super::outcome_codes::outcome_code;
 use super::slices::{pair_slot, SliceAggregates};
 use super::{BufferedVote, ImportAudit, ImportSummary, PairCountBatch, Store, StoreError};
 

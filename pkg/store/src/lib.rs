@@ -57,6 +57,7 @@ mod import;
 pub mod import_service;
 pub mod ingest;
 mod key;
+mod outcome_codes;
 mod packed;
 mod read;
 mod replace_days;

@@ -571,7 +571,7 @@ pub(super) fn find_vote(
         categories.push(label.query_row([id], |row| row.get::<_, String>(0))?);
     }
     categories.sort();
-    let outcome = super::schema::outcome_from_code(code)
+    let outcome = super::outcome_codes::outcome_from_code(code)
         .ok_or_else(|| StoreError::InvalidVote(format!("stored outcome code {code} is unknown")))?;
     Ok(Some(Vote {
         source: source.to_string(),

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Outcome, Store, StoreError};
+use super::{Store, StoreError};
 
 /// "AWAT": marks a SQLite file as an arenawatt store.
 const APPLICATION_ID: i32 = 0x4157_4154;
@@ -329,29 +329,6 @@ fn migrate(store: &mut Store, from: u32) -> Result<(), StoreError> {
         tx.commit()?;
     }
     Ok(())
-}
-
-/// The code of an outcome in the `votes.outcome` column (writers in
-/// `import`, readers in `read`).
-pub(super) fn outcome_code(outcome: Outcome) -> u8 {
-    match outcome {
-        Outcome::A => 0,
-        Outcome::B => 1,
-        Outcome::Tie => 2,
-        Outcome::BothBad => 3,
-    }
-}
-
-/// The outcome a `votes.outcome` code stands for; `None` for a code no
-/// version wrote.
-pub(super) fn outcome_from_code(code: u8) -> Option<Outcome> {
-    match code {
-        0 => Some(Outcome::A),
-        1 => Some(Outcome::B),
-        2 => Some(Outcome::Tie),
-        3 => Some(Outcome::BothBad),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -394,7 +394,7 @@ fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
         timestamp: row.get(1)?,
         model_a: row.get(2)?,
         model_b: row.get(3)?,
-        outcome: super::schema::outcome_from_code(code)
+        outcome: super::outcome_codes::outcome_from_code(code)
             .ok_or_else(|| StoreError::Corrupt(format!("stored outcome code {code} is unknown")))?,
         tokens_a: tokens(5)?,
         tokens_b: tokens(6)?,
