@@ -27,7 +27,18 @@ interface Dashboard {
   uid: string;
   title: string;
   panels: Panel[];
-  templating: { list: Array<{ name: string; type: string; datasource?: unknown; query?: unknown; current?: unknown }> };
+  templating: {
+    list: Array<{
+      name: string;
+      type: string;
+      datasource?: unknown;
+      query?: unknown;
+      current?: unknown;
+      multi?: boolean;
+      includeAll?: boolean;
+      allValue?: string;
+    }>;
+  };
 }
 
 const files = readdirSync(join(ROOT, 'dashboards')).filter((f) => f.endsWith('.json'));
@@ -146,6 +157,9 @@ describe('dashboard Satisfaction vs energy', () => {
   it('has the variables the issue asks for', () => {
     expect(dashboard.templating.list.map((v) => v.name)).toEqual([
       'source',
+      'category',
+      'language',
+      'country',
       'organization',
       'license',
       'architecture',
@@ -234,6 +248,65 @@ describe('dashboard Satisfaction vs energy', () => {
     for (const phrase of ['Top left', 'En haut à gauche', 'Llama 3.1 405B', 'GLM 4.5', 'proprietary', 'propriétaires', '${methodology}']) {
       expect(content).toContain(phrase);
     }
+  });
+});
+
+describe.each(dashboards)('slices on dashboard %s (issue #14)', (_file, dashboard) => {
+  const SLICES: Array<[string, string, string]> = [
+    ['category', 'categories', 'categories'],
+    ['language', 'languages', 'languages'],
+    ['country', 'countries', 'countries'],
+  ];
+
+  it.each(SLICES)('variable %s is multi-value, lists %s, and sends "*" (no slice filter) for All', (name, of) => {
+    const variable = dashboard.templating.list.find((v) => v.name === name);
+    expect(variable).toBeDefined();
+    expect([variable!.multi, variable!.includeAll, variable!.allValue]).toEqual([true, true, '*']);
+    expect((variable!.query as { of?: string }).of).toBe(of);
+    expect(variable!.current).toEqual({ selected: true, text: ['All'], value: ['$__all'] });
+  });
+
+  it.each(SLICES)('every fitted target passes $%s as its %s filter', (name, _of, key) => {
+    const fitted = allPanels(dashboard)
+      .flatMap((p) => p.targets ?? [])
+      .filter((t) => !['catalog', 'health', 'variable'].includes(String(t.queryType)));
+    expect(fitted.length).toBeGreaterThan(0);
+    const missing = fitted.filter((t) => JSON.stringify(t[key]) !== JSON.stringify([`$${name}`]));
+    expect(missing.map((t) => `${t.refId} ${t.queryType}`)).toEqual([]);
+  });
+});
+
+describe('Where each model wins (issue #14)', () => {
+  const dashboard = dashboards.find(([f]) => f === 'satisfaction-energy.json')![1];
+  const panel = allPanels(dashboard).find((p) => p.title.startsWith('Where ${model:text} wins'))!;
+
+  it("asks for the chosen model's scores per category", () => {
+    expect(panel).toBeDefined();
+    expect(panel.targets).toHaveLength(1);
+    expect(panel.targets![0]).toMatchObject({ queryType: 'slice-scores', of: 'categories', model: '$model' });
+  });
+
+  it('draws the score against overall as a bar coloured by its sign, best category first', () => {
+    expect(overrideValue(panel, 'score_delta', 'custom.cellOptions')).toMatchObject({ type: 'gauge' });
+    const steps = (overrideValue(panel, 'score_delta', 'thresholds') as { steps: Array<{ color: string; value: number | null }> }).steps;
+    expect(steps).toEqual([
+      { color: 'red', value: null },
+      { color: 'green', value: 0 },
+    ]);
+    expect(panel.options?.sortBy).toEqual([{ displayName: overrideValue(panel, 'score_delta', 'displayName'), desc: true }]);
+  });
+});
+
+describe('the leaderboard shows the rank change of a slice (issue #14)', () => {
+  const dashboard = dashboards.find(([f]) => f === 'satisfaction-energy.json')![1];
+  const leaderboard = allPanels(dashboard).find((p) => p.targets?.some((t) => t.queryType === 'leaderboard'))!;
+
+  it('colours rank_delta: green up, red down', () => {
+    const thresholds = overrideValue(leaderboard, 'rank_delta', 'thresholds') as { steps: Array<{ color: string; value: number | null }> };
+    expect(thresholds).toBeDefined();
+    const colours = thresholds.steps.map((s) => s.color);
+    expect(colours[0]).toMatch(/red/);
+    expect(colours[colours.length - 1]).toMatch(/green/);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The backend's resources (`GET models`, `organizations`, `sources`, `zones`,
- * `methodologies`) turned into select options for the editors.
+ * `methodologies`, and the slice values `categories`, `languages`,
+ * `countries`) turned into select options for the editors.
  *
  * The plugin answers each with JSON. This module accepts the shapes such an
  * answer may take (a list of strings, a list of objects, or an object holding
@@ -8,7 +9,16 @@
  */
 import { SelectableValue } from '@grafana/data';
 
-export const RESOURCES = ['models', 'organizations', 'sources', 'zones', 'methodologies'] as const;
+export const RESOURCES = [
+  'models',
+  'organizations',
+  'sources',
+  'zones',
+  'methodologies',
+  'categories',
+  'languages',
+  'countries',
+] as const;
 export type ResourceName = (typeof RESOURCES)[number];
 
 /**

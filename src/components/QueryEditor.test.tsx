@@ -20,9 +20,18 @@ const RESOURCES: Record<ResourceName, unknown> = {
     { code: 'WOR', name: 'World' },
   ],
   methodologies: ['ecologits-0.11', 'ecologits-0.8', 'comparia-2026-02'],
+  categories: [
+    { text: 'Code (1,204 votes)', value: 'Code' },
+    { text: 'Politics & Government (310 votes)', value: 'Politics & Government' },
+  ],
+  languages: [
+    { text: 'fr (2,001 votes)', value: 'fr' },
+    { text: 'en (904 votes)', value: 'en' },
+  ],
+  countries: [{ text: 'dk (77 votes)', value: 'dk' }],
 };
 
-/** Renders the editor and waits until the five resources have loaded. */
+/** Renders the editor and waits until the eight resources have loaded. */
 async function setup(query: Partial<ArenawattQuery> = {}) {
   const fetchResource = jest.fn((name: ResourceName) => Promise.resolve(RESOURCES[name]));
   const datasource = { fetchResource } as unknown as DataSource;
@@ -37,7 +46,7 @@ async function setup(query: Partial<ArenawattQuery> = {}) {
     />
   );
   const last = () => onChange.mock.calls.at(-1)?.[0] as ArenawattQuery;
-  await waitFor(() => expect(fetchResource).toHaveBeenCalledTimes(5));
+  await waitFor(() => expect(fetchResource).toHaveBeenCalledTimes(8));
   await act(async () => {});
   return { ...utils, datasource, fetchResource, onChange, onRunQuery, last };
 }
@@ -46,6 +55,9 @@ describe('QueryEditor', () => {
   it('loads the filter options from the backend resources', async () => {
     const { fetchResource } = await setup();
     expect(fetchResource.mock.calls.map((c) => c[0]).sort()).toEqual([
+      'categories',
+      'countries',
+      'languages',
       'methodologies',
       'models',
       'organizations',
@@ -148,6 +160,29 @@ describe('QueryEditor', () => {
     expect(document.getElementById('query-sources')).toBeNull();
     await choose('query-of', 'Electricity zones');
     expect(last()).toEqual({ refId: 'A', queryType: 'variable', of: 'zones' });
+  });
+
+  it('writes slice filters as lists, picked by their labels with vote counts', async () => {
+    const { last } = await setup({ queryType: 'leaderboard' });
+    await choose('query-categories', 'Code (1,204 votes)');
+    expect(last()).toEqual({ refId: 'A', queryType: 'leaderboard', categories: ['Code'] });
+    await choose('query-languages', 'fr (2,001 votes)');
+    expect(last()).toEqual({ refId: 'A', queryType: 'leaderboard', languages: ['fr'] });
+  });
+
+  it('edits a slice-scores query: the dimension and the model, without energy options', async () => {
+    const { last, rerender, datasource } = await setup();
+    await choose('query-queryType', 'Where each model wins');
+    expect(last()).toEqual({ refId: 'A', queryType: 'slice-scores' });
+    rerender(<QueryEditor query={last()} datasource={datasource} onChange={jest.fn()} onRunQuery={jest.fn()} />);
+    expect(document.getElementById('query-zone')).toBeNull();
+    expect(document.getElementById('query-countries')).not.toBeNull();
+    const onChange = jest.fn();
+    rerender(<QueryEditor query={last()} datasource={datasource} onChange={onChange} onRunQuery={jest.fn()} />);
+    await choose('query-of', 'Language');
+    expect(onChange.mock.calls.at(-1)?.[0]).toEqual({ refId: 'A', queryType: 'slice-scores', of: 'languages' });
+    await choose('query-model', 'GLM 4.5');
+    expect(onChange.mock.calls.at(-1)?.[0]).toEqual({ refId: 'A', queryType: 'slice-scores', model: 'glm-4.5' });
   });
 
   it('offers every query type and variable list of the query model', () => {

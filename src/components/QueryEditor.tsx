@@ -1,6 +1,7 @@
 /**
  * The query editor: the query type, then the options that type reads —
- * filters (multi-selects fed by the backend's resources), rating and energy
+ * filters (multi-selects fed by the backend's resources; the slice filters
+ * choose which votes are fitted), rating and energy
  * options, the model(s) to show or highlight, and the time options of the
  * trend, energy-trend and regression types. It writes the same JSON keys as
  * the Rust query model; template variables can be typed into any of them.
@@ -36,6 +37,11 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   { value: 'trend', label: 'BT trend', description: 'BT score of each model over time' },
   { value: 'energy-trend', label: 'Energy trend', description: 'Energy and emissions of the voted traffic over time' },
   { value: 'regression', label: 'Regressions', description: 'Alert-ready changes between the latest and the previous window' },
+  {
+    value: 'slice-scores',
+    label: 'Where each model wins',
+    description: "Each model's BT score per category, language or country against its overall score",
+  },
 ];
 
 export const VARIABLE_OF_OPTIONS: Array<SelectableValue<VariableOf>> = [
@@ -47,7 +53,20 @@ export const VARIABLE_OF_OPTIONS: Array<SelectableValue<VariableOf>> = [
   { value: 'models', label: 'Models' },
   { value: 'methodologies', label: 'Methodologies' },
   { value: 'zones', label: 'Electricity zones' },
+  { value: 'categories', label: 'Categories' },
+  { value: 'languages', label: 'Languages' },
+  { value: 'countries', label: 'Countries' },
 ];
+
+/** The slice dimensions a `slice-scores` query fits one model per value of. */
+const SLICE_OF_OPTIONS: Array<SelectableValue<string>> = [
+  { value: 'categories', label: 'Category' },
+  { value: 'languages', label: 'Language' },
+  { value: 'countries', label: 'Country' },
+];
+
+const SLICE_TOOLTIP =
+  'Fit only the votes with one of these values (and, across the three slice filters, all of them); empty = every vote. Unlike the model filters, a slice filter changes the scores.';
 
 const WINDOW_OPTIONS = {
   plain: [
@@ -101,6 +120,9 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const sources = useResourceOptions(fetch, 'sources');
   const organizations = useResourceOptions(fetch, 'organizations');
   const models = useResourceOptions(fetch, 'models');
+  const categories = useResourceOptions(fetch, 'categories');
+  const languages = useResourceOptions(fetch, 'languages');
+  const countries = useResourceOptions(fetch, 'countries');
   // Zones differ between methodology versions; a variable ($methodology) cannot be resolved here.
   const methodology = query.methodology && !query.methodology.includes('$') ? query.methodology : undefined;
   const zones = useResourceOptions(fetch, 'zones', [], methodology ? { methodology } : undefined);
@@ -189,7 +211,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   );
 
   const isTime = queryType === 'trend' || queryType === 'energy-trend' || queryType === 'regression';
-  const usesEnergy = queryType !== 'trend' && queryType !== 'variable';
+  const usesEnergy = queryType !== 'trend' && queryType !== 'variable' && queryType !== 'slice-scores';
   const usesRating = queryType !== 'energy-trend' && queryType !== 'variable';
 
   return (
@@ -227,8 +249,26 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
+      {queryType === 'slice-scores' && (
+        <InlineFieldRow>
+          {single('of', 'Per', 'One Bradley–Terry fit per value of this slice dimension.', SLICE_OF_OPTIONS, {
+            placeholder: 'categories',
+          })}
+          {single('model', 'Model', 'Only this model\'s rows (e.g. $model); empty = every model.', models.options, {
+            placeholder: 'every model',
+            loading: models.loading,
+            width: 40,
+          })}
+        </InlineFieldRow>
+      )}
+
       {queryType !== 'variable' && (
         <>
+          <InlineFieldRow>
+            {multi('categories', 'Categories', SLICE_TOOLTIP, categories.options, categories.loading)}
+            {multi('languages', 'Languages', SLICE_TOOLTIP, languages.options, languages.loading)}
+            {multi('countries', 'Countries', SLICE_TOOLTIP, countries.options, countries.loading)}
+          </InlineFieldRow>
           <InlineFieldRow>
             {multi('sources', 'Sources', 'Vote sources counted in the fit; empty = all.', sources.options, sources.loading)}
             {multi('organizations', 'Organizations', 'Only models from these organizations; empty = all.', organizations.options, organizations.loading)}

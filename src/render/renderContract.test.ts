@@ -14,7 +14,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { DataFrame, FieldType, dateMath, getFieldDisplayName } from '@grafana/data';
+import { DataFrame, Field, FieldType, dateMath, getFieldDisplayName } from '@grafana/data';
 import { toDataQueryResponse } from '@grafana/runtime';
 
 import { DataSource } from '../datasource';
@@ -29,6 +29,7 @@ import {
   statFields,
   statValues,
   tableColumns,
+  theme,
   timeSeriesProblems,
   xySeries,
 } from './grafanaRender';
@@ -42,6 +43,7 @@ interface VariableModel {
   type: string;
   multi?: boolean;
   includeAll?: boolean;
+  allValue?: string;
   query?: unknown;
   current?: { text?: unknown; value?: unknown };
 }
@@ -113,7 +115,11 @@ async function scenarios(bridge: Bridge, dashboard: Dashboard): Promise<Scenario
   for (const variable of dashboard.templating.list) {
     const options = await variableOptions(bridge, variable);
     const current = asArray(variable.current?.value);
-    if (current.includes('$__all')) {
+    if (current.includes('$__all') && variable.allValue !== undefined) {
+      // Grafana sends a custom "All" value as it is, unformatted.
+      base.values[variable.name] = variable.allValue;
+      base.texts[variable.name] = 'All';
+    } else if (current.includes('$__all')) {
       base.values[variable.name] = options.map((o) => o.value);
       base.texts[variable.name] = 'All';
     } else {
@@ -434,6 +440,74 @@ describe('render contract: what a Grafana user sees', () => {
         }
       }
     }
+    expectNone(problems);
+  });
+
+  it('slices (issue #14): a rank change or score against overall is green when up, red when down, and shown only in a slice', () => {
+    const green = theme.visualization.getColorByName('green');
+    const red = theme.visualization.getColorByName('red');
+    const problems: string[] = [];
+    let coloured = 0;
+    for (const r of ofType('table')) {
+      for (const frame of r.frames) {
+        for (const field of frame.fields.filter((f: Field) => f.name === 'rank_delta' || f.name === 'score_delta')) {
+          const sliced = ['category', 'language', 'country'].some((v) => r.scenario.values[v] !== undefined && r.scenario.values[v] !== '*');
+          field.values.forEach((value: number | null, row: number) => {
+            if (value === null || value === undefined) {
+              return;
+            }
+            const perSlice = r.panel.targets?.some((t) => t.queryType === 'slice-scores');
+            if (field.name === 'rank_delta' && !sliced && !perSlice) {
+              problems.push(`${where(r)}: row ${row} has a rank change (${value}) without a slice filter`);
+            }
+            const color = field.display!(value).color;
+            const want = value > 0 ? green : value < 0 ? red : undefined;
+            if (want && color !== want) {
+              problems.push(`${where(r)}: ${field.name} ${value} (row ${row}) is drawn ${color}, not ${value > 0 ? 'green' : 'red'}`);
+            }
+            coloured += want ? 1 : 0;
+          });
+        }
+      }
+    }
+    expect(coloured).toBeGreaterThan(0);
+    expectNone(problems);
+  });
+
+  it("slices (issue #14): 'Where each model wins' lists the chosen model's categories, each with its score against overall", () => {
+    const problems: string[] = [];
+    const panels = rendered.filter((r) => r.panel.targets?.some((t) => t.queryType === 'slice-scores'));
+    expect(panels.length).toBeGreaterThan(0);
+    for (const r of panels) {
+      const frame = r.frames[0];
+      const col = (name: string) => frame?.fields.find((f: Field) => f.name === name);
+      const model = String(r.scenario.values.model);
+      // The model column is hidden (organize): read it from the frame as the plugin sent it.
+      const sent = r.raw[0]?.fields.find((f: Field) => f.name === 'model');
+      const models = new Set((sent?.values ?? []).map(String));
+      if (models.size !== 1 || !models.has(model)) {
+        problems.push(`${where(r)}: shows models ${[...models].join(', ')}, not only ${model}`);
+      }
+      const slices = (col('slice')?.values ?? []).map(String);
+      if (new Set(slices).size !== slices.length) {
+        problems.push(`${where(r)}: a category appears twice: ${slices.join(', ')}`);
+      }
+      const title = col('slice') ? getFieldDisplayName(col('slice')!, frame, r.frames) : '';
+      if (title !== 'Category') {
+        problems.push(`${where(r)}: the slice column is titled "${title}"`);
+      }
+      const delta = col('score_delta');
+      const score = col('bt_score');
+      const overall = col('overall_score');
+      slices.forEach((slice, i) => {
+        const d = delta?.values[i];
+        if (typeof d !== 'number' || Math.abs(d - (score!.values[i] - overall!.values[i])) > 1e-6) {
+          problems.push(`${where(r)}: ${slice}: score vs overall ${d} is not its score minus its overall score`);
+        }
+      });
+    }
+    const defaults = panels.find((r) => r.scenario.label === 'defaults');
+    expect(defaults?.frames[0]?.length).toBeGreaterThanOrEqual(4);
     expectNone(problems);
   });
 });

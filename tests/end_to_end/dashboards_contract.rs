@@ -13,7 +13,8 @@
 //! - every panel: `pluginVersion` ≥ 11.1, and every `byName` override names a
 //!   real field.
 //!
-//! Variables set to "All" take every value their own `variable` query lists,
+//! Variables set to "All" take their custom `allValue` when they have one
+//! (Grafana sends it as it is), otherwise every value their own `variable` query lists,
 //! as Grafana does.
 
 use crate::support::plugin;
@@ -275,6 +276,20 @@ fn check_field(problems: &mut Problems, at: &str, frame: &FrameView, name: &str,
 struct FrameView {
     frame: DecodedFrame,
     rows: Vec<usize>,
+    /// Whether its query filtered on a slice (a category, language or
+    /// country other than "*", which means all).
+    sliced: bool,
+}
+
+/// Fields that have values only when the query is sliced (issue #14).
+const SLICE_ONLY_FIELDS: [&str; 2] = ["rank_overall", "rank_delta"];
+
+fn is_sliced(target: &Value) -> bool {
+    ["categories", "languages", "countries"].iter().any(|key| {
+        as_strings(&target[*key])
+            .iter()
+            .any(|v| !v.is_empty() && v != "*")
+    })
 }
 
 fn apply_filters(
@@ -512,7 +527,22 @@ fn check_panel(problems: &mut Problems, at: &str, panel: &Value, views: &[FrameV
             {
                 if o["matcher"]["id"] == "byName" {
                     let name = o["matcher"]["options"].as_str().unwrap_or_default();
-                    if let Some(view) = views.iter().find(|v| v.frame.try_field(name).is_some()) {
+                    let Some(view) = views.iter().find(|v| v.frame.try_field(name).is_some())
+                    else {
+                        continue;
+                    };
+                    if SLICE_ONLY_FIELDS.contains(&name) && !view.sliced {
+                        // Unsliced, the rank change is empty ("–" in the table).
+                        let field = view.frame.field(name);
+                        let shown = view
+                            .rows
+                            .iter()
+                            .filter(|&&r| !field.values.is_null(r))
+                            .count();
+                        problems.check(shown == 0, || {
+                            format!("{at} column: {name} has {shown} values without a slice filter")
+                        });
+                    } else {
                         check_field(problems, &format!("{at} column"), view, name, Want::Any);
                     }
                 }
@@ -557,6 +587,10 @@ async fn check_dashboard(plugin: &Plugin, file: &str, dashboard: &Value) -> (usi
     for (name, default, var) in variable_defaults(dashboard) {
         let values = match default {
             Default_::Values(v) => v,
+            // A custom "All" value is sent as it is (Grafana does not expand it).
+            Default_::All if var["allValue"].is_string() => {
+                vec![var["allValue"].as_str().unwrap_or_default().to_string()]
+            }
             Default_::All => {
                 let query = substitute(&var["query"], &vars);
                 let responses = query_data(
@@ -633,10 +667,16 @@ async fn check_dashboard(plugin: &Plugin, file: &str, dashboard: &Value) -> (usi
                 ));
                 continue;
             }
+            // A slice-scores row is a slice of its own.
+            let sliced = t["queryType"] == "slice-scores" || is_sliced(&substitute(t, &vars));
             for bytes in &r.frames {
                 let frame = decode_frame(bytes);
                 let rows = (0..frame.rows).collect();
-                views.push(FrameView { frame, rows });
+                views.push(FrameView {
+                    frame,
+                    rows,
+                    sliced,
+                });
             }
         }
         let transformations = panel["transformations"]

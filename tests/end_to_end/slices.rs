@@ -343,6 +343,106 @@ fn a_multi_label_vote_counts_once_in_each_of_its_categories() {
     assert_eq!((vote.language, vote.country.as_deref()), (None, Some("be")));
 }
 
+/// Chatbot Arena battles: `language`, and the categories of the arena's own
+/// tags (`category_tag`, `is_code`) as documented in docs/store.md.
+#[test]
+fn arena_battles_keep_their_language_and_their_category_tags() {
+    let dir = scratch("arena-tags");
+    let criteria = |met: usize| {
+        let names = [
+            "specificity",
+            "domain_knowledge",
+            "complexity",
+            "problem_solving",
+            "creativity",
+            "technical_accuracy",
+            "real_world",
+        ];
+        serde_json::Value::Object(
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.to_string(), serde_json::Value::Bool(i < met)))
+                .collect(),
+        )
+    };
+    let battles = json!([
+        {"question_id": "q1", "model_a": "m-alpha", "model_b": "m-beta", "winner": "model_a",
+         "tstamp": 1767261600, "language": "English",
+         "category_tag": {"criteria_v0.1": criteria(6), "if_v0.1": {"if": true, "score": 4},
+                          "math_v0.1": {"math": false}, "creative_writing_v0.1": {"creative_writing": false, "score": "no"}},
+         "is_code": true},
+        {"question_id": "q2", "model_a": "m-alpha", "model_b": "m-beta", "winner": "tie",
+         "tstamp": 1767348000, "language": "German",
+         "category_tag": {"criteria_v0.1": criteria(5), "math_v0.1": {"math": true}}, "is_code": false},
+        {"question_id": "q3", "model_a": "m-beta", "model_b": "m-alpha", "winner": "model_b",
+         "tstamp": 1767434400, "language": "English"}
+    ]);
+    let file = dir.join("battles.json");
+    std::fs::write(&file, battles.to_string()).unwrap();
+    let db = dir.join("s.db");
+    arenawatt_on(
+        &db,
+        &[
+            "import",
+            "--format",
+            "arena-battles",
+            file.to_str().unwrap(),
+        ],
+        true,
+    );
+    let store = Store::open_read_only(&db).unwrap();
+    let categories = |id: &str| {
+        store
+            .find_vote("chatbot-arena", id)
+            .unwrap()
+            .unwrap()
+            .categories
+    };
+    // A vote's categories are a set: the store keeps them sorted.
+    assert_eq!(
+        categories("q1"),
+        ["coding", "hard_prompts", "instruction_following"]
+    );
+    assert_eq!(categories("q2"), ["math"]);
+    assert!(categories("q3").is_empty());
+    let vote = store.find_vote("chatbot-arena", "q2").unwrap().unwrap();
+    assert_eq!(vote.language.as_deref(), Some("German"));
+    let votes_in = |slices: SliceFilter| -> u64 {
+        let table = store.pair_table(&filter(&[], None, None, slices)).unwrap();
+        table
+            .pairs
+            .iter()
+            .map(|p| p.wins_lo + p.wins_hi + p.ties + p.ties_both_bad)
+            .sum()
+    };
+    assert_eq!(votes_in(only("languages", &["English"])), 2);
+    assert_eq!(votes_in(only("categories", &["coding", "math"])), 2);
+
+    // A tag that is not an object of flags is named, and nothing is stored.
+    let bad = json!([{"question_id": "q9", "model_a": "m-alpha", "model_b": "m-beta", "winner": "model_a",
+                      "tstamp": 1767434400, "category_tag": {"math_v0.1": {"math": "yes"}}}]);
+    let bad_file = dir.join("bad.json");
+    std::fs::write(&bad_file, bad.to_string()).unwrap();
+    let run = arenawatt_on(
+        &db,
+        &[
+            "import",
+            "--format",
+            "arena-battles",
+            bad_file.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert!(
+        run.stderr.contains("category_tag") && run.stderr.contains("\"math\" of tag \"math_v0.1\""),
+        "{}",
+        run.stderr
+    );
+    let store = Store::open_read_only(&db).unwrap();
+    assert!(store.find_vote("chatbot-arena", "q9").unwrap().is_none());
+}
+
 /// Labels never change the overall counts or scores: the same votes with and
 /// without categories, languages and countries give byte-identical overall
 /// results.

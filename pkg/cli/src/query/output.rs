@@ -520,12 +520,12 @@ mod tests {
         assert_eq!(header.split(',').count(), MODEL_COLUMNS.len() - 3);
         assert_eq!(
             record,
-            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,0.5,,,0.25,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
+            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,,,0.5,,,0.25,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
         );
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let read = reader.records().next().unwrap().unwrap();
         assert_eq!(&read[1], "Llama \"3.1\", 70B");
-        assert_eq!(&read[20], "estimated parameters\nsee catalog");
+        assert_eq!(&read[22], "estimated parameters\nsee catalog");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Chatbot Arena battles: a JSON array or JSON Lines of objects with
 //! `model_a`, `model_b`, `winner` (`model_a`, `model_b`, `tie`,
 //! `tie (bothbad)`) and `tstamp` (unix seconds, possibly fractional). The
-//! optional `question_id` (or `id`) is the vote id; `language` and an
-//! optional `category` (a list, or `|`-separated text) are kept as slices.
+//! optional `question_id` (or `id`) is the vote id; `language` and the
+//! categories are kept as slices. Categories come from an optional
+//! `category` (a list, or `|`-separated text) and from the arena's own tags
+//! where a dump carries them (see [`tag_categories`]).
 
 use std::path::Path;
 
@@ -22,7 +24,68 @@ const COLUMNS: &[&str] = &[
     "tstamp",
     "language",
     "category",
+    "category_tag",
+    "is_code",
 ];
+
+/// The criteria of `criteria_v0.1` a prompt must meet to count as hard
+/// (LMArena's "Hard Prompts" category takes 6 of its 7 criteria).
+const HARD_PROMPT_CRITERIA: usize = 6;
+
+/// The categories Chatbot Arena's own tags give a battle:
+/// - `category_tag.criteria_v*`: `hard_prompts` when at least
+///   [`HARD_PROMPT_CRITERIA`] of its boolean criteria are true;
+/// - `category_tag.<name>_v*` (`if_v0.1`, `math_v0.1`,
+///   `creative_writing_v0.1`, …): the category `<name>` when the tag's own
+///   `<name>` flag is true, with `if` named `instruction_following`;
+/// - `is_code: true`: `coding`.
+///
+/// A tag that is not an object, or a flag that is not a boolean, is an error
+/// naming the tag.
+fn tag_categories<'r>(row: &'r dyn Row) -> Result<Vec<&'r str>, RowProblem> {
+    let mut out = Vec::new();
+    if let Some(tags) = row.object("category_tag") {
+        for (tag, value) in tags {
+            let name = tag.split_once("_v").map_or(tag.as_str(), |(name, _)| name);
+            let Some(flags) = value.as_object() else {
+                if value.is_null() {
+                    continue;
+                }
+                return Err(RowProblem::new(
+                    "category_tag",
+                    format!("tag {tag:?} is not an object of flags"),
+                ));
+            };
+            let flag = |key: &str| match flags.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(false),
+                Some(serde_json::Value::Bool(b)) => Ok(*b),
+                Some(_) => Err(RowProblem::new(
+                    "category_tag",
+                    format!("flag {key:?} of tag {tag:?} is not true or false"),
+                )),
+            };
+            if name == "criteria" {
+                let mut met = 0;
+                for key in flags.keys() {
+                    met += usize::from(flag(key)?);
+                }
+                if met >= HARD_PROMPT_CRITERIA {
+                    out.push("hard_prompts");
+                }
+            } else if flag(name)? {
+                out.push(if name == "if" {
+                    "instruction_following"
+                } else {
+                    name
+                });
+            }
+        }
+    }
+    if row.boolean("is_code")? == Some(true) {
+        out.push("coding");
+    }
+    Ok(out)
+}
 
 fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'r>>, RowProblem> {
     let winner = required(row.text("winner")?, "winner")?;
@@ -35,7 +98,10 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         outcome: parse_winner(winner).map_err(|reason| RowProblem::new("winner", reason))?,
         tokens_a: None,
         tokens_b: None,
-        categories: labels::borrowed(labels::categories(row, "category")?),
+        categories: labels::borrowed(labels::merged(
+            labels::categories(row, "category")?,
+            tag_categories(row)?,
+        )),
         language: labels::single_of(row, "language")?,
         country: None,
     }))

@@ -101,6 +101,16 @@ pub(crate) fn single_of<'r>(row: &'r dyn Row, column: &str) -> Result<Option<&'r
     single(column, row.text(column)?)
 }
 
+/// Two lists of labels as one, in first-seen order without repeats.
+pub(crate) fn merged<'r>(mut first: Vec<&'r str>, second: Vec<&'r str>) -> Vec<&'r str> {
+    for label in second {
+        if !first.contains(&label) {
+            first.push(label);
+        }
+    }
+    first
+}
+
 /// Labels borrowed from the row, as a vote carries them.
 pub(crate) fn borrowed(labels: Vec<&str>) -> Vec<Cow<'_, str>> {
     labels.into_iter().map(Cow::Borrowed).collect()

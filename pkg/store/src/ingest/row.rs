@@ -59,6 +59,11 @@ pub(crate) trait Row {
     /// A list of texts (parquet `list<string>`, a JSON array of strings);
     /// `None`: absent or null. Null elements are skipped.
     fn text_list(&self, column: &str) -> Result<Option<Vec<&str>>, RowProblem>;
+    /// A nested JSON object (Chatbot Arena's `category_tag`); `None` where
+    /// absent, null, or in a format without nested objects.
+    fn object(&self, _column: &str) -> Option<&serde_json::Map<String, Value>> {
+        None
+    }
 }
 
 /// 2000-01-01T00:00:00Z, in Unix seconds: the earliest vote time accepted.
@@ -395,6 +400,9 @@ impl JsonRow<'_> {
 }
 
 impl Row for JsonRow<'_> {
+    fn object(&self, column: &str) -> Option<&serde_json::Map<String, Value>> {
+        self.get(column).and_then(Value::as_object)
+    }
     fn text_list(&self, column: &str) -> Result<Option<Vec<&str>>, RowProblem> {
         match self.get(column) {
             None => Ok(None),
