@@ -1,6 +1,7 @@
 //! `arenawatt import --format pair-counts-parquet` on Parquet files written
 //! here with arrow-rs: a bad row (negative count, a day that is no date, a
-//! model against itself, an unordered or repeated cell, a slice value) fails
+//! model against itself, an unordered or repeated cell, a slice without its
+//! overall cell or with more votes than it, a bad category) fails
 //! the import naming the file, the row and the column, and leaves the store
 //! byte for byte as it was; `--sum-cells`, Hive partition folders, and the
 //! replacement of a (source, day) by a new import.
@@ -117,7 +118,7 @@ fn a_bad_row_changes_nothing_and_names_the_file_and_row() {
 
     let bad = dir.path().join("bad.parquet");
     let shown = bad.display().to_string();
-    let cases: [(Cell<'static>, String); 6] = [
+    let cases: [(Cell<'static>, String); 9] = [
         (
             ("2026-11-02", "gemma-3-4b", "mistral-saba", [1, -1, 0, 0], None),
             format!("{shown}:3:wins_b: count -1 is negative"),
@@ -140,7 +141,19 @@ fn a_bad_row_changes_nothing_and_names_the_file_and_row() {
         ),
         (
             ("2026-11-02", "gemma-3-4b", "mistral-saba", [1, 1, 0, 0], Some("coding")),
-            format!("{shown}:3:category: slice columns need the slices store (issue #14)"),
+            format!("{shown}:3: day 2026-11-02 of source \"arena\" has sliced cells but no overall cell"),
+        ),
+        (
+            ("2026-11-01", "gemma-3-4b", "mistral-saba", [5, 3, 1, 2], Some("coding")),
+            format!("{shown}:3: the category slices of \"gemma-3-4b\" vs \"mistral-saba\" hold 11 votes on this day, more than the pair's overall cell (10)"),
+        ),
+        (
+            ("2026-11-01", "gemma-3-4b", "mistral-saba", [1, 1, 0, 0], Some("coding||maths")),
+            format!("{shown}:3:category: \"coding||maths\" has an empty category between two `|`"),
+        ),
+        (
+            ("2026-11-01", "gemma-3-4b", "mistral-saba", [1, 1, 0, 0], Some("cod\u{1b}ing")),
+            format!("{shown}:3:category: label \"cod\\u{{1b}}ing\" holds the control character"),
         ),
     ];
     for (row, expected) in cases {

@@ -246,3 +246,118 @@ fn the_spark_aggregate_run_through_duckdb_gives_the_same_scores() {
     import_counts(&counted, &folder);
     assert_same_answers(&sim.direct, &counted);
 }
+
+/// The sliced recipe: votes with categories (some multi-label), languages
+/// and countries, aggregated by DuckDB into overall and sliced rows, give
+/// the same slice answers as importing the votes themselves — including a
+/// union of two categories, where a vote in both must count once, the slice
+/// variables with their vote counts, and `slice-scores`.
+#[test]
+fn the_sliced_duckdb_recipe_gives_the_slice_scores_of_the_direct_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let votes = dir.path().join("votes.csv");
+    let direct = dir.path().join("direct.db");
+    arenawatt_on(
+        &direct,
+        &[
+            "simulate",
+            "--votes",
+            "30000",
+            "--days",
+            "40",
+            "--seed",
+            "23",
+            "--slices",
+            "demo",
+            "--out",
+            votes.to_str().unwrap(),
+        ],
+        true,
+    );
+    let text = std::fs::read_to_string(&votes).unwrap();
+    let multi = text.lines().filter(|l| l.contains('|')).count();
+    assert!(multi > 3000, "only {multi} multi-label votes");
+    arenawatt_on(
+        &direct,
+        &["import", "--format", "csv", votes.to_str().unwrap()],
+        true,
+    );
+    let folder = dir.path().join("pair_counts");
+    let sql = recipe("duckdb-csv-slices")
+        .replace("'votes.csv'", &literal(&votes))
+        .replace("'pair_counts'", &literal(&folder));
+    run_duckdb(&sql, dir.path());
+    let counted = dir.path().join("counted.db");
+    let printed = import_counts(&counted, &folder);
+    assert!(printed.contains("30000 matches"), "{printed}");
+
+    let sliced: [&[&str]; 9] = [
+        &["--type", "leaderboard", "--categories", "Arts"],
+        &["--type", "leaderboard", "--categories", "Arts,Education"],
+        &[
+            "--type",
+            "scatter",
+            "--languages",
+            "fr",
+            "--min-votes",
+            "200",
+        ],
+        &[
+            "--type",
+            "leaderboard",
+            "--countries",
+            "be",
+            "--ci",
+            "fisher",
+        ],
+        &[
+            "--type",
+            "trend",
+            "--step",
+            "day",
+            "--categories",
+            "Environment",
+        ],
+        &[
+            "--type",
+            "energy-trend",
+            "--step",
+            "day",
+            "--languages",
+            "en",
+        ],
+        &["--type", "slice-scores", "--of", "categories"],
+        &["--type", "variable", "--of", "categories"],
+        &["--type", "variable", "--of", "countries"],
+    ];
+    let mut rows = 0;
+    for query in sliced.iter().chain(QUERIES.iter()) {
+        let (a, b) = (answer(&direct, query), answer(&counted, query));
+        rows +=
+            a["rows"].as_array().map_or(0, Vec::len) + a["values"].as_array().map_or(0, Vec::len);
+        assert_same(&a, &b, &query.join(" "));
+    }
+    assert!(rows > 500, "only {rows} rows compared");
+    // The union really is a union: fewer votes than the two categories' sum.
+    let votes_of = |query: &[&str]| -> u64 {
+        answer(&counted, query)["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["votes"].as_u64().unwrap_or(0))
+            .sum()
+    };
+    let arts = votes_of(&["--type", "leaderboard", "--categories", "Arts"]);
+    let education = votes_of(&["--type", "leaderboard", "--categories", "Education"]);
+    let both = votes_of(&["--type", "leaderboard", "--categories", "Arts,Education"]);
+    assert!(
+        both < arts + education && both > arts.max(education),
+        "{arts} {education} {both}"
+    );
+
+    // Re-importing the same folder changes nothing, slices included.
+    let before = std::fs::read(&counted).unwrap();
+    let again = import_counts(&counted, &folder);
+    assert!(again.contains("nothing changed"), "{again}");
+    assert_eq!(before, std::fs::read(&counted).unwrap());
+}

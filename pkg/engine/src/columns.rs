@@ -279,7 +279,7 @@ mod tests {
                 column.name
             );
         }
-        assert_eq!(seen.len(), 25, "a model row has 25 fields");
+        assert_eq!(seen.len(), 27, "a model row has 27 fields");
     }
 
     #[test]
@@ -333,7 +333,7 @@ mod tests {
     }
 
     #[test]
-    fn the_csv_keeps_its_22_columns_in_order() {
+    fn the_csv_keeps_its_24_columns_in_order() {
         let names: Vec<&str> = csv_columns().map(|c| c.name).collect();
         assert_eq!(
             names.join(","),
@@ -419,7 +419,7 @@ mod tests {
         let text: Vec<String> = csv_columns().map(|c| c.value(&row).to_string()).collect();
         assert_eq!(
             text.join(","),
-            "glm-4.5,GLM 4.5,Zhipu,MIT,moe,L,355,32,1234,1012.5,,1024,3,1,,2.5,1.25,3.75,1,ecologits-0.11,,true"
+            "glm-4.5,GLM 4.5,Zhipu,MIT,moe,L,355,32,1234,1012.5,,1024,3,1,,5,-2,2.5,1.25,3.75,1,ecologits-0.11,,true"
         );
     }
 }

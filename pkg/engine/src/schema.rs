@@ -329,7 +329,8 @@ mod tests {
                 "variable",
                 "trend",
                 "energy-trend",
-                "regression"
+                "regression",
+                "slice-scores"
             ]
         );
         assert_eq!(strings(&enums["licenseKinds"]), ["open", "proprietary"]);

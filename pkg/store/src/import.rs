@@ -320,7 +320,7 @@ fn remap_to_store_ids(tx: &Transaction<'_>, buffer: &mut VoteBuffer) -> Result<(
 
 /// The store ids of the buffer's category sets (given as local label ids),
 /// inserting the missing ones. A set is stored as its sorted store label ids.
-fn ensure_category_sets(
+pub(super) fn ensure_category_sets(
     tx: &Transaction<'_>,
     sets: &[Vec<u32>],
     labels: &[u32],

@@ -4,6 +4,11 @@
 //! importing its output again is safe — the day ends up with the job's
 //! numbers, never twice them.
 //!
+//! The sliced cells of a day (one category set, language or country per
+//! cell) replace that day's slice aggregates the same way; a sliced day must
+//! come with its overall cells, and no slice of a dimension may hold more
+//! votes of a pair than the pair's overall cell.
+//!
 //! Days whose cells (and token sums) equal the stored ones are left alone;
 //! when no day changes, the import rolls back and the store stays byte for
 //! byte as it was, like every other import that adds nothing. A source that
@@ -12,10 +17,13 @@
 
 use rusqlite::{params, Transaction, TransactionBehavior};
 
+use std::collections::BTreeMap;
+
 use super::aggregates::{rebuild_cumulative, Counts, TokenCounts};
 use super::fast_hash::FastMap;
-use super::import::{ensure_names, finish, in_file, now, MAX_COUNT};
+use super::import::{ensure_category_sets, ensure_names, finish, in_file, now, MAX_COUNT};
 use super::ingest::pair_counts_parquet::PairCountsParquet;
+use super::slices::{Dimension, SlicedDay};
 use super::{ImportAudit, ImportSummary, Store, StoreError};
 
 /// One stored cell: model ids (lo < hi) and the counts from lo's side.
@@ -54,6 +62,7 @@ pub(super) fn replace_days(
     }
     let model_ids = ensure_names(&tx, "models", &input.models)?;
     let days = group_by_day(input, &source_ids, &model_ids, file)?;
+    let sliced = sliced_days(&tx, input, &source_ids, &model_ids, &days)?;
 
     let mut total_matches = 0u64;
     let mut changed_from: FastMap<u32, i64> = FastMap::default();
@@ -69,7 +78,11 @@ pub(super) fn replace_days(
         *matches_delta.entry(source).or_default() += new.matches as i128 - old_matches as i128;
         write_day(&tx, source, day, new)?;
     }
-    if changed_from.is_empty() {
+    let mut slices_changed = false;
+    for (source, slice_days) in &sliced {
+        slices_changed |= super::slices::replace_days(&tx, *source, slice_days)?;
+    }
+    if changed_from.is_empty() && !slices_changed {
         let summary = ImportSummary {
             votes_inserted: 0,
             votes_duplicate: total_matches,
@@ -112,9 +125,9 @@ fn group_by_day(
     source_ids: &[u32],
     model_ids: &[u32],
     file: &str,
-) -> Result<std::collections::BTreeMap<(u32, i64), Day>, StoreError> {
-    let mut days: std::collections::BTreeMap<(u32, i64), Day> = Default::default();
-    for cell in &input.cells {
+) -> Result<BTreeMap<(u32, i64), Day>, StoreError> {
+    let mut days: BTreeMap<(u32, i64), Day> = Default::default();
+    for cell in input.cells.iter().filter(|c| c.slice.is_none()) {
         let (a, b) = (
             model_ids[cell.model_a as usize],
             model_ids[cell.model_b as usize],
@@ -179,6 +192,135 @@ fn group_by_day(
         day.tokens = merged;
     }
     Ok(days)
+}
+
+/// The input's sliced cells in store ids: per source, per day the input
+/// holds (every one of them, so a day without slices loses its stored ones),
+/// the slices' pair counts and tokens. Refuses a sliced day without overall
+/// cells, and a dimension's slices holding more votes of a pair than its
+/// overall cell.
+fn sliced_days(
+    tx: &Transaction<'_>,
+    input: &PairCountsParquet,
+    source_ids: &[u32],
+    model_ids: &[u32],
+    days: &BTreeMap<(u32, i64), Day>,
+) -> Result<BTreeMap<u32, BTreeMap<i64, SlicedDay>>, StoreError> {
+    let labels: Vec<String> = {
+        let mut all: Vec<String> = input.slices.iter().flat_map(|k| k.labels.clone()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    };
+    let label_ids = ensure_names(tx, "labels", &labels)?;
+    let local = |label: &String| labels.binary_search(label).unwrap_or_default() as u32;
+    let sets: Vec<Vec<u32>> = input
+        .slices
+        .iter()
+        .filter(|k| k.dimension == Dimension::Category)
+        .map(|k| k.labels.iter().map(local).collect())
+        .collect();
+    let mut set_ids = ensure_category_sets(tx, &sets, &label_ids)?.into_iter();
+    let slice_values: Vec<(u8, u32)> = input
+        .slices
+        .iter()
+        .map(|k| {
+            let value = match k.dimension {
+                Dimension::Category => set_ids.next().unwrap_or_default(),
+                Dimension::Language | Dimension::Country => label_ids[local(&k.labels[0]) as usize],
+            };
+            (k.dimension.code(), value)
+        })
+        .collect();
+
+    let mut out: BTreeMap<u32, BTreeMap<i64, SlicedDay>> = BTreeMap::new();
+    for &(source, day) in days.keys() {
+        out.entry(source).or_default().entry(day).or_default();
+    }
+    // Votes of each (source, day, dimension, pair) over its slices.
+    let mut per_dimension: BTreeMap<(u32, i64, u8, u32, u32), u64> = BTreeMap::new();
+    for cell in &input.cells {
+        let Some(slice) = cell.slice else { continue };
+        let source = source_ids[cell.source as usize];
+        let Some(day) = out.get_mut(&source).and_then(|d| d.get_mut(&cell.day)) else {
+            return Err(StoreError::InvalidVote(format!(
+                "{}: day {} of source {:?} has sliced cells but no overall cell (the rows with \
+                 null category, language and country): write both",
+                input.place(cell.origin),
+                super::ingest::format_utc(cell.day * 86_400)
+                    .get(..10)
+                    .unwrap_or_default(),
+                input.sources[cell.source as usize]
+            )));
+        };
+        let (a, b) = (
+            model_ids[cell.model_a as usize],
+            model_ids[cell.model_b as usize],
+        );
+        let (lo, hi, counts) = if a < b {
+            (a, b, cell.counts)
+        } else {
+            (
+                b,
+                a,
+                [
+                    cell.counts[1],
+                    cell.counts[0],
+                    cell.counts[2],
+                    cell.counts[3],
+                ],
+            )
+        };
+        let (dimension, value) = slice_values[slice as usize];
+        let entry = day.entry((dimension, value)).or_default();
+        entry.0.insert((lo, hi), counts);
+        let matches = cell.matches();
+        for (model, with_tokens, output) in [
+            (a, cell.tokens[0], cell.tokens[1]),
+            (b, cell.tokens[2], cell.tokens[3]),
+        ] {
+            let tokens = entry.1.entry(model).or_default();
+            for (t, add) in
+                tokens
+                    .iter_mut()
+                    .zip([with_tokens, output, matches.saturating_sub(with_tokens)])
+            {
+                *t = t
+                    .checked_add(add)
+                    .filter(|&v| v <= MAX_COUNT)
+                    .ok_or_else(|| {
+                        StoreError::InvalidVote(format!(
+                            "{}: the output tokens of one model in one slice on one day pass the \
+                         store's limit of {MAX_COUNT}",
+                            input.place(cell.origin)
+                        ))
+                    })?;
+            }
+        }
+        let total = per_dimension
+            .entry((source, cell.day, dimension, lo, hi))
+            .or_default();
+        *total = total.saturating_add(matches);
+        let overall = days[&(source, cell.day)]
+            .cells
+            .binary_search_by_key(&(lo, hi), |&(l, h, _)| (l, h))
+            .map(|i| days[&(source, cell.day)].cells[i].2.iter().sum::<u64>())
+            .unwrap_or(0);
+        if *total > overall {
+            let name = Dimension::ALL
+                .iter()
+                .find(|d| d.code() == dimension)
+                .map_or("slice", |d| d.name());
+            return Err(StoreError::InvalidVote(format!(
+                "{}: the {name} slices of {:?} vs {:?} hold {total} votes on this day, more than \
+                 the pair's overall cell ({overall}); each vote is in at most one {name} slice",
+                input.place(cell.origin),
+                input.models[cell.model_a as usize],
+                input.models[cell.model_b as usize],
+            )));
+        }
+    }
+    Ok(out)
 }
 
 /// What the store holds for one source and day, and its matches.

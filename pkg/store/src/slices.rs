@@ -28,8 +28,11 @@
 //!
 //! A filter on two dimensions at once (French votes about code) has no
 //! aggregate of its own: it is read from the `votes` table, exactly, in
-//! O(votes of the sources), and the engine says so in a notice. Counts
-//! imported as pair counts carry no slices, so no slice contains them.
+//! O(votes of the sources), and the engine says so in a notice. Pair counts
+//! imported from Parquet may carry one slice per row (see
+//! `ingest::pair_counts_parquet`); [`replace_days`] writes them, replacing
+//! whole days as the overall counts of that format are. Votes of such a
+//! source are not stored, so a filter on two dimensions finds none of them.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -280,6 +283,75 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
         rebuild_checkpoints(tx, (source, dimension, value), day)?;
     }
     Ok(())
+}
+
+/// One (source, day) of slices as a pair-count import gives them: per
+/// (dimension code, value id), the pair counts (by lo < hi) and the tokens
+/// per model.
+pub(crate) type SlicedDay =
+    BTreeMap<(u8, u32), (BTreeMap<(u32, u32), Counts>, BTreeMap<u32, TokenCounts>)>;
+
+/// Replaces the slice aggregates of whole days of one source by `days`
+/// (a day absent from `days` is left alone; a day given with no slice loses
+/// its slices), then rewrites the checkpoints of every value touched, once,
+/// from the first day it changed. Returns whether anything changed.
+pub(crate) fn replace_days(
+    tx: &Transaction<'_>,
+    source: u32,
+    days: &BTreeMap<i64, SlicedDay>,
+) -> Result<bool, StoreError> {
+    let (Some(&first), Some(&last)) = (days.keys().next(), days.keys().next_back()) else {
+        return Ok(false);
+    };
+    type Stored = BTreeMap<(u8, u32), (Vec<u8>, Vec<u8>)>;
+    let mut stored: BTreeMap<i64, Stored> = BTreeMap::new();
+    {
+        let mut query = tx.prepare_cached(
+            "SELECT day, dimension, value_id, pairs, tokens FROM slice_daily
+             WHERE source_id = ?1 AND day BETWEEN ?2 AND ?3",
+        )?;
+        let mut rows = query.query(params![source, first, last])?;
+        while let Some(row) = rows.next()? {
+            let day: i64 = row.get(0)?;
+            if days.contains_key(&day) {
+                stored
+                    .entry(day)
+                    .or_default()
+                    .insert((row.get(1)?, row.get(2)?), (row.get(3)?, row.get(4)?));
+            }
+        }
+    }
+    let mut delete =
+        tx.prepare_cached("DELETE FROM slice_daily WHERE source_id = ?1 AND day = ?2")?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO slice_daily (source_id, dimension, value_id, day, pairs, tokens)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut first_changed: BTreeMap<(u8, u32), i64> = BTreeMap::new();
+    for (&day, values) in days {
+        let new: Stored = values
+            .iter()
+            .map(|(&key, (pairs, tokens))| {
+                let blob = packed::encode(pairs.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+                (key, (blob, encode_tokens(tokens)))
+            })
+            .collect();
+        let old = stored.remove(&day).unwrap_or_default();
+        if old == new {
+            continue;
+        }
+        delete.execute(params![source, day])?;
+        for (&(dimension, value), (pairs, tokens)) in &new {
+            insert.execute(params![source, dimension, value, day, pairs, tokens])?;
+        }
+        for key in old.keys().chain(new.keys()) {
+            first_changed.entry(*key).or_insert(day);
+        }
+    }
+    for (&(dimension, value), &day) in &first_changed {
+        rebuild_checkpoints(tx, (source, dimension, value), day)?;
+    }
+    Ok(!first_changed.is_empty())
 }
 
 /// Rewrites the checkpoints of one slice value from the block of `from_day`.

@@ -44,6 +44,7 @@ use std::path::Path;
 
 pub(crate) use collector::Collector;
 pub use collector::RowVote;
+pub(crate) use row::format_utc;
 /// The winner values every reader accepts, for `arenawatt rank`'s csv.
 pub use row::parse_winner;
 

@@ -4,7 +4,7 @@
 //! themselves. `docs/scale.md` documents the schema and the SQL that writes it.
 //!
 //! One row is one **cell**: the counts of one unordered pair of models on one
-//! day, for one source (and, later, one slice):
+//! day, for one source, over all its votes or over one slice:
 //!
 //! | column | type | |
 //! |---|---|---|
@@ -13,7 +13,7 @@
 //! | `wins_a`, `wins_b`, `ties`, `ties_both_bad` | integers ≥ 0 | |
 //! | `source` | text | or a partition folder `source=…/`, or `--source` |
 //! | `answers_with_tokens_a`, `output_tokens_a`, `answers_with_tokens_b`, `output_tokens_b` | integers ≥ 0, optional | answers of each side that had an output-token count, and the sum of those counts |
-//! | `category`, `language`, `country` | text, optional | null on the overall counts |
+//! | `category`, `language`, `country` | text, optional | null on the overall counts; a sliced row sets one of them (see below) |
 //!
 //! A path is one file or a folder: every `*.parquet` file under it (files and
 //! folders whose names start with `.` or `_`, such as Spark's `_SUCCESS`,
@@ -30,8 +30,14 @@
 //! the caller asks to sum cells ([`PairCountsParquetOptions::sum_cells`]);
 //! with it, unordered cells are turned around too.
 //!
-//! Rows with a slice value go to [`SliceCells`]; rows whose slice columns are
-//! all null are the overall counts, returned as [`DailyCell`]s.
+//! Rows whose slice columns are all null are the overall counts. A row that
+//! sets one slice column holds the counts of that slice's votes: `language`
+//! or `country` one label, `category` the vote's whole *set* of categories,
+//! `|`-separated (`Code|Math`; order and repeats do not matter), so that a
+//! union of categories stays an exact sum, as in the store
+//! (`crate::slices`). A row setting two slice columns is refused: the store
+//! keeps no cross-slices. Labels follow the import rules of
+//! [`super::labels`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -42,6 +48,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::parquet::decoder_call;
 use super::IngestError;
+use crate::slices::Dimension;
 
 /// The columns a cell must have (in the file or as a partition folder).
 pub const REQUIRED_COLUMNS: [&str; 7] = [
@@ -60,7 +67,7 @@ pub const TOKEN_COLUMNS: [&str; 4] = [
     "answers_with_tokens_b",
     "output_tokens_b",
 ];
-/// Optional slice columns, in [`SliceValues`] order.
+/// Optional slice columns, in [`Dimension::ALL`] order.
 pub const SLICE_COLUMNS: [&str; 3] = ["category", "language", "country"];
 /// The source column (required unless `--source` is given).
 pub const SOURCE_COLUMN: &str = "source";
@@ -87,6 +94,8 @@ pub struct DailyCell {
     pub counts: [u64; 4],
     /// answers with tokens of a, their output tokens, the same for b.
     pub tokens: [u64; 4],
+    /// Index into [`PairCountsParquet::slices`]; `None`: the overall counts.
+    pub slice: Option<u32>,
     pub origin: CellOrigin,
 }
 
@@ -97,51 +106,12 @@ impl DailyCell {
     }
 }
 
-/// The slice of a cell; all `None` means the overall counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SliceValues {
-    pub category: Option<String>,
-    pub language: Option<String>,
-    pub country: Option<String>,
-}
-
-impl SliceValues {
-    fn is_overall(&self) -> bool {
-        self.category.is_none() && self.language.is_none() && self.country.is_none()
-    }
-}
-
-/// The sink for cells that carry a slice value. The slice aggregates live in
-/// the store of the slices issue (#14), which this branch does not have yet,
-/// so every such cell is refused with its place; the merge wires this sink
-/// to those aggregates.
-#[derive(Debug, Default)]
-pub struct SliceCells;
-
-impl SliceCells {
-    pub const NOT_YET: &'static str = "slice columns need the slices store (issue #14)";
-
-    /// Takes one sliced cell.
-    pub fn accept(
-        &mut self,
-        file: &str,
-        cell: &DailyCell,
-        slice: &SliceValues,
-    ) -> Result<(), IngestError> {
-        let column = if slice.category.is_some() {
-            "category"
-        } else if slice.language.is_some() {
-            "language"
-        } else {
-            "country"
-        };
-        Err(IngestError::Row {
-            file: file.to_string(),
-            row: cell.origin.row,
-            column: column.to_string(),
-            reason: Self::NOT_YET.to_string(),
-        })
-    }
+/// The slice a sliced cell counts: a dimension and its labels (one for a
+/// language or a country; a category set's labels, sorted, for a category).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SliceKey {
+    pub dimension: Dimension,
+    pub labels: Vec<String>,
 }
 
 /// How to read.
@@ -162,6 +132,8 @@ pub struct PairCountsParquet {
     pub sources: Vec<String>,
     pub models: Vec<String>,
     pub cells: Vec<DailyCell>,
+    /// The slices sliced cells count.
+    pub slices: Vec<SliceKey>,
     /// Rows read, sliced ones included.
     pub rows_read: u64,
 }
@@ -182,7 +154,7 @@ pub fn read(
     let mut out = PairCountsParquet::default();
     let mut names = Interner::default();
     let mut sources = Interner::default();
-    let mut slices = SliceCells;
+    let mut slices: HashMap<SliceKey, u32> = HashMap::new();
     for (file_path, partitions) in files {
         let file_index = out.files.len() as u32;
         let file = file_path.display().to_string();
@@ -430,7 +402,7 @@ fn read_file(
     options: &PairCountsParquetOptions,
     names: &mut Interner,
     sources: &mut Interner,
-    slices: &mut SliceCells,
+    slices: &mut HashMap<SliceKey, u32>,
     out: &mut PairCountsParquet,
 ) -> Result<(), IngestError> {
     let unreadable = |reason: String| IngestError::File {
@@ -632,24 +604,52 @@ fn read_file(
                     }
                 }
             };
-            let mut slice = SliceValues::default();
-            for (slot, (values, column)) in slice_values.iter().zip(SLICE_COLUMNS).enumerate() {
-                let value = values
-                    .text(index)
-                    .map_err(|r| bad(column, r))?
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty());
-                if let Some(v) = value {
-                    super::row::check_model_name(v)
-                        .map_err(|r| bad(column, r.replace("model name", "value")))?;
+            let mut slice: Option<SliceKey> = None;
+            for (values, dimension) in slice_values.iter().zip(Dimension::ALL) {
+                let column = dimension.name();
+                let Some(text) = values.text(index).map_err(|r| bad(column, r))? else {
+                    continue;
+                };
+                let labels = match dimension {
+                    Dimension::Category => {
+                        let mut set: Vec<String> = super::labels::piped(column, Some(text))
+                            .map_err(|p| bad(column, p.reason))?
+                            .into_iter()
+                            .map(str::to_string)
+                            .collect();
+                        set.sort_unstable();
+                        set.dedup();
+                        set
+                    }
+                    Dimension::Language | Dimension::Country => {
+                        super::labels::single(column, Some(text))
+                            .map_err(|p| bad(column, p.reason))?
+                            .map(|l| vec![l.to_string()])
+                            .unwrap_or_default()
+                    }
+                };
+                if labels.is_empty() {
+                    continue;
                 }
-                let value = value.map(str::to_string);
-                match slot {
-                    0 => slice.category = value,
-                    1 => slice.language = value,
-                    _ => slice.country = value,
+                if let Some(first) = &slice {
+                    return Err(bad(
+                        column,
+                        format!(
+                            "the row sets both {} and {column}: a sliced row counts one slice \
+                             column (the store keeps no cross-slices); write one row per slice",
+                            first.dimension.name()
+                        ),
+                    ));
                 }
+                slice = Some(SliceKey { dimension, labels });
             }
+            let slice = slice.map(|key| {
+                let next = slices.len() as u32;
+                *slices.entry(key.clone()).or_insert_with(|| {
+                    out.slices.push(key);
+                    next
+                })
+            });
             let cell = DailyCell {
                 source: source_id,
                 day,
@@ -657,15 +657,12 @@ fn read_file(
                 model_b: sides[1],
                 counts: cell_counts,
                 tokens: cell_tokens,
+                slice,
                 origin: CellOrigin {
                     file: file_index,
                     row: row_number,
                 },
             };
-            if !slice.is_overall() {
-                slices.accept(file, &cell, &slice)?;
-                continue;
-            }
             if written[0] > written[1] && !options.sum_cells {
                 return Err(bad(
                     "model_b",
@@ -699,7 +696,7 @@ pub fn check_cells(out: &mut PairCountsParquet, sum_cells: bool) -> Result<(), I
             ];
         }
     }
-    let key = |c: &DailyCell| (c.source, c.day, c.model_a, c.model_b);
+    let key = |c: &DailyCell| (c.source, c.day, c.slice, c.model_a, c.model_b);
     out.cells
         .sort_by_key(|c| (key(c), c.origin.file, c.origin.row));
     let mut merged: Vec<DailyCell> = Vec::with_capacity(out.cells.len());
@@ -712,14 +709,18 @@ pub fn check_cells(out: &mut PairCountsParquet, sum_cells: bool) -> Result<(), I
                         row: cell.origin.row,
                         column: "model_b".into(),
                         reason: format!(
-                            "cell {:?} vs {:?} on {} of source {:?} repeats {} (group by day, \
-                             source and pair, or pass --sum-cells)",
+                            "cell {:?} vs {:?} on {} of source {:?}{} repeats {} (group by day, \
+                             source, slice and pair, or pass --sum-cells)",
                             models[cell.model_a as usize],
                             models[cell.model_b as usize],
                             super::row::format_utc(cell.day * 86_400)
                                 .get(..10)
                                 .unwrap_or_default(),
                             out.sources[cell.source as usize],
+                            cell.slice.map_or(String::new(), |s| {
+                                let key = &out.slices[s as usize];
+                                format!(" in {} {:?}", key.dimension.name(), key.labels.join("|"))
+                            }),
                             out.place(previous.origin)
                         ),
                     });
