@@ -46,7 +46,7 @@ use super::packed;
 use super::StoreError;
 
 /// Days per checkpoint block.
-pub const BLOCK_DAYS: i64 = 32;
+pub const BLOCK_DAYS: i64 = 64;
 
 /// A slice dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -202,10 +202,11 @@ fn checked_add(total: &mut u64, add: u64, what: &dyn Fn() -> String) -> Result<(
     Ok(())
 }
 
-/// Packs per-model tokens: `(model, with, output tokens, without)` varints.
-fn encode_tokens(tokens: &BTreeMap<u32, TokenCounts>) -> Vec<u8> {
+/// Packs per-model tokens, in model order: `(model, with, output tokens,
+/// without)` varints.
+fn encode_tokens(tokens: impl Iterator<Item = (u32, TokenCounts)>) -> Vec<u8> {
     // The pair packing's varints, reused with the model in both id slots.
-    packed::encode(tokens.iter().map(|(&m, t)| (m, m, [t[0], t[1], t[2], 0])))
+    packed::encode(tokens.map(|(m, t)| (m, m, [t[0], t[1], t[2], 0])))
 }
 
 fn decode_tokens(blob: &[u8], mut each: impl FnMut(u32, TokenCounts)) -> Result<(), StoreError> {
@@ -215,19 +216,25 @@ fn decode_tokens(blob: &[u8], mut each: impl FnMut(u32, TokenCounts)) -> Result<
 
 /// Adds the import's slice counts to `slice_daily` and rewrites the
 /// checkpoints from the first block each slice value's counts touched.
+///
+/// The import's cells are sorted once (a vote makes up to three of them, so
+/// a 10M-vote import sorts tens of millions) and each slice day is a run of
+/// that order: its pairs come out in (lo, hi) order, as the packing wants,
+/// without building a map per day.
 pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result<(), StoreError> {
-    let mut days: BTreeMap<SliceDay, (BTreeMap<(u32, u32), Counts>, BTreeMap<u32, TokenCounts>)> =
-        BTreeMap::new();
-    for ((key, lo, hi), counts) in aggregates.pairs {
-        if counts.iter().any(|&c| c > 0) {
-            days.entry(key).or_default().0.insert((lo, hi), counts);
-        }
-    }
-    for ((key, model), tokens) in aggregates.tokens {
-        if tokens.iter().any(|&t| t > 0) {
-            days.entry(key).or_default().1.insert(model, tokens);
-        }
-    }
+    let mut pairs: Vec<((SliceDay, u32, u32), Counts)> = aggregates
+        .pairs
+        .into_iter()
+        .filter(|(_, counts)| counts.iter().any(|&c| c > 0))
+        .collect();
+    pairs.sort_unstable_by_key(|&(key, _)| key);
+    let mut tokens: Vec<((SliceDay, u32), TokenCounts)> = aggregates
+        .tokens
+        .into_iter()
+        .filter(|(_, t)| t.iter().any(|&c| c > 0))
+        .collect();
+    tokens.sort_unstable_by_key(|&(key, _)| key);
+
     let mut read = tx.prepare_cached(
         "SELECT pairs, tokens FROM slice_daily
          WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day = ?4",
@@ -237,45 +244,36 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut first_days: BTreeMap<(u32, u8, u32), i64> = BTreeMap::new();
-    for ((source, dimension, value, day), (mut pairs, mut tokens)) in days {
-        let what = || format!("the counts of slice value {value} on day {day}");
+    let (mut p, mut t) = (0, 0);
+    while p < pairs.len() || t < tokens.len() {
+        // The next slice day in either list.
+        let key = match (pairs.get(p), tokens.get(t)) {
+            (Some(((a, _, _), _)), Some(((b, _), _))) => (*a).min(*b),
+            (Some(((a, _, _), _)), None) => *a,
+            (None, Some(((b, _), _))) => *b,
+            (None, None) => break,
+        };
+        let p_end = p + pairs[p..].iter().take_while(|((k, _, _), _)| *k == key).count();
+        let t_end = t + tokens[t..].iter().take_while(|((k, _), _)| *k == key).count();
+        let (day_pairs, day_tokens) = (&pairs[p..p_end], &tokens[t..t_end]);
+        (p, t) = (p_end, t_end);
+
+        let (source, dimension, value, day) = key;
         let stored: Option<(Vec<u8>, Vec<u8>)> = read
             .query_row(params![source, dimension, value, day], |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })
             .optional()?;
-        if let Some((stored_pairs, stored_tokens)) = stored {
-            let mut overflow = None;
-            packed::decode(&stored_pairs, |(lo, hi, counts)| {
-                let total = pairs.entry((lo, hi)).or_default();
-                for (t, c) in total.iter_mut().zip(counts) {
-                    if let Err(e) = checked_add(t, c, &what) {
-                        overflow = Some(e);
-                    }
-                }
-            })
-            .map_err(StoreError::Corrupt)?;
-            decode_tokens(&stored_tokens, |model, counts| {
-                let total = tokens.entry(model).or_default();
-                for (t, c) in total.iter_mut().zip(counts) {
-                    if let Err(e) = checked_add(t, c, &what) {
-                        overflow = Some(e);
-                    }
-                }
-            })?;
-            if let Some(error) = overflow {
-                return Err(error);
+        let (pair_blob, token_blob) = match stored {
+            None => (
+                packed::encode(day_pairs.iter().map(|&((_, lo, hi), c)| (lo, hi, c))),
+                encode_tokens(day_tokens.iter().map(|&((_, m), c)| (m, c))),
+            ),
+            Some((stored_pairs, stored_tokens)) => {
+                merge_with_stored(key, day_pairs, day_tokens, &stored_pairs, &stored_tokens)?
             }
-        }
-        let pair_blob = packed::encode(pairs.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
-        upsert.execute(params![
-            source,
-            dimension,
-            value,
-            day,
-            pair_blob,
-            encode_tokens(&tokens)
-        ])?;
+        };
+        upsert.execute(params![source, dimension, value, day, pair_blob, token_blob])?;
         let first = first_days.entry((source, dimension, value)).or_insert(day);
         *first = (*first).min(day);
     }
@@ -283,6 +281,46 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
         rebuild_checkpoints(tx, (source, dimension, value), day)?;
     }
     Ok(())
+}
+
+/// The blobs of a slice day already stored plus an import's counts of it.
+fn merge_with_stored(
+    (_, _, value, day): SliceDay,
+    day_pairs: &[((SliceDay, u32, u32), Counts)],
+    day_tokens: &[((SliceDay, u32), TokenCounts)],
+    stored_pairs: &[u8],
+    stored_tokens: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+    let what = || format!("the counts of slice value {value} on day {day}");
+    let mut pairs: BTreeMap<(u32, u32), Counts> =
+        day_pairs.iter().map(|&((_, lo, hi), c)| ((lo, hi), c)).collect();
+    let mut tokens: BTreeMap<u32, TokenCounts> =
+        day_tokens.iter().map(|&((_, m), c)| (m, c)).collect();
+    let mut overflow = None;
+    packed::decode(stored_pairs, |(lo, hi, counts)| {
+        let total = pairs.entry((lo, hi)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            if let Err(e) = checked_add(t, c, &what) {
+                overflow = Some(e);
+            }
+        }
+    })
+    .map_err(StoreError::Corrupt)?;
+    decode_tokens(stored_tokens, |model, counts| {
+        let total = tokens.entry(model).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            if let Err(e) = checked_add(t, c, &what) {
+                overflow = Some(e);
+            }
+        }
+    })?;
+    if let Some(error) = overflow {
+        return Err(error);
+    }
+    Ok((
+        packed::encode(pairs.iter().map(|(&(lo, hi), &c)| (lo, hi, c))),
+        encode_tokens(tokens.iter().map(|(&m, &c)| (m, c))),
+    ))
 }
 
 /// One (source, day) of slices as a pair-count import gives them: per
@@ -333,7 +371,7 @@ pub(crate) fn replace_days(
             .iter()
             .map(|(&key, (pairs, tokens))| {
                 let blob = packed::encode(pairs.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
-                (key, (blob, encode_tokens(tokens)))
+                (key, (blob, encode_tokens(tokens.iter().map(|(&m, &c)| (m, c)))))
             })
             .collect();
         let old = stored.remove(&day).unwrap_or_default();
