@@ -15,7 +15,7 @@ use super::cells::{CellMeat, Cells};
 
 /// Outcome probabilities (win of lo, win of hi, tie) at difference `d` and ν.
 #[inline]
-fn probabilities(d: f64, nu: f64) -> (f64, f64, f64) {
+pub(super) fn probabilities(d: f64, nu: f64) -> (f64, f64, f64) {
     // Scale by e^{−|d|/2} so nothing overflows.
     let half = 0.5 * d.abs();
     let big = 1.0;

@@ -22,7 +22,7 @@ pub const ELO_PER_NAT: f64 = 400.0 / std::f64::consts::LN_10;
 /// Score of the average model under the mean gauge.
 pub const MEAN_SCORE: f64 = 1000.0;
 
-fn check_options(options: &RatingOptions) -> Result<(), RatingError> {
+pub(super) fn check_options(options: &RatingOptions) -> Result<(), RatingError> {
     let bad = |m: String| Err(RatingError::InvalidOption(m));
     if !(options.level > 0.0 && options.level < 1.0) {
         return bad(format!(
@@ -355,11 +355,11 @@ fn summarise(
     }
 }
 
-struct RatedModel {
-    score: f64,
-    ci: Option<(f64, f64)>,
-    std_error: Option<f64>,
-    rank_quantiles: Option<(u32, u32)>,
+pub(super) struct RatedModel {
+    pub score: f64,
+    pub ci: Option<(f64, f64)>,
+    pub std_error: Option<f64>,
+    pub rank_quantiles: Option<(u32, u32)>,
 }
 
 fn status_order(s: &RatingStatus) -> (u8, usize) {
@@ -373,7 +373,7 @@ fn status_order(s: &RatingStatus) -> (u8, usize) {
     }
 }
 
-fn assemble(
+pub(super) fn assemble(
     table: &PairTable,
     tally: &[Tally],
     status: &[RatingStatus],

@@ -86,9 +86,13 @@ mod outcome;
 mod poisson;
 mod ranks;
 pub mod stages;
+mod style;
 mod table;
 
 pub use outcome::Outcome;
+pub use style::{
+    rate_styled, relative_difference, StyleCoefficient, StyleTable, StyledRatings, UnusedFeature,
+};
 pub use table::{PairTableBuilder, Tally, VoteError};
 
 use serde::{Deserialize, Serialize};
