@@ -6,6 +6,12 @@
 
 use std::collections::HashMap;
 
+use super::fast_hash::FastMap;
+
+/// Signed pair totals keyed by store model ids (lo, hi): the sums of
+/// packed blobs a read adds and subtracts.
+pub(crate) type PairTotals = FastMap<(i64, i64), [i64; 4]>;
+
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::slices::{self, Dimension, SliceIds, SliceValue};
@@ -137,7 +143,7 @@ fn cumulative_at(
 fn add_packed(
     blob: &[u8],
     sign: i64,
-    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+    totals: &mut PairTotals,
 ) -> Result<(), StoreError> {
     super::packed::decode(blob, |(lo, hi, counts)| {
         let total = totals.entry((lo as i64, hi as i64)).or_default();
@@ -170,7 +176,7 @@ fn slice_read(conn: &Connection, filter: &CountFilter) -> Result<SliceRead, Stor
 /// Sums the per-day pair blobs of a sliced read into totals.
 fn add_blobs(
     blobs: &[(i64, Vec<u8>)],
-    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+    totals: &mut PairTotals,
 ) -> Result<(), StoreError> {
     for (_, blob) in blobs {
         add_packed(blob, 1, totals)?;
@@ -180,7 +186,7 @@ fn add_blobs(
 
 pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<PairTable, StoreError> {
     let tx = conn.unchecked_transaction()?;
-    let mut totals: HashMap<(i64, i64), [i64; 4]> = HashMap::new();
+    let mut totals = PairTotals::default();
     let empty_range =
         matches!((filter.from_day, filter.to_day), (Some(from), Some(to)) if from > to);
     let sources = if empty_range {
@@ -223,7 +229,7 @@ pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<Pair
 /// The pair table of summed totals (store model ids), models by name.
 fn table_from_totals(
     tx: &Connection,
-    mut totals: HashMap<(i64, i64), [i64; 4]>,
+    mut totals: PairTotals,
 ) -> Result<PairTable, StoreError> {
     // Counts of a range are differences of running totals, so never negative.
     totals.retain(|_, c| c.iter().any(|&v| v > 0));
@@ -253,7 +259,7 @@ pub(super) fn model_tokens(
 ) -> Result<Vec<ModelTokens>, StoreError> {
     let tx = conn.unchecked_transaction()?;
     let (from, to) = day_bounds(filter);
-    let mut totals: HashMap<i64, [u64; 3]> = HashMap::new();
+    let mut totals: FastMap<i64, [u64; 3]> = FastMap::default();
     let sliced = match slice_read(&tx, filter)? {
         SliceRead::Overall => None,
         SliceRead::One(dimension, values) => Some(slices::daily_rows(

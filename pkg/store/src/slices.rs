@@ -253,8 +253,14 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
             (None, Some(((b, _), _))) => *b,
             (None, None) => break,
         };
-        let p_end = p + pairs[p..].iter().take_while(|((k, _, _), _)| *k == key).count();
-        let t_end = t + tokens[t..].iter().take_while(|((k, _), _)| *k == key).count();
+        let p_end = p + pairs[p..]
+            .iter()
+            .take_while(|((k, _, _), _)| *k == key)
+            .count();
+        let t_end = t + tokens[t..]
+            .iter()
+            .take_while(|((k, _), _)| *k == key)
+            .count();
         let (day_pairs, day_tokens) = (&pairs[p..p_end], &tokens[t..t_end]);
         (p, t) = (p_end, t_end);
 
@@ -273,7 +279,9 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
                 merge_with_stored(key, day_pairs, day_tokens, &stored_pairs, &stored_tokens)?
             }
         };
-        upsert.execute(params![source, dimension, value, day, pair_blob, token_blob])?;
+        upsert.execute(params![
+            source, dimension, value, day, pair_blob, token_blob
+        ])?;
         let first = first_days.entry((source, dimension, value)).or_insert(day);
         *first = (*first).min(day);
     }
@@ -292,8 +300,10 @@ fn merge_with_stored(
     stored_tokens: &[u8],
 ) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
     let what = || format!("the counts of slice value {value} on day {day}");
-    let mut pairs: BTreeMap<(u32, u32), Counts> =
-        day_pairs.iter().map(|&((_, lo, hi), c)| ((lo, hi), c)).collect();
+    let mut pairs: BTreeMap<(u32, u32), Counts> = day_pairs
+        .iter()
+        .map(|&((_, lo, hi), c)| ((lo, hi), c))
+        .collect();
     let mut tokens: BTreeMap<u32, TokenCounts> =
         day_tokens.iter().map(|&((_, m), c)| (m, c)).collect();
     let mut overflow = None;
@@ -371,7 +381,10 @@ pub(crate) fn replace_days(
             .iter()
             .map(|(&key, (pairs, tokens))| {
                 let blob = packed::encode(pairs.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
-                (key, (blob, encode_tokens(tokens.iter().map(|(&m, &c)| (m, c)))))
+                (
+                    key,
+                    (blob, encode_tokens(tokens.iter().map(|(&m, &c)| (m, c)))),
+                )
             })
             .collect();
         let old = stored.remove(&day).unwrap_or_default();
@@ -628,7 +641,7 @@ fn add_through(
     (source, dimension, value): (i64, u8, u32),
     through: Option<i64>,
     sign: i64,
-    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+    totals: &mut super::read::PairTotals,
 ) -> Result<(), StoreError> {
     let mut add = |blob: &[u8]| {
         packed::decode(blob, |(lo, hi, counts)| {
@@ -638,6 +651,26 @@ fn add_through(
             }
         })
         .map_err(StoreError::Corrupt)
+    };
+    // A day at or after the value's last stored day reads the latest
+    // checkpoint alone (the last block's checkpoint holds every stored day
+    // of it), instead of that block's daily rows: a query up to now costs
+    // one blob per value.
+    let through = match through {
+        Some(day) => {
+            let last_day: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT max(day) FROM slice_daily
+                     WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3",
+                )?
+                .query_row(params![source, dimension, value], |row| row.get(0))?;
+            match last_day {
+                None => return Ok(()),
+                Some(last) if last <= day => None,
+                Some(_) => Some(day),
+            }
+        }
+        None => None,
     };
     let Some(day) = through else {
         let last: Option<Vec<u8>> = conn
@@ -680,7 +713,7 @@ pub(crate) fn pair_totals(
     sources: &[i64],
     (dimension, values): (Dimension, &[u32]),
     (from, to): (Option<i64>, Option<i64>),
-    totals: &mut HashMap<(i64, i64), [i64; 4]>,
+    totals: &mut super::read::PairTotals,
 ) -> Result<(), StoreError> {
     for &source in sources {
         for &value in values {
@@ -796,7 +829,7 @@ pub(crate) fn values(
     };
     let mut matches: BTreeMap<u32, u64> = BTreeMap::new();
     for &value in &value_ids {
-        let mut totals = HashMap::new();
+        let mut totals = super::read::PairTotals::default();
         pair_totals(
             conn,
             sources,
