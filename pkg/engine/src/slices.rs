@@ -53,13 +53,12 @@ pub fn notices(store: &Store, query: &ResolvedQuery) -> Result<Vec<String>, Quer
         "slice filter: only the votes of {} are fitted (catalog filters only choose the rows shown)",
         slices.describe()
     )];
-    let everything = arenawatt_store::CountFilter::default();
     for dimension in slices.dimensions() {
-        let known = store.slice_values(dimension, &everything)?;
+        let known = store.slice_names(dimension)?;
         let unknown: Vec<&str> = slices
             .values(dimension)
             .iter()
-            .filter(|v| !known.iter().any(|k| k.name == **v))
+            .filter(|v| known.binary_search(*v).is_err())
             .map(String::as_str)
             .collect();
         if unknown.is_empty() {
@@ -68,7 +67,7 @@ pub fn notices(store: &Store, query: &ResolvedQuery) -> Result<Vec<String>, Quer
         let names: Vec<&str> = known
             .iter()
             .take(KNOWN_SHOWN)
-            .map(|k| k.name.as_str())
+            .map(String::as_str)
             .collect();
         notices.push(format!(
             "unknown {} {}: no vote carries it; known {}: {}{}",

@@ -358,6 +358,11 @@ impl Store {
     ) -> Result<Vec<SliceValue>, StoreError> {
         read::slice_values(&self.conn, dimension, filter)
     }
+    /// The names of a slice dimension's values that some stored vote
+    /// carries, sorted (no counting: cheap enough for every query).
+    pub fn slice_names(&self, dimension: Dimension) -> Result<Vec<String>, StoreError> {
+        slices::names(&self.conn, dimension)
+    }
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         read::stats(&self.conn)
     }

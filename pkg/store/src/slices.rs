@@ -638,12 +638,12 @@ pub(crate) fn resolve(
 /// (every day when `None`) to `totals`.
 fn add_through(
     conn: &Connection,
-    (source, dimension, value): (i64, u8, u32),
+    key: (i64, u8, u32),
     through: Option<i64>,
     sign: i64,
     totals: &mut super::read::PairTotals,
 ) -> Result<(), StoreError> {
-    let mut add = |blob: &[u8]| {
+    visit_through(conn, key, through, |blob| {
         packed::decode(blob, |(lo, hi, counts)| {
             let total = totals.entry((lo as i64, hi as i64)).or_default();
             for (t, c) in total.iter_mut().zip(counts) {
@@ -651,7 +651,37 @@ fn add_through(
             }
         })
         .map_err(StoreError::Corrupt)
-    };
+    })
+}
+
+/// The matches (all four counts summed over pairs) of one slice value
+/// through day `through`, without building its pair table.
+fn matches_through(
+    conn: &Connection,
+    key: (i64, u8, u32),
+    through: Option<i64>,
+) -> Result<i64, StoreError> {
+    let mut sum = 0i64;
+    visit_through(conn, key, through, |blob| {
+        packed::decode(blob, |(_, _, counts)| {
+            sum = counts
+                .iter()
+                .fold(sum, |s, &c| s.saturating_add(c.min(i64::MAX as u64) as i64));
+        })
+        .map_err(StoreError::Corrupt)
+    })?;
+    Ok(sum)
+}
+
+/// Calls `add` on the blobs whose sum is the counts of one slice value
+/// through day `through` (every day when `None`): a checkpoint and the
+/// daily rows of the block after it.
+fn visit_through(
+    conn: &Connection,
+    (source, dimension, value): (i64, u8, u32),
+    through: Option<i64>,
+    mut add: impl FnMut(&[u8]) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     // A day at or after the value's last stored day reads the latest
     // checkpoint alone (the last block's checkpoint holds every stored day
     // of it), instead of that block's daily rows: a query up to now costs
@@ -808,6 +838,35 @@ pub(crate) fn scan_votes(
     Ok((blobs, tokens.into_iter().collect()))
 }
 
+/// The names of the values of `dimension` that some stored vote carries,
+/// sorted: what a query's unknown values are checked against, without
+/// counting anything.
+pub(crate) fn names(conn: &Connection, dimension: Dimension) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT value_id FROM slice_checkpoints WHERE dimension = ?1 ORDER BY value_id",
+    )?;
+    let value_ids: Vec<u32> = stmt
+        .query_map([dimension.code()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let labels: std::collections::BTreeSet<u32> = if dimension == Dimension::Category {
+        let present: std::collections::HashSet<u32> = value_ids.into_iter().collect();
+        category_sets(conn)?
+            .into_iter()
+            .filter(|(id, _)| present.contains(id))
+            .flat_map(|(_, members)| members)
+            .collect()
+    } else {
+        value_ids.into_iter().collect()
+    };
+    let mut name = conn.prepare_cached("SELECT name FROM labels WHERE id = ?1")?;
+    let mut result = labels
+        .into_iter()
+        .map(|label| name.query_row([label], |row| row.get::<_, String>(0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    result.sort();
+    Ok(result)
+}
+
 /// Every value of `dimension` with its matches over `sources` and
 /// `[from, to]` (a vote in two categories counts in both), by name.
 pub(crate) fn values(
@@ -829,15 +888,14 @@ pub(crate) fn values(
     };
     let mut matches: BTreeMap<u32, u64> = BTreeMap::new();
     for &value in &value_ids {
-        let mut totals = super::read::PairTotals::default();
-        pair_totals(
-            conn,
-            sources,
-            (dimension, &[value]),
-            (from, to),
-            &mut totals,
-        )?;
-        let count: i64 = totals.values().flat_map(|c| c.iter()).sum();
+        let mut count = 0i64;
+        for &source in sources {
+            let key = (source, dimension.code(), value);
+            count += matches_through(conn, key, to)?;
+            if let Some(from) = from {
+                count -= matches_through(conn, key, Some(from.saturating_sub(1)))?;
+            }
+        }
         for &label in members.get(&value).into_iter().flatten() {
             *matches.entry(label).or_default() += count.max(0) as u64;
         }
