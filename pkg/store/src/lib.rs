@@ -59,6 +59,7 @@ pub mod ingest;
 mod key;
 mod outcome_codes;
 mod packed;
+mod pair_totals;
 mod read;
 mod replace_days;
 mod schema;

@@ -7,11 +7,7 @@
 use std::collections::HashMap;
 
 use super::fast_hash::FastMap;
-
-/// Signed pair totals keyed by store model ids (lo, hi): the sums of
-/// packed blobs a read adds and subtracts.
-pub(crate) type PairTotals = FastMap<(i64, i64), [i64; 4]>;
-
+use super::pair_totals::PairTotals;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::slices::{self, Dimension, SliceIds, SliceValue};
@@ -145,13 +141,8 @@ fn add_packed(
     sign: i64,
     totals: &mut PairTotals,
 ) -> Result<(), StoreError> {
-    super::packed::decode(blob, |(lo, hi, counts)| {
-        let total = totals.entry((lo as i64, hi as i64)).or_default();
-        for (t, c) in total.iter_mut().zip(counts) {
-            *t += sign * c as i64;
-        }
-    })
-    .map_err(StoreError::Corrupt)
+    super::packed::decode(blob, |(lo, hi, counts)| totals.add(lo, hi, counts, sign))
+        .map_err(StoreError::Corrupt)
 }
 
 /// How a filter's counts are read: the overall aggregates, one slice
@@ -186,7 +177,7 @@ fn add_blobs(
 
 pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<PairTable, StoreError> {
     let tx = conn.unchecked_transaction()?;
-    let mut totals = PairTotals::default();
+    let mut totals = PairTotals::for_models(max_model_id(&tx)?);
     let empty_range =
         matches!((filter.from_day, filter.to_day), (Some(from), Some(to)) if from > to);
     let sources = if empty_range {
@@ -226,18 +217,24 @@ pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<Pair
     table_from_totals(&tx, totals)
 }
 
+/// The largest model id of the store (sizes the pair accumulator).
+fn max_model_id(conn: &Connection) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT max(id) FROM models")?
+        .query_row([], |row| row.get(0))?)
+}
+
 /// The pair table of summed totals (store model ids), models by name.
 fn table_from_totals(
     tx: &Connection,
-    mut totals: PairTotals,
+    totals: PairTotals,
 ) -> Result<PairTable, StoreError> {
-    // Counts of a range are differences of running totals, so never negative.
-    totals.retain(|_, c| c.iter().any(|&v| v > 0));
+    let totals = totals.into_counts();
     let names = model_names(tx)?;
-    let index = ModelIndex::new(totals.keys().flat_map(|&(lo, hi)| [lo, hi]), &names);
+    let index = ModelIndex::new(totals.iter().flat_map(|&((lo, hi), _)| [lo, hi]), &names);
     let mut pairs: Vec<PairCount> = totals
         .into_iter()
-        .map(|((lo, hi), c)| index.pair(lo, hi, c.map(|v| v.max(0) as u64)))
+        .map(|((lo, hi), c)| index.pair(lo, hi, c))
         .collect();
     pairs.sort_unstable_by_key(|p| (p.lo, p.hi));
     Ok(PairTable {

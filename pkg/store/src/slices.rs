@@ -641,16 +641,11 @@ fn add_through(
     key: (i64, u8, u32),
     through: Option<i64>,
     sign: i64,
-    totals: &mut super::read::PairTotals,
+    totals: &mut super::pair_totals::PairTotals,
 ) -> Result<(), StoreError> {
     visit_through(conn, key, through, |blob| {
-        packed::decode(blob, |(lo, hi, counts)| {
-            let total = totals.entry((lo as i64, hi as i64)).or_default();
-            for (t, c) in total.iter_mut().zip(counts) {
-                *t += sign * c as i64;
-            }
-        })
-        .map_err(StoreError::Corrupt)
+        packed::decode(blob, |(lo, hi, counts)| totals.add(lo, hi, counts, sign))
+            .map_err(StoreError::Corrupt)
     })
 }
 
@@ -743,7 +738,7 @@ pub(crate) fn pair_totals(
     sources: &[i64],
     (dimension, values): (Dimension, &[u32]),
     (from, to): (Option<i64>, Option<i64>),
-    totals: &mut super::read::PairTotals,
+    totals: &mut super::pair_totals::PairTotals,
 ) -> Result<(), StoreError> {
     for &source in sources {
         for &value in values {
