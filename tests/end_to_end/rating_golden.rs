@@ -400,3 +400,112 @@ fn arena_style_fit_without_features_is_the_plain_fit() {
         }
     }
 }
+
+/// compar:IA's score classes recomputed from its published Feb-2026 table
+/// (the 92 ranked models' medians and 95% bounds, in its rank order). The
+/// expectation was checked by hand against the table: class 1 is the leader
+/// (lower bound 1112) and the four models whose upper bounds (1133, 1126,
+/// 1115, 1112) reach 1112; qwen3-max's upper bound 1111 misses it and opens
+/// class 2 (anchor 1091), which gemma-3-27b's 1089 misses; the ten models
+/// after gemma-3-27b reach its 1076 (the lowest upper bound among them is
+/// gpt-oss-120b's 1077), and grok-4-fast's 1075 opens class 4.
+#[test]
+fn comparia_feb_2026_tiers_follow_the_class_rule() {
+    use arenawatt::rating::tiers::{tiers, MAX_TIERS};
+    let mut reader =
+        csv::Reader::from_path(repo_file("tests/fixtures/comparia/models_20260211.csv"))
+            .expect("compar:IA table");
+    let headers = reader.headers().expect("header").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (id, rank, low, high) = (col("id"), col("rank"), col("bt_p2_5"), col("bt_p97_5"));
+    let mut ranked: Vec<(u32, String, f64, f64)> = reader
+        .records()
+        .map(|r| r.expect("row"))
+        .filter(|r| !r[col("bt_median")].is_empty())
+        .map(|r| {
+            (
+                r[rank].parse().expect("rank"),
+                r[id].to_string(),
+                r[low].parse().expect("low"),
+                r[high].parse().expect("high"),
+            )
+        })
+        .collect();
+    ranked.sort_by_key(|r| r.0);
+    assert_eq!(ranked.len(), 92);
+    let classes = tiers(&ranked.iter().map(|r| (r.2, r.3)).collect::<Vec<_>>());
+    let members = |t: u32| -> Vec<&str> {
+        ranked
+            .iter()
+            .zip(&classes)
+            .filter(|(_, &c)| c == t)
+            .map(|(r, _)| r.1.as_str())
+            .collect()
+    };
+    assert_eq!(
+        members(1),
+        [
+            "gemini-3-flash-preview",
+            "mistral-large-2512",
+            "mistral-medium-2508",
+            "gemini-2.5-flash",
+            "gemini-3-pro-preview"
+        ]
+    );
+    assert_eq!(
+        members(2),
+        [
+            "qwen3-max-2025-09-23",
+            "gemini-2.0-flash",
+            "deepseek-v3-0324",
+            "magistral-medium"
+        ]
+    );
+    assert_eq!(members(3).len(), 11);
+    assert_eq!(members(3)[0], "gemma-3-27b");
+    assert_eq!(members(4)[0], "grok-4-fast");
+    // Classes never go back, and the eighth takes the rest.
+    assert!(classes.windows(2).all(|w| w[0] <= w[1] && w[1] <= w[0] + 1));
+    assert_eq!(*classes.last().unwrap(), MAX_TIERS);
+    assert_eq!(members(MAX_TIERS)[0], "llama-3.3-70b");
+    assert_eq!(members(MAX_TIERS).len(), 37);
+}
+
+/// Rank (UB) and the classes of the fit of the real Chatbot Arena counts:
+/// each model's `rank_low` is LMArena's Rank (UB), recounted here pair by
+/// pair; its `tier` opens where the class rule says, recomputed here from
+/// the fit's bounds.
+#[test]
+fn arena_rank_ub_and_tiers_follow_their_rules() {
+    let ratings = rate(&arena(), &RatingOptions::default()).expect("fit");
+    let rated: Vec<_> = ratings
+        .models
+        .iter()
+        .filter(|m| m.bt_score.is_some())
+        .collect();
+    assert_eq!(rated.len(), 129);
+    for m in &rated {
+        let above = rated
+            .iter()
+            .filter(|o| o.ci_low.unwrap() > m.ci_high.unwrap())
+            .count() as u32;
+        assert_eq!(m.rank_low, 1 + above, "{}", m.model);
+    }
+    let shared_first = rated.iter().filter(|m| m.rank_low == 1).count();
+    assert!(
+        shared_first >= 1 && shared_first < 10,
+        "{shared_first} share Rank (UB) 1"
+    );
+    let (mut tier, mut anchor) = (1u32, rated[0].ci_low.unwrap());
+    for m in &rated {
+        if m.ci_high.unwrap() < anchor && tier < 8 {
+            tier += 1;
+            anchor = m.ci_low.unwrap();
+        }
+        assert_eq!(m.tier, Some(tier), "{}", m.model);
+    }
+    assert_eq!(
+        tier, 8,
+        "129 models with narrow intervals fill the eight classes"
+    );
+}

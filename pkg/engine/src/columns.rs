@@ -217,6 +217,8 @@ pub const MODEL_COLUMNS: &[ModelColumn] = &[
     column("rank_high", "Rank (worst)", PLAIN, "worst rank compatible with the confidence intervals", OptionalUint32(|r| r.rank_high)),
     column("rank_overall", "Rank overall", PLAIN, "with a slice filter: the model's rank over all votes with the same other filters; null without one", OptionalUint32(|r| r.rank_overall)),
     column("rank_delta", "Rank change", PLAIN, "with a slice filter: rank overall minus rank in the slice (positive: ranks better in the slice)", OptionalInt32(|r| r.rank_delta)),
+    column("rank_ub", "Rank (UB)", PLAIN, "LMArena's rank: 1 + the number of models whose lower bound is above this model's upper bound, so statistically tied models share it", OptionalUint32(|r| r.rank_ub)),
+    column("tier", "Class", PLAIN, "score class, 1 = best: a class runs while the models' upper bounds reach the lower bound of its first model (at most 8)", OptionalUint32(|r| r.tier)),
     column("wh_per_1k_tokens", "Energy per 1000 tokens", Grafana("watth"), "estimated energy to generate 1000 output tokens, Wh (mean of the range)", OptionalFloat(|r| r.wh_per_1k_tokens)),
     column("wh_min", "Energy per 1000 tokens (min)", Grafana("watth"), "low end of the energy estimate, Wh", OptionalFloat(|r| r.wh_min)),
     column("wh_max", "Energy per 1000 tokens (max)", Grafana("watth"), "high end of the energy estimate, Wh", OptionalFloat(|r| r.wh_max)),
@@ -258,6 +260,8 @@ mod tests {
             rank_high: None,
             rank_overall: Some(5),
             rank_delta: Some(-2),
+            rank_ub: Some(1),
+            tier: Some(2),
             wh_per_1k_tokens: Some(2.5),
             wh_min: Some(1.25),
             wh_max: Some(3.75),
@@ -279,7 +283,7 @@ mod tests {
                 column.name
             );
         }
-        assert_eq!(seen.len(), 27, "a model row has 27 fields");
+        assert_eq!(seen.len(), 29, "a model row has 29 fields");
     }
 
     #[test]
@@ -337,7 +341,7 @@ mod tests {
         let names: Vec<&str> = csv_columns().map(|c| c.name).collect();
         assert_eq!(
             names.join(","),
-            "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto"
+            "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,rank_ub,tier,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto"
         );
     }
 
@@ -419,7 +423,7 @@ mod tests {
         let text: Vec<String> = csv_columns().map(|c| c.value(&row).to_string()).collect();
         assert_eq!(
             text.join(","),
-            "glm-4.5,GLM 4.5,Zhipu,MIT,moe,L,355,32,1234,1012.5,,1024,3,1,,5,-2,2.5,1.25,3.75,1,ecologits-0.11,,true"
+            "glm-4.5,GLM 4.5,Zhipu,MIT,moe,L,355,32,1234,1012.5,,1024,3,1,,5,-2,1,2,2.5,1.25,3.75,1,ecologits-0.11,,true"
         );
     }
 }

@@ -136,6 +136,7 @@ pub fn one_model(
                 status: RatingStatus::Ok,
                 bootstrap_rank_low: None,
                 bootstrap_rank_high: None,
+                tier: None,
             };
             rows::model_row(&unrated, catalog, query)?
         }

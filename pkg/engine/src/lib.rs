@@ -77,6 +77,12 @@ pub struct ModelRow {
     pub rank_overall: Option<u32>,
     /// `rank_overall − rank`: positive when the model ranks better in the slice.
     pub rank_delta: Option<i32>,
+    /// LMArena's Rank (UB): 1 + the models whose lower bound is above this
+    /// model's upper bound (the same figure as `rank_low`).
+    pub rank_ub: Option<u32>,
+    /// Score class, 1 = best (compar:IA's rule, `rating::tiers`), over the
+    /// models the query fits.
+    pub tier: Option<u32>,
     pub wh_per_1k_tokens: Option<f64>,
     pub wh_min: Option<f64>,
     pub wh_max: Option<f64>,

@@ -153,6 +153,8 @@ pub fn model_row(
         rank_high: scored.then_some(rating.rank_high),
         rank_overall: None,
         rank_delta: None,
+        rank_ub: scored.then_some(rating.rank_low),
+        tier: rating.tier,
         wh_per_1k_tokens: energy.wh_per_1k_tokens,
         wh_min: energy.wh_min,
         wh_max: energy.wh_max,

@@ -64,11 +64,7 @@ pub fn notices(store: &Store, query: &ResolvedQuery) -> Result<Vec<String>, Quer
         if unknown.is_empty() {
             continue;
         }
-        let names: Vec<&str> = known
-            .iter()
-            .take(KNOWN_SHOWN)
-            .map(String::as_str)
-            .collect();
+        let names: Vec<&str> = known.iter().take(KNOWN_SHOWN).map(String::as_str).collect();
         notices.push(format!(
             "unknown {} {}: no vote carries it; known {}: {}{}",
             dimension.name(),

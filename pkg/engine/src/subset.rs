@@ -107,6 +107,8 @@ mod tests {
             rank_high: Some(1),
             rank_overall: None,
             rank_delta: None,
+            rank_ub: Some(1),
+            tier: Some(1),
             wh_per_1k_tokens: Some(wh),
             wh_min: None,
             wh_max: None,

@@ -40,7 +40,9 @@ impl PairTotals {
         let total = if l < self.ids && h < self.ids {
             &mut self.dense[l * self.ids + h]
         } else {
-            self.sparse.entry((i64::from(lo), i64::from(hi))).or_default()
+            self.sparse
+                .entry((i64::from(lo), i64::from(hi)))
+                .or_default()
         };
         for (t, c) in total.iter_mut().zip(counts) {
             *t = t.wrapping_add(sign.wrapping_mul(c as i64));

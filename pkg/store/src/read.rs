@@ -136,11 +136,7 @@ fn cumulative_at(
         .optional()?)
 }
 
-fn add_packed(
-    blob: &[u8],
-    sign: i64,
-    totals: &mut PairTotals,
-) -> Result<(), StoreError> {
+fn add_packed(blob: &[u8], sign: i64, totals: &mut PairTotals) -> Result<(), StoreError> {
     super::packed::decode(blob, |(lo, hi, counts)| totals.add(lo, hi, counts, sign))
         .map_err(StoreError::Corrupt)
 }
@@ -165,10 +161,7 @@ fn slice_read(conn: &Connection, filter: &CountFilter) -> Result<SliceRead, Stor
 }
 
 /// Sums the per-day pair blobs of a sliced read into totals.
-fn add_blobs(
-    blobs: &[(i64, Vec<u8>)],
-    totals: &mut PairTotals,
-) -> Result<(), StoreError> {
+fn add_blobs(blobs: &[(i64, Vec<u8>)], totals: &mut PairTotals) -> Result<(), StoreError> {
     for (_, blob) in blobs {
         add_packed(blob, 1, totals)?;
     }
@@ -225,10 +218,7 @@ fn max_model_id(conn: &Connection) -> Result<Option<i64>, StoreError> {
 }
 
 /// The pair table of summed totals (store model ids), models by name.
-fn table_from_totals(
-    tx: &Connection,
-    totals: PairTotals,
-) -> Result<PairTable, StoreError> {
+fn table_from_totals(tx: &Connection, totals: PairTotals) -> Result<PairTable, StoreError> {
     let totals = totals.into_counts();
     let names = model_names(tx)?;
     let index = ModelIndex::new(totals.iter().flat_map(|&((lo, hi), _)| [lo, hi]), &names);

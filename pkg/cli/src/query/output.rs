@@ -489,6 +489,8 @@ mod tests {
             rank_high: Some(4),
             rank_overall: None,
             rank_delta: None,
+            rank_ub: Some(1),
+            tier: Some(1),
             wh_per_1k_tokens: Some(0.5),
             wh_min: None,
             wh_max: None,
@@ -520,12 +522,12 @@ mod tests {
         assert_eq!(header.split(',').count(), MODEL_COLUMNS.len() - 3);
         assert_eq!(
             record,
-            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,,,0.5,,,0.25,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
+            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,,,1,1,0.5,,,0.25,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
         );
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let read = reader.records().next().unwrap().unwrap();
         assert_eq!(&read[1], "Llama \"3.1\", 70B");
-        assert_eq!(&read[22], "estimated parameters\nsee catalog");
+        assert_eq!(&read[24], "estimated parameters\nsee catalog");
     }
 
     #[test]

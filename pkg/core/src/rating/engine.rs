@@ -425,6 +425,7 @@ pub(super) fn assemble(
                 status: status[i].clone(),
                 bootstrap_rank_low: None,
                 bootstrap_rank_high: None,
+                tier: None,
             };
             match fitted_of[i] {
                 Some(k) if status[i] == RatingStatus::Ok => {
@@ -456,5 +457,22 @@ pub(super) fn assemble(
             .then_with(|| sb.total_cmp(&sa))
             .then_with(|| a.model.cmp(&b.model))
     });
+    let with_interval: Vec<usize> = (0..out.len())
+        .filter(|&i| {
+            out[i].status == RatingStatus::Ok && out[i].ci_low.is_some() && out[i].ci_high.is_some()
+        })
+        .collect();
+    let bounds: Vec<(f64, f64)> = with_interval
+        .iter()
+        .map(|&i| {
+            (
+                out[i].ci_low.unwrap_or(f64::NAN),
+                out[i].ci_high.unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    for (&i, tier) in with_interval.iter().zip(super::tiers::tiers(&bounds)) {
+        out[i].tier = Some(tier);
+    }
     out
 }

@@ -88,6 +88,7 @@ mod ranks;
 pub mod stages;
 mod style;
 mod table;
+pub mod tiers;
 
 pub use outcome::Outcome;
 pub use style::{
@@ -245,6 +246,9 @@ pub struct ModelRating {
     /// model's rank over the replicates.
     pub bootstrap_rank_low: Option<u32>,
     pub bootstrap_rank_high: Option<u32>,
+    /// Score class (1 = best, see [`tiers`]) among the rated models with an
+    /// interval; `None` without one.
+    pub tier: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

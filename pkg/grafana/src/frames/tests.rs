@@ -24,6 +24,8 @@ fn row(model: &str, wh: Option<f64>, selected: bool) -> ModelRow {
         rank_high: Some(6),
         rank_overall: None,
         rank_delta: None,
+        rank_ub: Some(1),
+        tier: Some(1),
         wh_per_1k_tokens: wh,
         wh_min: wh.map(|w| w * 0.5),
         wh_max: wh.map(|w| w * 1.5),
