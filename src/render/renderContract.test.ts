@@ -474,6 +474,49 @@ describe('render contract: what a Grafana user sees', () => {
     expectNone(problems);
   });
 
+  it('the leaderboard shows each rated model\'s score class (1 best, at most 8), coloured by class, never improving down the ranking', () => {
+    const classColours = ['dark-green', 'green', 'semi-dark-green', 'light-green', 'yellow', 'light-orange', 'orange', 'red'].map((c) =>
+      theme.visualization.getColorByName(c)
+    );
+    const problems: string[] = [];
+    let shown = 0;
+    for (const r of ofType('table')) {
+      for (const frame of r.frames) {
+        const tier = frame.fields.find((f: Field) => f.name === 'tier');
+        const rank = frame.fields.find((f: Field) => f.name === 'rank');
+        const score = frame.fields.find((f: Field) => f.name === 'bt_score');
+        if (!tier || !rank || !score) {
+          continue;
+        }
+        if (getFieldDisplayName(tier, frame, r.frames) !== 'Class') {
+          problems.push(`${where(r)}: the class column is titled "${getFieldDisplayName(tier, frame, r.frames)}"`);
+        }
+        type Ranked = { t: number | null; rank: number; scored: boolean };
+        const byRank: Ranked[] = tier.values
+          .map((t: number | null, row: number) => ({ t, rank: Number(rank.values[row]), scored: score.values[row] !== null }))
+          .filter((x: Ranked) => x.scored)
+          .sort((a: Ranked, b: Ranked) => a.rank - b.rank);
+        byRank.forEach((x, i) => {
+          if (x.t === null || x.t < 1 || x.t > 8) {
+            problems.push(`${where(r)}: the model ranked ${x.rank} has class ${x.t}`);
+            return;
+          }
+          shown += 1;
+          const color = tier.display!(x.t).color;
+          if (color !== classColours[x.t - 1]) {
+            problems.push(`${where(r)}: class ${x.t} is drawn ${color}, not ${classColours[x.t - 1]}`);
+          }
+          const before = i > 0 ? byRank[i - 1].t : null;
+          if (before !== null && x.t < before) {
+            problems.push(`${where(r)}: class ${x.t} at rank ${x.rank} comes after class ${before}`);
+          }
+        });
+      }
+    }
+    expect(shown).toBeGreaterThan(0);
+    expectNone(problems);
+  });
+
   it("slices (issue #14): 'Where each model wins' lists the chosen model's categories, each with its score against overall", () => {
     const problems: string[] = [];
     const panels = rendered.filter((r) => r.panel.targets?.some((t) => t.queryType === 'slice-scores'));
