@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::support::{cli::*, data::*, store::*};
 
-const HEADER: &str = "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,rank_ub,tier,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto";
+const HEADER: &str = "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,rank_ub,tier,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_class,energy_methodology,energy_note,pareto";
 
 fn query(args: &[&str]) -> (Vec<String>, Vec<HashMap<String, String>>) {
     let (store, _) = demo_store();

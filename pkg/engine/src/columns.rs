@@ -223,6 +223,7 @@ pub const MODEL_COLUMNS: &[ModelColumn] = &[
     column("wh_min", "Energy per 1000 tokens (min)", Grafana("watth"), "low end of the energy estimate, Wh", OptionalFloat(|r| r.wh_min)),
     column("wh_max", "Energy per 1000 tokens (max)", Grafana("watth"), "high end of the energy estimate, Wh", OptionalFloat(|r| r.wh_max)),
     column("gco2e_per_1k_tokens", "Emissions per 1000 tokens", Grafana("massg"), "estimated greenhouse gas emissions for 1000 output tokens, gCO2e", OptionalFloat(|r| r.gco2e_per_1k_tokens)),
+    column("energy_class", "Energy class", NotNumeric, "compar:IA's energy label of wh_per_1k_tokens per million output tokens: A < 100 Wh, B < 300, C < 1,000, D < 3,000, E < 10,000, F above; null with null energy", OptionalText(|r| r.energy_class)),
     column("energy_methodology", "Energy methodology", NotNumeric, "methodology profile behind the energy figures", Text(|r| r.energy_methodology.as_str())),
     column("energy_note", "Energy note", NotNumeric, "why energy is missing, or that parameters are estimated", Text(|r| r.energy_note.as_str())),
     column("pareto", "Pareto frontier", NotNumeric, "no other model is both more liked and more frugal", Boolean(|r| r.pareto)),
@@ -266,6 +267,7 @@ mod tests {
             wh_min: Some(1.25),
             wh_max: Some(3.75),
             gco2e_per_1k_tokens: Some(1.0),
+            energy_class: Some("E"),
             energy_methodology: "ecologits-0.11".into(),
             energy_note: String::new(),
             pareto: true,
@@ -341,7 +343,7 @@ mod tests {
         let names: Vec<&str> = csv_columns().map(|c| c.name).collect();
         assert_eq!(
             names.join(","),
-            "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,rank_ub,tier,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_methodology,energy_note,pareto"
+            "model,display_name,organization,license,architecture,size_class,total_params_b,active_params_b,votes,bt_score,bt_ci_low,bt_ci_high,rank,rank_low,rank_high,rank_overall,rank_delta,rank_ub,tier,wh_per_1k_tokens,wh_min,wh_max,gco2e_per_1k_tokens,energy_class,energy_methodology,energy_note,pareto"
         );
     }
 

@@ -87,6 +87,10 @@ pub struct ModelRow {
     pub wh_min: Option<f64>,
     pub wh_max: Option<f64>,
     pub gco2e_per_1k_tokens: Option<f64>,
+    /// compar:IA's energy class A–F of `wh_per_1k_tokens` (per million
+    /// output tokens, under `energy_methodology`); `None` when the energy
+    /// is null (`energy_note` says why).
+    pub energy_class: Option<&'static str>,
     pub energy_methodology: String,
     /// Why energy is null ("parameters not disclosed", "not in catalog"), or
     /// "estimated parameters"; empty when energy is a plain estimate.

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use arenawatt_core::catalog::{Architecture, Catalog, CatalogModel, License};
+use arenawatt_core::energy::classes::EnergyClass;
 use arenawatt_core::energy::{self, Impacts};
 use arenawatt_core::rating::{ModelRating, Ratings};
 
@@ -159,6 +160,10 @@ pub fn model_row(
         wh_min: energy.wh_min,
         wh_max: energy.wh_max,
         gco2e_per_1k_tokens: energy.gco2e_per_1k_tokens,
+        energy_class: energy
+            .wh_per_1k_tokens
+            .and_then(EnergyClass::of_wh_per_thousand)
+            .map(EnergyClass::letter),
         energy_methodology: query.energy.methodology.name().to_string(),
         energy_note: energy.note,
         pareto: false,

@@ -113,6 +113,7 @@ mod tests {
             wh_min: None,
             wh_max: None,
             gco2e_per_1k_tokens: None,
+            energy_class: None,
             energy_methodology: "ecologits-0.11".into(),
             energy_note: String::new(),
             pareto,

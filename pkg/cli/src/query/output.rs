@@ -495,6 +495,7 @@ mod tests {
             wh_min: None,
             wh_max: None,
             gco2e_per_1k_tokens: Some(0.25),
+            energy_class: Some("C"),
             energy_methodology: "ecologits-0.11".into(),
             energy_note: "estimated parameters\nsee catalog".into(),
             pareto: false,
@@ -522,12 +523,12 @@ mod tests {
         assert_eq!(header.split(',').count(), MODEL_COLUMNS.len() - 3);
         assert_eq!(
             record,
-            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,,,1,1,0.5,,,0.25,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
+            "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,,,1,1,0.5,,,0.25,C,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"
         );
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let read = reader.records().next().unwrap().unwrap();
         assert_eq!(&read[1], "Llama \"3.1\", 70B");
-        assert_eq!(&read[24], "estimated parameters\nsee catalog");
+        assert_eq!(&read[25], "estimated parameters\nsee catalog");
     }
 
     #[test]

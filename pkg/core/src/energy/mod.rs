@@ -35,6 +35,7 @@
 //!   plots the `mean` of the range (for the WOR zone; energy itself does not
 //!   depend on the zone). No request latency cap.
 
+pub mod classes;
 pub mod estimate;
 pub mod profiles;
 pub mod zones;

@@ -8,8 +8,12 @@
 //! the anchor (`upper ≥ anchor`); the first model whose upper bound is below
 //! it opens the next class, with its own lower bound as the new anchor.
 //! There are at most [`MAX_TIERS`] classes: the last one takes every model
-//! after it. The rule is the one stated in arenawatt's issue #16 for
-//! compar:IA; arenawatt did not find it in compar:IA's published code.
+//! after it. The anchor stays fixed for the life of a class, so a chain of
+//! overlapping intervals cannot merge everything into one class.
+//!
+//! Source: compar:IA's `frontend/src/lib/models.ts` (`assignRankClasses`: a
+//! new class opens when `score_p97_5 < anchor` and fewer than
+//! `RANK_CLASS_COUNT` = 8 classes exist, `frontend/src/lib/theme.ts`).
 
 /// The largest number of classes.
 pub const MAX_TIERS: u32 = 8;

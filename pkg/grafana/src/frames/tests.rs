@@ -30,6 +30,7 @@ fn row(model: &str, wh: Option<f64>, selected: bool) -> ModelRow {
         wh_min: wh.map(|w| w * 0.5),
         wh_max: wh.map(|w| w * 1.5),
         gco2e_per_1k_tokens: wh.map(|w| w * 0.4),
+        energy_class: None,
         energy_methodology: "ecologits-0.11".into(),
         energy_note: if wh.is_none() {
             "parameters not disclosed".into()
