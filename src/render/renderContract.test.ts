@@ -517,6 +517,39 @@ describe('render contract: what a Grafana user sees', () => {
     expectNone(problems);
   });
 
+  it('the leaderboard shows each model\'s energy class A–F in its colour, and none where energy is null', () => {
+    const colours: Record<string, string> = { A: 'dark-green', B: 'green', C: 'yellow', D: 'orange', E: 'red', F: 'dark-red' };
+    const problems: string[] = [];
+    let shown = 0;
+    for (const r of ofType('table')) {
+      for (const frame of r.frames) {
+        const cls = frame.fields.find((f: Field) => f.name === 'energy_class');
+        const wh = frame.fields.find((f: Field) => f.name === 'wh_per_1k_tokens');
+        if (!cls || !wh) {
+          continue;
+        }
+        cls.values.forEach((value: string | null, row: number) => {
+          const energy = wh.values[row] as number | null;
+          if (energy === null || energy === undefined) {
+            if (value !== null && value !== undefined) {
+              problems.push(`${where(r)}: row ${row} has class ${value} without energy`);
+            }
+            return;
+          }
+          const perMillion = energy * 1000;
+          const want = perMillion < 100 ? 'A' : perMillion < 300 ? 'B' : perMillion < 1000 ? 'C' : perMillion < 3000 ? 'D' : perMillion < 10000 ? 'E' : 'F';
+          const seen = cls.display!(value);
+          if (seen.text !== want || seen.color !== theme.visualization.getColorByName(colours[want])) {
+            problems.push(`${where(r)}: ${perMillion} Wh per 1M tokens is shown as class ${seen.text} in ${seen.color}, not ${want} in ${colours[want]}`);
+          }
+          shown += 1;
+        });
+      }
+    }
+    expect(shown).toBeGreaterThan(0);
+    expectNone(problems);
+  });
+
   it("slices (issue #14): 'Where each model wins' lists the chosen model's categories, each with its score against overall", () => {
     const problems: string[] = [];
     const panels = rendered.filter((r) => r.panel.targets?.some((t) => t.queryType === 'slice-scores'));
