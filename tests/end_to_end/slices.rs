@@ -565,8 +565,7 @@ fn comparia_sample_files_keep_their_real_categories_and_countries() {
     use arrow::array::{Array, AsArray};
     let dir = scratch("comparia-slices");
     let db = dir.join("s.db");
-    let reference =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/comparia");
+    let reference = fixture("comparia");
     let votes = reference.join("sample_comparia_votes.parquet");
     let conversations = reference.join("sample_comparia_conversations.parquet");
     let reactions = reference.join("sample_comparia_reactions.parquet");
