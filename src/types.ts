@@ -11,7 +11,7 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export const QUERY_TYPES = ['scatter', 'leaderboard', 'model', 'variable', 'trend', 'energy-trend', 'regression', 'slice-scores'] as const;
+export const QUERY_TYPES = ['scatter', 'leaderboard', 'model', 'variable', 'trend', 'energy-trend', 'regression', 'slice-scores', 'head-to-head'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 export const TIE_POLICIES = ['half', 'drop', 'davidson'] as const;
@@ -100,6 +100,8 @@ export interface ArenawattQuery extends DataQuery {
   // single model and highlighting
   model?: string | null;
   selected?: string[];
+  /** Head-to-head: the N best-scored models, when `selected` names none (default 10). */
+  top?: number | string | null;
   /** Rows to return: all, the Pareto frontier (cheapest first), the selected models, or one architecture. */
   subset?: Subset;
 
@@ -151,6 +153,7 @@ export const DEFAULT_QUERY: Required<Omit<ArenawattQuery, 'refId' | 'hide' | 'ke
   allowEstimates: false,
   model: null,
   selected: [],
+  top: null,
   subset: 'all',
   of: 'models',
   window: 'all',
@@ -209,6 +212,7 @@ export const NUMBER_KEYS = [
   'windowDays',
   'latestDays',
   'previousDays',
+  'top',
 ] as const;
 
 /** Query keys whose value is a boolean that may be given as a template variable. */

@@ -42,6 +42,11 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
     label: 'Where each model wins',
     description: "Each model's BT score per category, language or country against its overall score",
   },
+  {
+    value: 'head-to-head',
+    label: 'Head-to-head',
+    description: 'Battles, win fractions and BT-predicted win probabilities of every pair of the top models',
+  },
 ];
 
 export const VARIABLE_OF_OPTIONS: Array<SelectableValue<VariableOf>> = [
@@ -211,7 +216,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   );
 
   const isTime = queryType === 'trend' || queryType === 'energy-trend' || queryType === 'regression';
-  const usesEnergy = queryType !== 'trend' && queryType !== 'variable' && queryType !== 'slice-scores';
+  const usesEnergy = queryType !== 'trend' && queryType !== 'variable' && queryType !== 'slice-scores' && queryType !== 'head-to-head';
   const usesRating = queryType !== 'energy-trend' && queryType !== 'variable';
 
   return (
@@ -259,6 +264,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             loading: models.loading,
             width: 40,
           })}
+        </InlineFieldRow>
+      )}
+
+      {queryType === 'head-to-head' && (
+        <InlineFieldRow>
+          {number('top', 'Top models', 'The N best-scored models, when no model is chosen (default 10, at most 50).', '10')}
+          {multi('selected', 'Models', 'Compare these models instead of the top ones, e.g. $model.', models.options, models.loading)}
         </InlineFieldRow>
       )}
 

@@ -550,6 +550,58 @@ describe('render contract: what a Grafana user sees', () => {
     expectNone(problems);
   });
 
+  it('head-to-head: each pair shows its battles from both sides, the diagonal and unplayed pairs stay empty, and the shares are coloured', () => {
+    const problems: string[] = [];
+    let pairs = 0;
+    const panels = ofType('table').filter((p) => p.panel.targets?.some((t) => t.queryType === 'head-to-head'));
+    expect(panels.length).toBeGreaterThan(0);
+    for (const r of panels) {
+      expect(r.errors).toEqual([]);
+      // Pairs are matched on the raw frame (the organize step hides the ids);
+      // titles and colours are read from what the table shows.
+      r.raw.forEach((frame, k) => {
+        const shown = r.frames[k];
+        const field = (name: string) => frame.fields.find((f: Field) => f.name === name);
+        const [a, b, battles, winsA, winsB] = ['model_a', 'model_b', 'battles', 'wins_a', 'wins_b'].map(field);
+        const share = shown?.fields.find((f: Field) => f.name === 'win_fraction_a');
+        if (!a || !b || !battles || !winsA || !winsB || !share) {
+          problems.push(`${where(r)}: a head-to-head field is missing`);
+          return;
+        }
+        if (getFieldDisplayName(share, shown, r.frames) !== "A's share of decisive battles") {
+          problems.push(`${where(r)}: the win fraction is titled "${getFieldDisplayName(share, shown, r.frames)}"`);
+        }
+        const row = new Map<string, number>();
+        a.values.forEach((m: string, i: number) => row.set(`${m}|${b.values[i]}`, i));
+        a.values.forEach((ma: string, i: number) => {
+          const mb = b.values[i] as string;
+          if (ma === mb) {
+            if (battles.values[i] !== null || share.values[i] !== null) {
+              problems.push(`${where(r)}: ${ma} against itself shows ${battles.values[i]} battles`);
+            }
+            return;
+          }
+          const j = row.get(`${mb}|${ma}`);
+          if (j === undefined || battles.values[j] !== battles.values[i] || winsA.values[j] !== winsB.values[i]) {
+            problems.push(`${where(r)}: ${ma} vs ${mb} does not mirror ${mb} vs ${ma}`);
+          }
+          if (battles.values[i] === 0 && share.values[i] !== null) {
+            problems.push(`${where(r)}: ${ma} and ${mb} never met but show a share`);
+          }
+          if (share.values[i] !== null) {
+            const color = share.display!(share.values[i]).color;
+            if (!color || color === theme.visualization.getColorByName('text')) {
+              problems.push(`${where(r)}: the share of ${ma} vs ${mb} is not coloured`);
+            }
+            pairs += 1;
+          }
+        });
+      });
+    }
+    expect(pairs).toBeGreaterThan(0);
+    expectNone(problems);
+  });
+
   it("slices (issue #14): 'Where each model wins' lists the chosen model's categories, each with its score against overall", () => {
     const problems: string[] = [];
     const panels = rendered.filter((r) => r.panel.targets?.some((t) => t.queryType === 'slice-scores'));

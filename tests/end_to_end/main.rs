@@ -20,6 +20,7 @@ mod energy_comparia;
 mod energy_properties;
 mod energy_vectors;
 mod grafana_bridge_frames;
+mod head_to_head;
 mod hostile_import;
 mod hostile_plugin;
 mod hostile_queries;

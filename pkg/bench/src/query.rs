@@ -207,6 +207,7 @@ pub fn rows_of(result: &QueryResult) -> usize {
         QueryResult::EnergyTrend { rows, .. } => rows.len(),
         QueryResult::Regression { rows, .. } => rows.len(),
         QueryResult::SliceScores { rows, .. } => rows.len(),
+        QueryResult::HeadToHead { rows, .. } => rows.len(),
     }
 }
 

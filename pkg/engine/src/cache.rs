@@ -109,6 +109,15 @@ pub fn approximate_bytes(key: &str, result: &QueryResult) -> usize {
                 .sum::<usize>()
                 + notices(n)
         }
+        QueryResult::HeadToHead { rows, notices: n } => {
+            rows.iter()
+                .map(|r| {
+                    size_of::<super::HeadToHeadRow>()
+                        + strings(&[&r.model_a, &r.display_name_a, &r.model_b, &r.display_name_b])
+                })
+                .sum::<usize>()
+                + notices(n)
+        }
         QueryResult::SliceScores {
             dimension,
             rows,

@@ -26,7 +26,7 @@ use super::{
     energy_trend, leaderboard, regression, trend, variable, Query, QueryDefaults, QueryError,
     QueryResult, QueryType, TimeRange,
 };
-use super::{slices, subset};
+use super::{head_to_head, slices, subset};
 
 /// Connections kept open between queries.
 const POOL_SIZE: usize = 4;
@@ -305,6 +305,7 @@ impl Engine {
             }
             QueryType::Regression => regression::regression(store, catalog, query),
             QueryType::SliceScores => slices::slice_scores(store, catalog, query),
+            QueryType::HeadToHead => head_to_head::head_to_head(store, catalog, query),
         }?;
         if let Some(notices) = result.notices_mut() {
             notices.extend(slices::notices(store, query)?);

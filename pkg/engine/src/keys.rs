@@ -45,6 +45,7 @@ pub const QUERY_TYPES: &[&str] = &[
     "energy-trend",
     "regression",
     "slice-scores",
+    "head-to-head",
 ];
 pub const METHODOLOGIES: &[&str] = &["ecologits-0.11", "ecologits-0.8", "comparia-2026-02"];
 
@@ -94,7 +95,8 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("tokens", "tokens", Number, "N", "Output tokens the per-model energy is estimated for, reported per 1000 tokens (default 1000)"),
     key("allowEstimates", "allow-estimates", Switch, "", "Estimate energy of undisclosed models from EcoLogits' size estimates (flagged)"),
     key("model", "model", Text, "ID", "The model of a `model` query"),
-    key("selected", "selected", List, "ID,...", "Models flagged selected=true in the rows"),
+    key("selected", "selected", List, "ID,...", "Models flagged selected=true in the rows; the models of a `head-to-head` query"),
+    key("top", "top", Integer, "N", "Head-to-head: the N best-scored models, when `selected` names none (default 10, at most 50)"),
     key("subset", "subset", Choice(super::model::Subset::NAMES), "ROWS", "Scatter/leaderboard rows to return, after the fit and the filters: all (default), pareto (the frontier, cheapest first), selected, or one architecture (dense, moe, matformer, unknown)"),
     key("of", "of", Choice(&["sources", "organizations", "licenses", "architectures", "sizes", "models", "methodologies", "zones", "categories", "languages", "countries"]), "WHAT", "What a `variable` query lists; for `slice-scores`, the slice dimension (categories, languages or countries; default categories)"),
     key("window", "window", Choice(&["all", "range", "cumulative", "rolling"]), "WINDOW", "Votes used: all, Grafana's range, or for trends cumulative or rolling"),

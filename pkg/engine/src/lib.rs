@@ -25,6 +25,7 @@ pub mod energy_trend;
 mod engine;
 pub mod filters;
 pub mod fitting;
+pub mod head_to_head;
 pub mod keys;
 pub mod leaderboard;
 pub mod limits;
@@ -141,6 +142,11 @@ pub enum QueryResult {
         windows: RegressionWindows,
         notices: Vec<String>,
     },
+    /// `head-to-head`: every ordered pair of the chosen models.
+    HeadToHead {
+        rows: Vec<HeadToHeadRow>,
+        notices: Vec<String>,
+    },
     /// `slice-scores`: each model's score per value of one slice dimension.
     SliceScores {
         /// `category`, `language` or `country`.
@@ -158,10 +164,36 @@ impl QueryResult {
             | QueryResult::Trend { notices, .. }
             | QueryResult::EnergyTrend { notices, .. }
             | QueryResult::Regression { notices, .. }
-            | QueryResult::SliceScores { notices, .. } => Some(notices),
+            | QueryResult::SliceScores { notices, .. }
+            | QueryResult::HeadToHead { notices, .. } => Some(notices),
             QueryResult::Variable { .. } => None,
         }
     }
+}
+
+/// One ordered pair (A, B) of a head-to-head: what the votes say, and what
+/// the fitted scores predict. The diagonal (A = B) is null throughout; an
+/// unplayed pair has 0 battles and a null win fraction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeadToHeadRow {
+    pub model_a: String,
+    pub display_name_a: String,
+    pub rank_a: u32,
+    pub model_b: String,
+    pub display_name_b: String,
+    pub rank_b: u32,
+    /// Votes between A and B, ties included.
+    pub battles: Option<u64>,
+    pub wins_a: Option<u64>,
+    pub wins_b: Option<u64>,
+    /// Ties of either kind (both good, both bad).
+    pub ties: Option<u64>,
+    /// `wins_a / (wins_a + wins_b)`: A's share of the decisive battles
+    /// (FastChat's win fraction); null without one.
+    pub win_fraction_a: Option<f64>,
+    /// The Bradley–Terry probability that A beats B in a decisive battle:
+    /// `1 / (1 + 10^((score_b − score_a) / 400))`.
+    pub predicted_win_a: Option<f64>,
 }
 
 /// One model in one slice value: "where each model wins".

@@ -31,10 +31,13 @@ pub enum QueryType {
     /// "Where each model wins": each model's score in every value of one
     /// slice dimension (`of`), beside its overall score.
     SliceScores,
+    /// Win fractions, battle counts and BT-predicted win probabilities of
+    /// every ordered pair of the top models (or the selected ones).
+    HeadToHead,
 }
 
 impl QueryType {
-    pub const ALL: [QueryType; 8] = [
+    pub const ALL: [QueryType; 9] = [
         QueryType::Scatter,
         QueryType::Leaderboard,
         QueryType::Model,
@@ -43,6 +46,7 @@ impl QueryType {
         QueryType::EnergyTrend,
         QueryType::Regression,
         QueryType::SliceScores,
+        QueryType::HeadToHead,
     ];
     pub fn name(&self) -> &'static str {
         match self {
@@ -54,6 +58,7 @@ impl QueryType {
             QueryType::EnergyTrend => "energy-trend",
             QueryType::Regression => "regression",
             QueryType::SliceScores => "slice-scores",
+            QueryType::HeadToHead => "head-to-head",
         }
     }
 }
@@ -199,6 +204,8 @@ pub struct Query {
     pub model: Option<String>,
     /// Models flagged `selected = true` in scatter/leaderboard rows.
     pub selected: Vec<String>,
+    /// `head-to-head`: how many of the best-scored models (default 10).
+    pub top: Option<u32>,
     /// Which rows of a scatter/leaderboard to return.
     pub subset: Subset,
 
@@ -261,6 +268,7 @@ impl Default for Query {
             allow_estimates: false,
             model: None,
             selected: Vec::new(),
+            top: None,
             subset: Subset::All,
             of: VariableOf::Models,
             window: Window::All,

@@ -81,6 +81,9 @@ impl EnergyKey {
     }
 }
 
+/// The most models a `head-to-head` compares (its rows grow as the square).
+pub const MAX_HEAD_TO_HEAD: u32 = 50;
+
 /// Options of the time queries.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimeKey {
@@ -105,6 +108,8 @@ pub struct ResolvedQuery {
     pub energy: EnergyKey,
     pub model: Option<String>,
     pub selected: Vec<String>,
+    /// `head-to-head`: the number of best-scored models.
+    pub top: u32,
     pub of: VariableOf,
     pub time: TimeKey,
 }
@@ -356,6 +361,14 @@ pub fn resolve(
         selected: normalise_list(&query.selected, |m| {
             canonical_model(catalog, m).to_lowercase()
         }),
+        top: match query.top.unwrap_or(10) {
+            top @ 1..=MAX_HEAD_TO_HEAD => top,
+            other => {
+                return Err(bad(format!(
+                    "top: {other} models; a head-to-head takes 1 to {MAX_HEAD_TO_HEAD}"
+                )))
+            }
+        },
         of: query.of,
         time: TimeKey {
             window: query.window,

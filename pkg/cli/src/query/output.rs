@@ -12,7 +12,7 @@ use std::io::Write;
 
 use arenawatt_engine::columns::csv_columns;
 use arenawatt_engine::time::format_seconds;
-use arenawatt_engine::{ModelRow, QueryResult};
+use arenawatt_engine::{HeadToHeadRow, ModelRow, QueryResult};
 
 use super::OutputFormat;
 
@@ -33,6 +33,43 @@ pub const ENERGY_TREND_CSV_HEADER: [&str; 10] = [
 ];
 /// The CSV header of regression rows.
 pub const REGRESSION_CSV_HEADER: [&str; 4] = ["model", "organization", "metric", "value"];
+/// The columns of `head-to-head` CSV, one per [`HeadToHeadRow`] field.
+pub const HEAD_TO_HEAD_CSV_HEADER: [&str; 12] = [
+    "model_a",
+    "display_name_a",
+    "rank_a",
+    "model_b",
+    "display_name_b",
+    "rank_b",
+    "battles",
+    "wins_a",
+    "wins_b",
+    "ties",
+    "win_fraction_a",
+    "predicted_win_a",
+];
+
+fn optional_count(value: Option<u64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn head_to_head_record(r: &HeadToHeadRow) -> [String; 12] {
+    [
+        r.model_a.clone(),
+        r.display_name_a.clone(),
+        r.rank_a.to_string(),
+        r.model_b.clone(),
+        r.display_name_b.clone(),
+        r.rank_b.to_string(),
+        optional_count(r.battles),
+        optional_count(r.wins_a),
+        optional_count(r.wins_b),
+        optional_count(r.ties),
+        number(r.win_fraction_a),
+        number(r.predicted_win_a),
+    ]
+}
+
 pub const SLICE_SCORES_CSV_HEADER: [&str; 12] = [
     "slice",
     "model",
@@ -147,6 +184,12 @@ fn write_csv(out: &mut impl Write, result: &QueryResult) -> anyhow::Result<()> {
                 ])?;
             }
         }
+        QueryResult::HeadToHead { rows, .. } => {
+            writer.write_record(HEAD_TO_HEAD_CSV_HEADER)?;
+            for r in rows {
+                writer.write_record(head_to_head_record(r))?;
+            }
+        }
         QueryResult::SliceScores { rows, .. } => {
             writer.write_record(SLICE_SCORES_CSV_HEADER)?;
             for r in rows {
@@ -164,7 +207,8 @@ fn notices(result: &QueryResult) -> &[String] {
         | QueryResult::Trend { notices, .. }
         | QueryResult::EnergyTrend { notices, .. }
         | QueryResult::Regression { notices, .. }
-        | QueryResult::SliceScores { notices, .. } => notices,
+        | QueryResult::SliceScores { notices, .. }
+        | QueryResult::HeadToHead { notices, .. } => notices,
         QueryResult::Variable { .. } => &[],
     }
 }
@@ -420,6 +464,43 @@ fn table(result: &QueryResult) -> Vec<String> {
             lines.push(format!(
                 "One fit per {dimension}, gauged like the overall fit. Δ score: score here minus overall score; Δ rank: overall rank minus rank here (+: better here)."
             ));
+            lines
+        }
+        QueryResult::HeadToHead { rows, .. } => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .filter(|r| r.model_a != r.model_b)
+                .map(|r| {
+                    vec![
+                        r.model_a.clone(),
+                        r.model_b.clone(),
+                        optional_count(r.battles),
+                        format!(
+                            "{}-{}-{}",
+                            optional_count(r.wins_a),
+                            optional_count(r.ties),
+                            optional_count(r.wins_b)
+                        ),
+                        fixed(r.win_fraction_a, 3),
+                        fixed(r.predicted_win_a, 3),
+                    ]
+                })
+                .collect();
+            let mut lines = align(
+                &[
+                    "model A",
+                    "model B",
+                    "battles",
+                    "A-tie-B",
+                    "A wins",
+                    "BT predicts",
+                ],
+                &[false, false, true, false, true, true],
+                &cells,
+            );
+            lines.push(
+                "A wins: A's share of the decisive battles; BT predicts: the fitted scores' probability that A wins one.".to_string(),
+            );
             lines
         }
     }

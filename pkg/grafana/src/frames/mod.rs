@@ -88,6 +88,9 @@ pub fn to_frames(result: &QueryResult, context: &FrameContext) -> Vec<Frame> {
             windows,
             notices,
         } => vec![time::regression_frame(rows, windows, notices, context)],
+        QueryResult::HeadToHead { rows, notices } => {
+            vec![head_to_head::head_to_head_frame(rows, notices, context)]
+        }
         QueryResult::SliceScores {
             dimension,
             rows,
@@ -264,6 +267,7 @@ pub fn check(frame: &Frame) -> Result<grafana_plugin_sdk::data::CheckedFrame<'_>
     })
 }
 
+pub mod head_to_head;
 pub mod slice_scores;
 pub mod time;
 
