@@ -270,7 +270,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {queryType === 'head-to-head' && (
         <InlineFieldRow>
           {number('top', 'Top models', 'The N best-scored models, when no model is chosen (default 10, at most 50).', '10')}
-          {multi('selected', 'Models', 'Compare these models instead of the top ones, e.g. $model.', models.options, models.loading)}
+          {multi('selected', 'Compare', 'Compare these models instead of the top ones, e.g. $model.', models.options, models.loading)}
         </InlineFieldRow>
       )}
 
