@@ -285,7 +285,7 @@ mod tests {
                 column.name
             );
         }
-        assert_eq!(seen.len(), 29, "a model row has 29 fields");
+        assert_eq!(seen.len(), 30, "a model row has 30 fields");
     }
 
     #[test]
@@ -425,7 +425,7 @@ mod tests {
         let text: Vec<String> = csv_columns().map(|c| c.value(&row).to_string()).collect();
         assert_eq!(
             text.join(","),
-            "glm-4.5,GLM 4.5,Zhipu,MIT,moe,L,355,32,1234,1012.5,,1024,3,1,,5,-2,1,2,2.5,1.25,3.75,1,ecologits-0.11,,true"
+            "glm-4.5,GLM 4.5,Zhipu,MIT,moe,L,355,32,1234,1012.5,,1024,3,1,,5,-2,1,2,2.5,1.25,3.75,1,E,ecologits-0.11,,true"
         );
     }
 }

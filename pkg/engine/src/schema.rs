@@ -330,7 +330,8 @@ mod tests {
                 "trend",
                 "energy-trend",
                 "regression",
-                "slice-scores"
+                "slice-scores",
+                "head-to-head"
             ]
         );
         assert_eq!(strings(&enums["licenseKinds"]), ["open", "proprietary"]);
