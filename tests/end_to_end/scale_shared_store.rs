@@ -96,10 +96,22 @@ async fn two_plugins_serve_one_read_only_store_while_a_snapshot_refreshes_it() {
         assert_eq!(details["mode"], "read-only, immutable");
     }
 
+    // Each refresh waits until the replicas have answered at least one more
+    // round of queries, so queries and refreshes interleave however slow
+    // the machine is.
+    let rounds = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let refresher = {
         let (live, shared, dir) = (live.clone(), shared.clone(), dir.path().to_path_buf());
+        let rounds = rounds.clone();
         tokio::task::spawn_blocking(move || {
             for round in 1..=4 {
+                let before = rounds.load(std::sync::atomic::Ordering::SeqCst);
+                let waited = std::time::Instant::now();
+                while rounds.load(std::sync::atomic::Ordering::SeqCst) == before
+                    && waited.elapsed() < std::time::Duration::from_secs(120)
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
                 simulate_into(&live, &dir, round);
                 snapshot(&live, &shared);
             }
@@ -112,6 +124,7 @@ async fn two_plugins_serve_one_read_only_store_while_a_snapshot_refreshes_it() {
             assert!(votes >= 6000.0, "a replica served {votes} votes");
             served += 1;
         }
+        rounds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
     refresher.await.unwrap();
     assert!(
