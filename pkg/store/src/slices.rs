@@ -833,16 +833,23 @@ pub(crate) fn scan_votes(
     Ok((blobs, tokens.into_iter().collect()))
 }
 
+/// The value ids of `dimension` that have checkpoints (some stored vote
+/// carries them), ascending.
+fn stored_value_ids(conn: &Connection, dimension: Dimension) -> Result<Vec<u32>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT value_id FROM slice_checkpoints WHERE dimension = ?1 ORDER BY value_id",
+    )?;
+    let ids = stmt
+        .query_map([dimension.code()], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// The names of the values of `dimension` that some stored vote carries,
 /// sorted: what a query's unknown values are checked against, without
 /// counting anything.
 pub(crate) fn names(conn: &Connection, dimension: Dimension) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT value_id FROM slice_checkpoints WHERE dimension = ?1 ORDER BY value_id",
-    )?;
-    let value_ids: Vec<u32> = stmt
-        .query_map([dimension.code()], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
+    let value_ids = stored_value_ids(conn, dimension)?;
     let labels: std::collections::BTreeSet<u32> = if dimension == Dimension::Category {
         let present: std::collections::HashSet<u32> = value_ids.into_iter().collect();
         category_sets(conn)?
@@ -870,12 +877,7 @@ pub(crate) fn values(
     dimension: Dimension,
     (from, to): (Option<i64>, Option<i64>),
 ) -> Result<Vec<SliceValue>, StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT value_id FROM slice_checkpoints WHERE dimension = ?1 ORDER BY value_id",
-    )?;
-    let value_ids: Vec<u32> = stmt
-        .query_map([dimension.code()], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
+    let value_ids = stored_value_ids(conn, dimension)?;
     let members: HashMap<u32, Vec<u32>> = if dimension == Dimension::Category {
         category_sets(conn)?.into_iter().collect()
     } else {

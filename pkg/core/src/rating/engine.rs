@@ -8,10 +8,11 @@ use super::bootstrap::{self, Replicates};
 use super::covariance::{variances, VarianceKind};
 use super::davidson::initial_log_nu;
 use super::fit::{newton_with, Fit};
-use super::graph::analyse;
+use super::graph::{analyse, GraphAnalysis};
 use super::likelihood::{Cells, Model};
 use super::ranks::{normal_quantile, point_ranks, quantile_sorted, rank_intervals};
 use super::table::{tallies, validate, Tally};
+use super::PairCount;
 use super::{
     BootstrapSummary, CiMethod, Gauge, ModelRating, PairTable, RatingError, RatingOptions,
     RatingStatus, Ratings,
@@ -22,7 +23,7 @@ pub const ELO_PER_NAT: f64 = 400.0 / std::f64::consts::LN_10;
 /// Score of the average model under the mean gauge.
 pub const MEAN_SCORE: f64 = 1000.0;
 
-pub(super) fn check_options(options: &RatingOptions) -> Result<(), RatingError> {
+fn check_options(options: &RatingOptions) -> Result<(), RatingError> {
     let bad = |m: String| Err(RatingError::InvalidOption(m));
     if !(options.level > 0.0 && options.level < 1.0) {
         return bad(format!(
@@ -63,18 +64,23 @@ struct Intervals {
     bootstrap: Option<BootstrapSummary>,
 }
 
-pub fn rate_from(
-    table: &PairTable,
-    options: &RatingOptions,
-    start: Option<&HashMap<String, f64>>,
-) -> Result<Ratings, RatingError> {
+/// What every fit does before fitting: the options checked, the pairs
+/// validated and tallied, the comparison graph analysed, and the anchor
+/// (index among the fitted models, score) resolved.
+pub(super) struct Prepared {
+    pub pairs: Vec<PairCount>,
+    pub tally: Vec<Tally>,
+    pub graph: GraphAnalysis,
+    pub anchor: Option<(usize, f64)>,
+}
+
+pub(super) fn prepare(table: &PairTable, options: &RatingOptions) -> Result<Prepared, RatingError> {
     check_options(options)?;
     let pairs = validate(table)?;
     if pairs.is_empty() {
         return Err(RatingError::Empty);
     }
-    let n = table.models.len();
-    let tally = tallies(n, &pairs);
+    let tally = tallies(table.models.len(), &pairs);
     let graph = analyse(&table.models, &pairs, options.ties);
     if graph.components.is_empty() {
         return Err(RatingError::Empty);
@@ -105,6 +111,27 @@ pub fn rate_from(
             Some((fitted_index, *score))
         }
     };
+
+    Ok(Prepared {
+        pairs,
+        tally,
+        graph,
+        anchor,
+    })
+}
+
+pub fn rate_from(
+    table: &PairTable,
+    options: &RatingOptions,
+    start: Option<&HashMap<String, f64>>,
+) -> Result<Ratings, RatingError> {
+    let Prepared {
+        pairs,
+        tally,
+        graph,
+        anchor,
+    } = prepare(table, options)?;
+    let n = table.models.len();
 
     let model = Model::for_policy(options.ties);
     let cells = Cells::from_pairs(&pairs, &graph.fitted, n);

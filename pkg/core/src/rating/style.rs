@@ -51,16 +51,14 @@
 //! and refits. With no feature the fit is the plain one: the tests check the
 //! strengths against [`super::rate`] to 1e-12.
 
-use super::engine::{assemble, check_options, RatedModel, ELO_PER_NAT, MEAN_SCORE};
-use super::graph::analyse;
+use super::engine::{assemble, prepare, Prepared, RatedModel, ELO_PER_NAT, MEAN_SCORE};
 use super::lane_rng::{LaneRng, LANES};
 use super::linalg::Cholesky;
 use super::poisson::{CountLaws, DrawScratch};
 use super::ranks::{normal_quantile, quantile_sorted};
-use super::table::{tallies, validate};
 use super::{
-    BootstrapSummary, CiMethod, Gauge, PairCount, PairTable, RatingError, RatingOptions,
-    RatingStatus, Ratings, TiePolicy,
+    BootstrapSummary, CiMethod, PairCount, PairTable, RatingError, RatingOptions, Ratings,
+    TiePolicy,
 };
 use serde::{Deserialize, Serialize};
 
@@ -130,7 +128,6 @@ pub fn rate_styled(
     table: &StyleTable,
     options: &RatingOptions,
 ) -> Result<StyledRatings, RatingError> {
-    check_options(options)?;
     let k_all = table.features.len();
     if table.differences.len() != table.cells.len() * k_all {
         return Err(RatingError::InvalidOption(format!(
@@ -153,35 +150,12 @@ pub fn rate_styled(
         models: table.models.clone(),
         pairs: table.cells.clone(),
     };
-    let pairs = validate(&collapsed)?;
-    if pairs.is_empty() {
-        return Err(RatingError::Empty);
-    }
-    let n = table.models.len();
-    let tally = tallies(n, &pairs);
-    let graph = analyse(&table.models, &pairs, options.ties);
-    if graph.components.is_empty() {
-        return Err(RatingError::Empty);
-    }
-    let anchor = match &options.gauge {
-        Gauge::Mean => None,
-        Gauge::Anchor { model, score } => {
-            let index = table
-                .models
-                .iter()
-                .position(|m| m == model)
-                .ok_or_else(|| RatingError::UnknownAnchor(model.clone()))?;
-            let unrated = || RatingError::UnratedAnchor {
-                model: model.clone(),
-                status: graph.status[index].label(),
-            };
-            if graph.status[index] != RatingStatus::Ok {
-                return Err(unrated());
-            }
-            let fitted = graph.fitted.binary_search(&index).map_err(|_| unrated())?;
-            Some((fitted, *score))
-        }
-    };
+    let Prepared {
+        tally,
+        graph,
+        anchor,
+        ..
+    } = prepare(&collapsed, options)?;
     let components: Vec<Vec<String>> = graph
         .components
         .iter()
