@@ -24,6 +24,7 @@
 
 use super::fit::Fit;
 use super::likelihood::{meat, CellMeat, Cells, Model};
+use super::linalg::Cholesky;
 
 /// Which variance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,22 @@ pub enum VarianceKind {
 /// Variances (natural-log scale) of each fitted model's gauged score, and of
 /// ln ν for Davidson. `anchor` is the fitted index of the anchor model, or
 /// `None` for the mean gauge.
+/// The covariance of a fit in the sum-to-zero gauge of its first
+/// `models` parameters: the inverse of the information plus the gauge term
+/// a·vvᵀ (v the ones of the strengths block, a = `shift`), minus
+/// vvᵀ/(a·models²), since (A + a·vvᵀ)⁻¹ = A⁺ + vvᵀ/(a·models²).
+pub(super) fn gauged_inverse(factor: &Cholesky, shift: f64, models: usize) -> Vec<f64> {
+    let dim = factor.dim();
+    let mut inverse = factor.inverse();
+    let correction = 1.0 / (shift * (models * models) as f64);
+    for i in 0..models {
+        for j in 0..models {
+            inverse[i * dim + j] -= correction;
+        }
+    }
+    inverse
+}
+
 pub fn variances(
     kind: VarianceKind,
     model: Model,
@@ -44,13 +61,7 @@ pub fn variances(
 ) -> (Vec<f64>, Option<f64>) {
     let m = cells.models;
     let dim = fit.x.len();
-    let mut pseudo_inverse = fit.factor.inverse();
-    let correction = 1.0 / (fit.shift * (m * m) as f64);
-    for i in 0..m {
-        for j in 0..m {
-            pseudo_inverse[i * dim + j] -= correction;
-        }
-    }
+    let pseudo_inverse = gauged_inverse(&fit.factor, fit.shift, m);
     let p = |i: usize, j: usize| pseudo_inverse[i * dim + j];
     let tie_index = (dim > m).then_some(m);
     let cell_meat = match kind {
@@ -217,13 +228,7 @@ mod tests {
     ) -> Vec<f64> {
         let m = cells.models;
         let dim = fit.x.len();
-        let mut p = fit.factor.inverse();
-        let correction = 1.0 / (fit.shift * (m * m) as f64);
-        for i in 0..m {
-            for j in 0..m {
-                p[i * dim + j] -= correction;
-            }
-        }
+        let p = gauged_inverse(&fit.factor, fit.shift, m);
         let cell_meat = meat(model, cells, &fit.x);
         (0..m)
             .map(|i| {

@@ -281,6 +281,11 @@ crate::with_avx2! {
 }
 
 impl Cholesky {
+    /// The order of the factored matrix.
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
     /// Factors the symmetric matrix `a` (row-major `n × n`; only the upper
     /// triangle, diagonal included, is read). Returns `None` when it is not
     /// positive definite. The unshifted reference the tests check

@@ -708,13 +708,7 @@ fn covariance(
     let m = cells.models;
     let dim = fit.x.len();
     // (A + a·vvᵀ)⁻¹ = A⁺ + vvᵀ/(a·m²), v the ones of the strengths block.
-    let mut pseudo_inverse = fit.factor.inverse();
-    let correction = 1.0 / (fit.shift * (m * m) as f64);
-    for i in 0..m {
-        for j in 0..m {
-            pseudo_inverse[i * dim + j] -= correction;
-        }
-    }
+    let pseudo_inverse = super::covariance::gauged_inverse(&fit.factor, fit.shift, m);
     if ci != CiMethod::Sandwich {
         return pseudo_inverse;
     }
