@@ -144,7 +144,8 @@ fn only(dimension: &str, values: &[&str]) -> SliceFilter {
 
 /// Every slice read (one dimension, unions, intersections across dimensions,
 /// sources, day ranges across checkpoint blocks) equals the raw count, after
-/// three imports that touch old and new days and a re-import of duplicates.
+/// three imports that touch old and new days, a re-import of duplicates and
+/// an import that is partly duplicates.
 #[test]
 fn slice_counts_equal_the_raw_votes_for_every_range_and_filter() {
     let mut store = Store::open_in_memory().unwrap();
@@ -165,6 +166,19 @@ fn slice_counts_equal_the_raw_votes_for_every_range_and_filter() {
             .votes_inserted,
         0
     );
+    // An import of which part is already stored adds only its new votes to
+    // the slices.
+    let mut mixed = labelled_votes(3, 1500)[..700].to_vec();
+    let new_votes = labelled_votes(4, 900);
+    mixed.extend(new_votes.iter().cloned());
+    assert_eq!(
+        store
+            .import_votes(&mixed, &audit("mixed"))
+            .unwrap()
+            .votes_inserted,
+        900
+    );
+    all.extend(new_votes);
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(99);
     let ranges: Vec<(Option<i64>, Option<i64>)> = (0..12)

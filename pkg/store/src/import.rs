@@ -50,11 +50,12 @@ pub(super) fn import_buffer(
     remap_to_store_ids(&tx, &mut buffer)?;
     number_repeated_votes(&mut buffer);
 
-    // The aggregates are summed on a second thread while this one inserts,
+    // The aggregates are summed on other threads while this one inserts,
     // assuming every vote is new; the votes found to be duplicates are
-    // subtracted afterwards (usually none).
+    // subtracted afterwards from the overall counts, and the slices are
+    // summed again without them (usually there are none).
     let votes = &buffer.votes;
-    let (inserted, aggregates) = std::thread::scope(|scope| {
+    let (inserted, aggregates, slices) = std::thread::scope(|scope| {
         let summing = scope.spawn(move || {
             let mut aggregates = Aggregates::default();
             for vote in votes {
@@ -62,22 +63,31 @@ pub(super) fn import_buffer(
             }
             Ok::<_, StoreError>(aggregates)
         });
+        let slicing = scope.spawn(move || SliceAggregates::sum(votes, &|_| false));
         let inserted = insert_votes(&tx, votes);
-        (inserted, summing.join())
+        (inserted, summing.join(), slicing.join())
     });
     let (mut summary, duplicates) = inserted?;
+    let joined = |what: &str| StoreError::Corrupt(format!("summing the import's {what} failed"));
     let mut aggregates = aggregates
-        .map_err(|_| StoreError::Corrupt("summing the import's votes failed".into()))?
+        .map_err(|_| joined("votes"))?
         .map_err(in_file(&audit.file_name))?;
+    let mut slices = slices.map_err(|_| joined("slices"))?;
     for &index in &duplicates {
         aggregates
             .add(&votes[index], -1)
             .map_err(in_file(&audit.file_name))?;
     }
+    if !duplicates.is_empty() {
+        let mut skipped = vec![false; votes.len()];
+        for &index in &duplicates {
+            skipped[index] = true;
+        }
+        slices = SliceAggregates::sum(votes, &|i| skipped[i]);
+    }
     let Aggregates {
         pairs,
         tokens,
-        slices,
         per_source,
     } = aggregates;
     if summary.votes_inserted == 0 {
@@ -104,12 +114,12 @@ pub(super) fn import_buffer(
     Ok(summary)
 }
 
-/// Per-day pair counts, per-day model tokens and vote counts per source.
+/// Per-day pair counts, per-day model tokens and vote counts per source
+/// (the slices are summed apart, by [`SliceAggregates::sum`]).
 #[derive(Default)]
 struct Aggregates {
     pairs: FastMap<(u32, i64, u32, u32), Counts>,
     tokens: FastMap<(u32, i64, u32), TokenCounts>,
-    slices: SliceAggregates,
     per_source: HashMap<u32, u64>,
 }
 
@@ -135,7 +145,6 @@ impl Aggregates {
         let (lo, hi, slot) = pair_slot(vote);
         let counts = self.pairs.entry((vote.source, day, lo, hi)).or_default();
         apply(&mut counts[slot], 1)?;
-        self.slices.add(vote, (lo, hi, slot), apply)?;
         for (model, side_tokens) in [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)] {
             let entry = self.tokens.entry((vote.source, day, model)).or_default();
             if side_tokens == NO_TOKENS {

@@ -143,11 +143,27 @@ pub struct SliceValue {
 /// (source, dimension code, value id, day).
 type SliceDay = (u32, u8, u32, i64);
 
-/// The slice part of an import's aggregates, summed per vote.
+/// One slice day of an import, packed as `slice_daily` stores it.
+struct PackedSliceDay {
+    key: SliceDay,
+    pairs: Vec<u8>,
+    tokens: Vec<u8>,
+}
+
+/// The slice part of an import's aggregates: one packed row per slice value
+/// and day with votes.
+///
+/// # Why it is summed day by day
+/// A vote is in up to three slices (its category set, language and
+/// country), so 10M votes make some 30M slice cells, most of them distinct
+/// across the whole import. Summing them in one map keyed by (slice, day,
+/// pair) spends its time on cache misses. The votes are instead bucketed by
+/// day (a counting sort of their indices), and each day is summed in maps
+/// that hold only that day's cells and are reused from day to day; each
+/// slice day is then packed at once, in pair order.
 #[derive(Default)]
 pub(crate) struct SliceAggregates {
-    pairs: FastMap<(SliceDay, u32, u32), Counts>,
-    tokens: FastMap<(SliceDay, u32), TokenCounts>,
+    days: Vec<PackedSliceDay>,
 }
 
 /// The (dimension code, value id) slices a stored vote is in.
@@ -161,30 +177,126 @@ pub(crate) fn slices_of(vote: &BufferedVote) -> impl Iterator<Item = (u8, u32)> 
     .filter(|&(_, value)| value != NO_LABEL)
 }
 
+/// Above this many days between an import's first and last, its votes are
+/// ordered by day with a comparison sort rather than a counting sort.
+const COUNTING_SORT_MAX_DAYS: i64 = 1 << 22;
+
 impl SliceAggregates {
-    /// Adds (or with a `sign` < 0 removes) one vote, whose pair slot
-    /// (`0` wins of lo, `1` wins of hi, `2` ties, `3` both bad) is known.
-    pub(crate) fn add(
-        &mut self,
-        vote: &BufferedVote,
-        (lo, hi, slot): (u32, u32, usize),
-        apply: impl Fn(&mut u64, u64) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let day = vote.timestamp.div_euclid(86_400);
-        for (dimension, value) in slices_of(vote) {
-            let key = (vote.source, dimension, value, day);
-            apply(&mut self.pairs.entry((key, lo, hi)).or_default()[slot], 1)?;
-            for (model, tokens) in [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)] {
-                let entry = self.tokens.entry((key, model)).or_default();
-                if tokens == NO_TOKENS {
-                    apply(&mut entry[2], 1)?;
-                } else {
-                    apply(&mut entry[0], 1)?;
-                    apply(&mut entry[1], tokens as u64)?;
+    /// Sums the slice cells of `votes`, leaving out those whose index
+    /// `skipped` names (the votes an import found already stored).
+    pub(crate) fn sum(votes: &[BufferedVote], skipped: &dyn Fn(usize) -> bool) -> SliceAggregates {
+        let day_of = |vote: &BufferedVote| vote.timestamp.div_euclid(86_400);
+        let mut order: Vec<u32> = (0..votes.len())
+            .filter(|&i| !skipped(i) && slices_of(&votes[i]).next().is_some())
+            .map(|i| i as u32)
+            .collect();
+        let (Some(first), Some(last)) = (
+            order.iter().map(|&i| day_of(&votes[i as usize])).min(),
+            order.iter().map(|&i| day_of(&votes[i as usize])).max(),
+        ) else {
+            return SliceAggregates::default();
+        };
+        if last - first < COUNTING_SORT_MAX_DAYS {
+            // Counting sort by day: stable, two passes over the indices.
+            let mut starts = vec![0usize; (last - first + 2) as usize];
+            for &i in &order {
+                starts[(day_of(&votes[i as usize]) - first + 1) as usize] += 1;
+            }
+            for d in 1..starts.len() {
+                starts[d] += starts[d - 1];
+            }
+            let mut sorted = vec![0u32; order.len()];
+            for &i in &order {
+                let slot = &mut starts[(day_of(&votes[i as usize]) - first) as usize];
+                sorted[*slot] = i;
+                *slot += 1;
+            }
+            order = sorted;
+        } else {
+            order.sort_by_key(|&i| day_of(&votes[i as usize]));
+        }
+
+        // Dense ids of the (source, dimension, value) slices, so the per-day
+        // maps key on three u32s.
+        let mut slice_ids: FastMap<(u32, u8, u32), u32> = FastMap::default();
+        let mut slice_keys: Vec<(u32, u8, u32)> = Vec::new();
+        let mut pairs: FastMap<(u32, u32, u32), Counts> = FastMap::default();
+        let mut tokens: FastMap<(u32, u32), TokenCounts> = FastMap::default();
+        let mut aggregates = SliceAggregates::default();
+        let mut run_start = 0;
+        while run_start < order.len() {
+            let day = day_of(&votes[order[run_start] as usize]);
+            let run_end = run_start
+                + order[run_start..]
+                    .iter()
+                    .take_while(|&&i| day_of(&votes[i as usize]) == day)
+                    .count();
+            for &i in &order[run_start..run_end] {
+                let vote = &votes[i as usize];
+                let (lo, hi, slot) = pair_slot(vote);
+                for (dimension, value) in slices_of(vote) {
+                    let key = (vote.source, dimension, value);
+                    let next_id = slice_keys.len() as u32;
+                    let slice = *slice_ids.entry(key).or_insert_with(|| {
+                        slice_keys.push(key);
+                        next_id
+                    });
+                    pairs.entry((slice, lo, hi)).or_default()[slot] += 1;
+                    for (model, side) in
+                        [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)]
+                    {
+                        let entry = tokens.entry((slice, model)).or_default();
+                        if side == NO_TOKENS {
+                            entry[2] += 1;
+                        } else {
+                            entry[0] += 1;
+                            entry[1] += side as u64;
+                        }
+                    }
                 }
             }
+            aggregates.pack_day(day, &slice_keys, &mut pairs, &mut tokens);
+            run_start = run_end;
         }
-        Ok(())
+        aggregates
+    }
+
+    /// Packs one day's cells (emptying the maps for the next day).
+    fn pack_day(
+        &mut self,
+        day: i64,
+        slice_keys: &[(u32, u8, u32)],
+        pairs: &mut FastMap<(u32, u32, u32), Counts>,
+        tokens: &mut FastMap<(u32, u32), TokenCounts>,
+    ) {
+        let mut day_pairs: Vec<_> = pairs.drain().collect();
+        day_pairs.sort_unstable_by_key(|&(key, _)| key);
+        let mut day_tokens: Vec<_> = tokens.drain().collect();
+        day_tokens.sort_unstable_by_key(|&(key, _)| key);
+        let (mut p, mut t) = (0, 0);
+        while p < day_pairs.len() {
+            // Every slice with tokens on a day has pairs on it, and back.
+            let slice = day_pairs[p].0 .0;
+            let p_end = p + day_pairs[p..]
+                .iter()
+                .take_while(|((s, _, _), _)| *s == slice)
+                .count();
+            let t_end = t + day_tokens[t..]
+                .iter()
+                .take_while(|((s, _), _)| *s == slice)
+                .count();
+            let (source, dimension, value) = slice_keys[slice as usize];
+            self.days.push(PackedSliceDay {
+                key: (source, dimension, value, day),
+                pairs: packed::encode(
+                    day_pairs[p..p_end]
+                        .iter()
+                        .map(|&((_, lo, hi), c)| (lo, hi, c)),
+                ),
+                tokens: encode_tokens(day_tokens[t..t_end].iter().map(|&((_, m), c)| (m, c))),
+            });
+            (p, t) = (p_end, t_end);
+        }
     }
 }
 
@@ -214,27 +326,10 @@ fn decode_tokens(blob: &[u8], mut each: impl FnMut(u32, TokenCounts)) -> Result<
         .map_err(StoreError::Corrupt)
 }
 
-/// Adds the import's slice counts to `slice_daily` and rewrites the
-/// checkpoints from the first block each slice value's counts touched.
-///
-/// The import's cells are sorted once (a vote makes up to three of them, so
-/// a 10M-vote import sorts tens of millions) and each slice day is a run of
-/// that order: its pairs come out in (lo, hi) order, as the packing wants,
-/// without building a map per day.
+/// Adds the import's slice counts to `slice_daily` (merging them into a
+/// slice day already stored) and rewrites the checkpoints from the first
+/// block each slice value's counts touched.
 pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result<(), StoreError> {
-    let mut pairs: Vec<((SliceDay, u32, u32), Counts)> = aggregates
-        .pairs
-        .into_iter()
-        .filter(|(_, counts)| counts.iter().any(|&c| c > 0))
-        .collect();
-    pairs.sort_unstable_by_key(|&(key, _)| key);
-    let mut tokens: Vec<((SliceDay, u32), TokenCounts)> = aggregates
-        .tokens
-        .into_iter()
-        .filter(|(_, t)| t.iter().any(|&c| c > 0))
-        .collect();
-    tokens.sort_unstable_by_key(|&(key, _)| key);
-
     let mut read = tx.prepare_cached(
         "SELECT pairs, tokens FROM slice_daily
          WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day = ?4",
@@ -244,40 +339,20 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     let mut first_days: BTreeMap<(u32, u8, u32), i64> = BTreeMap::new();
-    let (mut p, mut t) = (0, 0);
-    while p < pairs.len() || t < tokens.len() {
-        // The next slice day in either list.
-        let key = match (pairs.get(p), tokens.get(t)) {
-            (Some(((a, _, _), _)), Some(((b, _), _))) => (*a).min(*b),
-            (Some(((a, _, _), _)), None) => *a,
-            (None, Some(((b, _), _))) => *b,
-            (None, None) => break,
-        };
-        let p_end = p + pairs[p..]
-            .iter()
-            .take_while(|((k, _, _), _)| *k == key)
-            .count();
-        let t_end = t + tokens[t..]
-            .iter()
-            .take_while(|((k, _), _)| *k == key)
-            .count();
-        let (day_pairs, day_tokens) = (&pairs[p..p_end], &tokens[t..t_end]);
-        (p, t) = (p_end, t_end);
-
-        let (source, dimension, value, day) = key;
+    for day_row in aggregates.days {
+        let key @ (source, dimension, value, day) = day_row.key;
         let stored: Option<(Vec<u8>, Vec<u8>)> = read
             .query_row(params![source, dimension, value, day], |row| {
                 Ok((row.get(0)?, row.get(1)?))
             })
             .optional()?;
         let (pair_blob, token_blob) = match stored {
-            None => (
-                packed::encode(day_pairs.iter().map(|&((_, lo, hi), c)| (lo, hi, c))),
-                encode_tokens(day_tokens.iter().map(|&((_, m), c)| (m, c))),
-            ),
-            Some((stored_pairs, stored_tokens)) => {
-                merge_with_stored(key, day_pairs, day_tokens, &stored_pairs, &stored_tokens)?
-            }
+            None => (day_row.pairs, day_row.tokens),
+            Some((stored_pairs, stored_tokens)) => merge_with_stored(
+                key,
+                [&day_row.pairs, &stored_pairs],
+                [&day_row.tokens, &stored_tokens],
+            )?,
         };
         upsert.execute(params![
             source, dimension, value, day, pair_blob, token_blob
@@ -291,39 +366,38 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
     Ok(())
 }
 
-/// The blobs of a slice day already stored plus an import's counts of it.
+/// The sum of two packed forms of one slice day (an import's and the stored
+/// one), with checked arithmetic.
 fn merge_with_stored(
     (_, _, value, day): SliceDay,
-    day_pairs: &[((SliceDay, u32, u32), Counts)],
-    day_tokens: &[((SliceDay, u32), TokenCounts)],
-    stored_pairs: &[u8],
-    stored_tokens: &[u8],
+    pair_blobs: [&[u8]; 2],
+    token_blobs: [&[u8]; 2],
 ) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
     let what = || format!("the counts of slice value {value} on day {day}");
-    let mut pairs: BTreeMap<(u32, u32), Counts> = day_pairs
-        .iter()
-        .map(|&((_, lo, hi), c)| ((lo, hi), c))
-        .collect();
-    let mut tokens: BTreeMap<u32, TokenCounts> =
-        day_tokens.iter().map(|&((_, m), c)| (m, c)).collect();
+    let mut pairs: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    let mut tokens: BTreeMap<u32, TokenCounts> = BTreeMap::new();
     let mut overflow = None;
-    packed::decode(stored_pairs, |(lo, hi, counts)| {
-        let total = pairs.entry((lo, hi)).or_default();
-        for (t, c) in total.iter_mut().zip(counts) {
-            if let Err(e) = checked_add(t, c, &what) {
-                overflow = Some(e);
+    for blob in pair_blobs {
+        packed::decode(blob, |(lo, hi, counts)| {
+            let total = pairs.entry((lo, hi)).or_default();
+            for (t, c) in total.iter_mut().zip(counts) {
+                if let Err(e) = checked_add(t, c, &what) {
+                    overflow = Some(e);
+                }
             }
-        }
-    })
-    .map_err(StoreError::Corrupt)?;
-    decode_tokens(stored_tokens, |model, counts| {
-        let total = tokens.entry(model).or_default();
-        for (t, c) in total.iter_mut().zip(counts) {
-            if let Err(e) = checked_add(t, c, &what) {
-                overflow = Some(e);
+        })
+        .map_err(StoreError::Corrupt)?;
+    }
+    for blob in token_blobs {
+        decode_tokens(blob, |model, counts| {
+            let total = tokens.entry(model).or_default();
+            for (t, c) in total.iter_mut().zip(counts) {
+                if let Err(e) = checked_add(t, c, &what) {
+                    overflow = Some(e);
+                }
             }
-        }
-    })?;
+        })?;
+    }
     if let Some(error) = overflow {
         return Err(error);
     }
@@ -481,24 +555,19 @@ fn rebuild_checkpoints(
 /// migration to slices, and a repair).
 pub(crate) fn rebuild_from_votes(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch("DELETE FROM slice_daily; DELETE FROM slice_checkpoints;")?;
-    let mut aggregates = SliceAggregates::default();
     let mut votes = tx.prepare(
         "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
                 category_set_id, language_id, country_id
          FROM votes WHERE category_set_id IS NOT NULL OR language_id IS NOT NULL
                        OR country_id IS NOT NULL",
     )?;
+    let mut stored = Vec::new();
     let mut rows = votes.query([])?;
     while let Some(row) = rows.next()? {
-        let vote = stored_vote(row)?;
-        let (lo, hi, slot) = pair_slot(&vote);
-        aggregates.add(&vote, (lo, hi, slot), |value, delta| {
-            *value += delta;
-            Ok(())
-        })?;
+        stored.push(stored_vote(row)?);
     }
     drop(rows);
-    write(tx, aggregates)
+    write(tx, SliceAggregates::sum(&stored, &|_| false))
 }
 
 /// A `votes` row (columns as [`rebuild_from_votes`] selects them) as a
