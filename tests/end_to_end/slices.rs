@@ -32,6 +32,11 @@ fn audit(name: &str) -> ImportAudit {
 
 /// Votes over 100 days with 0–3 categories, maybe a language, maybe a country.
 fn labelled_votes(seed: u64, n: usize) -> Vec<Vote> {
+    labelled_votes_from(seed, n, FIRST_DAY)
+}
+
+/// As [`labelled_votes`], over the 100 days from `first_day`.
+fn labelled_votes_from(seed: u64, n: usize, first_day: i64) -> Vec<Vote> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     (0..n)
         .map(|i| {
@@ -47,7 +52,7 @@ fn labelled_votes(seed: u64, n: usize) -> Vec<Vote> {
             Vote {
                 source: if i % 5 == 0 { "other" } else { "arena" }.into(),
                 source_id: Some(format!("{seed}-{i}")),
-                timestamp: (FIRST_DAY + rng.random_range(0..100)) * 86_400
+                timestamp: (first_day + rng.random_range(0..100)) * 86_400
                     + rng.random_range(0..86_400),
                 model_a: MODELS[a].into(),
                 model_b: MODELS[b].into(),
@@ -179,12 +184,17 @@ fn slice_counts_equal_the_raw_votes_for_every_range_and_filter() {
         900
     );
     all.extend(new_votes);
+    // An import of later days only: its checkpoints are the stored ones
+    // plus its own totals, without reading the stored days back.
+    let later = labelled_votes_from(5, 1200, FIRST_DAY + 150);
+    store.import_votes(&later, &audit("later")).unwrap();
+    all.extend(later);
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(99);
-    let ranges: Vec<(Option<i64>, Option<i64>)> = (0..12)
+    let ranges: Vec<(Option<i64>, Option<i64>)> = (0..20)
         .map(|_| {
-            let a = FIRST_DAY + rng.random_range(-5..105);
-            let b = a + rng.random_range(0..70);
+            let a = FIRST_DAY + rng.random_range(-5..255);
+            let b = a + rng.random_range(0..140);
             (
                 rng.random_bool(0.8).then_some(a),
                 rng.random_bool(0.8).then_some(b),

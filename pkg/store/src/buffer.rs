@@ -87,6 +87,9 @@ pub struct VoteBuffer {
     pub(crate) labels: Interner,
     /// Sets of label ids (sorted by label name), interned.
     pub(crate) category_sets: SetInterner,
+    /// Per label id, the set holding that label alone (`NO_LABEL` until
+    /// seen): the one-category fast path of [`VoteBuffer::category_set`].
+    single_sets: Vec<u32>,
     pub(crate) votes: Vec<BufferedVote>,
     /// (alias as written in the file, model name it resolved to).
     pub(crate) aliases: Vec<(String, u32)>,
@@ -114,8 +117,22 @@ impl VoteBuffer {
     /// The local id of the set of `categories` (labels interned on the way;
     /// order and repeats do not matter); `NO_LABEL` for no category.
     pub fn category_set(&mut self, categories: &[&str]) -> u32 {
-        if categories.is_empty() {
-            return NO_LABEL;
+        match categories {
+            [] => return NO_LABEL,
+            // Most votes have one category: no sorting, no list to build.
+            [single] => {
+                let label = self.labels.intern(single) as usize;
+                if let Some(&set) = self.single_sets.get(label).filter(|&&s| s != NO_LABEL) {
+                    return set;
+                }
+                let set = self.category_sets.intern(vec![label as u32]);
+                if self.single_sets.len() <= label {
+                    self.single_sets.resize(label + 1, NO_LABEL);
+                }
+                self.single_sets[label] = set;
+                return set;
+            }
+            _ => {}
         }
         let mut names: Vec<&str> = categories.to_vec();
         names.sort_unstable();
@@ -139,6 +156,52 @@ impl VoteBuffer {
     /// Records that votes named a model `alias` and it was stored as `model`.
     pub fn record_alias(&mut self, alias: &str, model: u32) {
         self.aliases.push((alias.to_string(), model));
+    }
+    /// Moves the votes of `later` (a buffer read from a later part of the
+    /// same file) to the end of this one, with its names interned here. Ids
+    /// come out as one pass over the whole file would give them: names new in
+    /// `later` get the next ids, in the order `later` first saw them.
+    pub(crate) fn append(&mut self, later: VoteBuffer) {
+        let remap = |into: &mut Interner, from: &Interner| -> Vec<u32> {
+            from.names.iter().map(|name| into.intern(name)).collect()
+        };
+        let sources = remap(&mut self.sources, &later.sources);
+        let models = remap(&mut self.models, &later.models);
+        let labels = remap(&mut self.labels, &later.labels);
+        // A set's labels are sorted by name, which the remapping keeps.
+        let sets: Vec<u32> = later
+            .category_sets
+            .sets
+            .iter()
+            .map(|set| {
+                let ids = set.iter().map(|&label| labels[label as usize]).collect();
+                self.category_sets.intern(ids)
+            })
+            .collect();
+        for (alias, model) in later.aliases {
+            if !self.aliases.iter().any(|(known, _)| *known == alias) {
+                self.aliases.push((alias, models[model as usize]));
+            }
+        }
+        let label = |ids: &[u32], id: u32| {
+            if id == NO_LABEL {
+                NO_LABEL
+            } else {
+                ids[id as usize]
+            }
+        };
+        self.votes.reserve(later.votes.len());
+        for vote in later.votes {
+            self.votes.push(BufferedVote {
+                source: sources[vote.source as usize],
+                model_a: models[vote.model_a as usize],
+                model_b: models[vote.model_b as usize],
+                category: label(&sets, vote.category),
+                language: label(&labels, vote.language),
+                country: label(&labels, vote.country),
+                ..vote
+            });
+        }
     }
     /// Adds a vote whose names were already interned with this buffer.
     pub fn push(&mut self, vote: BufferedVote) {

@@ -120,7 +120,7 @@ pub(super) fn import_buffer(
 struct Aggregates {
     pairs: FastMap<(u32, i64, u32, u32), Counts>,
     tokens: FastMap<(u32, i64, u32), TokenCounts>,
-    per_source: HashMap<u32, u64>,
+    per_source: FastMap<u32, u64>,
 }
 
 impl Aggregates {

@@ -161,9 +161,21 @@ struct PackedSliceDay {
 /// day (a counting sort of their indices), and each day is summed in maps
 /// that hold only that day's cells and are reused from day to day; each
 /// slice day is then packed at once, in pair order.
+///
+/// It also sums, per slice value, the import's own running totals through
+/// each checkpoint block it touches: when the store holds nothing of that
+/// value from the import's first block on (a first import, or days appended
+/// after the stored ones), the new checkpoints are the stored one before
+/// that block plus these, and the import does not read its own rows back.
 #[derive(Default)]
 pub(crate) struct SliceAggregates {
     days: Vec<PackedSliceDay>,
+    /// Per (source, dimension, value): (block, the import's running totals
+    /// through that block, sorted by pair), in block order.
+    own_checkpoints: BTreeMap<(u32, u8, u32), Vec<(i64, Vec<packed::PackedPair>)>>,
+    /// Per dense slice id while summing: the running totals and the block
+    /// they have reached.
+    running: Vec<(FastMap<(u32, u32), Counts>, i64)>,
 }
 
 /// The (dimension code, value id) slices a stored vote is in.
@@ -220,7 +232,10 @@ impl SliceAggregates {
         // maps key on three u32s.
         let mut slice_ids: FastMap<(u32, u8, u32), u32> = FastMap::default();
         let mut slice_keys: Vec<(u32, u8, u32)> = Vec::new();
-        let mut pairs: FastMap<(u32, u32, u32), Counts> = FastMap::default();
+        // A day's pair cells as sortable records (slice, lo, hi, slot), so
+        // that one sort gives each slice's pairs in the order the packing
+        // wants, and summing them is a pass over runs.
+        let mut cells: Vec<u128> = Vec::new();
         let mut tokens: FastMap<(u32, u32), TokenCounts> = FastMap::default();
         let mut aggregates = SliceAggregates::default();
         let mut run_start = 0;
@@ -241,7 +256,12 @@ impl SliceAggregates {
                         slice_keys.push(key);
                         next_id
                     });
-                    pairs.entry((slice, lo, hi)).or_default()[slot] += 1;
+                    cells.push(
+                        (u128::from(slice) << 66)
+                            | (u128::from(lo) << 34)
+                            | (u128::from(hi) << 2)
+                            | slot as u128,
+                    );
                     for (model, side) in
                         [(vote.model_a, vote.tokens_a), (vote.model_b, vote.tokens_b)]
                     {
@@ -255,48 +275,93 @@ impl SliceAggregates {
                     }
                 }
             }
-            aggregates.pack_day(day, &slice_keys, &mut pairs, &mut tokens);
+            aggregates.pack_day(day, &slice_keys, &mut cells, &mut tokens);
             run_start = run_end;
+        }
+        for slice in 0..aggregates.running.len() {
+            aggregates.close_block(slice, &slice_keys);
         }
         aggregates
     }
 
-    /// Packs one day's cells (emptying the maps for the next day).
+    /// Packs one day's cells (emptying them and the token map for the next
+    /// day).
     fn pack_day(
         &mut self,
         day: i64,
         slice_keys: &[(u32, u8, u32)],
-        pairs: &mut FastMap<(u32, u32, u32), Counts>,
+        cells: &mut Vec<u128>,
         tokens: &mut FastMap<(u32, u32), TokenCounts>,
     ) {
-        let mut day_pairs: Vec<_> = pairs.drain().collect();
-        day_pairs.sort_unstable_by_key(|&(key, _)| key);
+        cells.sort_unstable();
         let mut day_tokens: Vec<_> = tokens.drain().collect();
         day_tokens.sort_unstable_by_key(|&(key, _)| key);
-        let (mut p, mut t) = (0, 0);
-        while p < day_pairs.len() {
+        let slice_of = |cell: u128| (cell >> 66) as u32;
+        let (mut c, mut t) = (0, 0);
+        let mut pairs: Vec<packed::PackedPair> = Vec::new();
+        while c < cells.len() {
             // Every slice with tokens on a day has pairs on it, and back.
-            let slice = day_pairs[p].0 .0;
-            let p_end = p + day_pairs[p..]
-                .iter()
-                .take_while(|((s, _, _), _)| *s == slice)
-                .count();
+            let slice = slice_of(cells[c]);
+            pairs.clear();
+            while c < cells.len() && slice_of(cells[c]) == slice {
+                let (lo, hi) = ((cells[c] >> 34) as u32, (cells[c] >> 2) as u32);
+                match pairs.last_mut() {
+                    Some((l, h, counts)) if (*l, *h) == (lo, hi) => {
+                        counts[(cells[c] & 3) as usize] += 1
+                    }
+                    _ => {
+                        let mut counts: Counts = [0; 4];
+                        counts[(cells[c] & 3) as usize] = 1;
+                        pairs.push((lo, hi, counts));
+                    }
+                }
+                c += 1;
+            }
             let t_end = t + day_tokens[t..]
                 .iter()
                 .take_while(|((s, _), _)| *s == slice)
                 .count();
             let (source, dimension, value) = slice_keys[slice as usize];
+            let block = day.div_euclid(BLOCK_DAYS);
+            let slice = slice as usize;
+            if self.running.len() <= slice {
+                self.running
+                    .resize_with(slice + 1, || (FastMap::default(), block));
+            }
+            if self.running[slice].1 != block {
+                self.close_block(slice, slice_keys);
+                self.running[slice].1 = block;
+            }
+            for &(lo, hi, counts) in &pairs {
+                let total = self.running[slice].0.entry((lo, hi)).or_default();
+                for (t, c) in total.iter_mut().zip(counts) {
+                    *t += c;
+                }
+            }
             self.days.push(PackedSliceDay {
                 key: (source, dimension, value, day),
-                pairs: packed::encode(
-                    day_pairs[p..p_end]
-                        .iter()
-                        .map(|&((_, lo, hi), c)| (lo, hi, c)),
-                ),
+                pairs: packed::encode(pairs.iter().copied()),
                 tokens: encode_tokens(day_tokens[t..t_end].iter().map(|&((_, m), c)| (m, c))),
             });
-            (p, t) = (p_end, t_end);
+            t = t_end;
         }
+        cells.clear();
+    }
+
+    /// Records a slice's running totals as the checkpoint of the block they
+    /// have reached (nothing for a slice with no votes yet).
+    fn close_block(&mut self, slice: usize, slice_keys: &[(u32, u8, u32)]) {
+        let (running, block) = &self.running[slice];
+        if running.is_empty() {
+            return;
+        }
+        let mut totals: Vec<packed::PackedPair> =
+            running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)).collect();
+        totals.sort_unstable_by_key(|&(lo, hi, _)| (lo, hi));
+        self.own_checkpoints
+            .entry(slice_keys[slice])
+            .or_default()
+            .push((*block, totals));
     }
 }
 
@@ -338,6 +403,29 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
         "INSERT OR REPLACE INTO slice_daily (source_id, dimension, value_id, day, pairs, tokens)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    // The values whose checkpoints can be taken from the import's own
+    // totals: nothing stored from the block of the import's first day on.
+    let mut later_stored = tx.prepare_cached(
+        "SELECT 1 FROM slice_daily
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND day >= ?4 LIMIT 1",
+    )?;
+    let mut appended: BTreeMap<(u32, u8, u32), Vec<(i64, Vec<packed::PackedPair>)>> =
+        BTreeMap::new();
+    for (key @ (source, dimension, value), blocks) in aggregates.own_checkpoints {
+        let Some(&(first_block, _)) = blocks.first() else {
+            continue;
+        };
+        let stored_later = later_stored
+            .query_row(
+                params![source, dimension, value, first_block * BLOCK_DAYS],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if !stored_later {
+            appended.insert(key, blocks);
+        }
+    }
     let mut first_days: BTreeMap<(u32, u8, u32), i64> = BTreeMap::new();
     for day_row in aggregates.days {
         let key @ (source, dimension, value, day) = day_row.key;
@@ -360,8 +448,67 @@ pub(crate) fn write(tx: &Transaction<'_>, aggregates: SliceAggregates) -> Result
         let first = first_days.entry((source, dimension, value)).or_insert(day);
         *first = (*first).min(day);
     }
-    for ((source, dimension, value), day) in first_days {
-        rebuild_checkpoints(tx, (source, dimension, value), day)?;
+    for (key, day) in first_days {
+        match appended.remove(&key) {
+            Some(blocks) => append_checkpoints(tx, key, blocks)?,
+            None => rebuild_checkpoints(tx, key, day)?,
+        }
+    }
+    Ok(())
+}
+
+/// Writes the checkpoints of a value whose import comes after everything
+/// stored of it: each block's checkpoint is the stored checkpoint before the
+/// import's first block plus the import's running totals through the block.
+fn append_checkpoints(
+    tx: &Transaction<'_>,
+    (source, dimension, value): (u32, u8, u32),
+    blocks: Vec<(i64, Vec<packed::PackedPair>)>,
+) -> Result<(), StoreError> {
+    let Some(&(first_block, _)) = blocks.first() else {
+        return Ok(());
+    };
+    let base: Option<Vec<u8>> = tx
+        .prepare_cached(
+            "SELECT cumulative FROM slice_checkpoints
+             WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block < ?4
+             ORDER BY block DESC LIMIT 1",
+        )?
+        .query_row(params![source, dimension, value, first_block], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    let mut before: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    if let Some(base) = base {
+        packed::decode(&base, |(lo, hi, counts)| {
+            before.insert((lo, hi), counts);
+        })
+        .map_err(StoreError::Corrupt)?;
+    }
+    tx.prepare_cached(
+        "DELETE FROM slice_checkpoints
+         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block >= ?4",
+    )?
+    .execute(params![source, dimension, value, first_block])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO slice_checkpoints (source_id, dimension, value_id, block, cumulative)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let what = || format!("the running total of slice value {value}");
+    for (block, own) in blocks {
+        let blob = if before.is_empty() {
+            packed::encode(own)
+        } else {
+            let mut totals = before.clone();
+            for (lo, hi, counts) in own {
+                let total = totals.entry((lo, hi)).or_default();
+                for (t, c) in total.iter_mut().zip(counts) {
+                    checked_add(t, c, &what)?;
+                }
+            }
+            packed::encode(totals.iter().map(|(&(lo, hi), &c)| (lo, hi, c)))
+        };
+        insert.execute(params![source, dimension, value, block, blob])?;
     }
     Ok(())
 }
@@ -496,7 +643,9 @@ fn rebuild_checkpoints(
             row.get(0)
         })
         .optional()?;
-    let mut running: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    // Summed in a hash map (a value's blobs hold millions of cells), sorted
+    // once per checkpoint for the packing.
+    let mut running: FastMap<(u32, u32), Counts> = FastMap::default();
     if let Some(base) = base {
         packed::decode(&base, |(lo, hi, counts)| {
             running.insert((lo, hi), counts);
@@ -512,8 +661,11 @@ fn rebuild_checkpoints(
         "INSERT INTO slice_checkpoints (source_id, dimension, value_id, block, cumulative)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    let mut flush = |block: i64, running: &BTreeMap<(u32, u32), Counts>| {
-        let blob = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+    let mut flush = |block: i64, running: &FastMap<(u32, u32), Counts>| {
+        let mut sorted: Vec<packed::PackedPair> =
+            running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)).collect();
+        sorted.sort_unstable_by_key(|&(lo, hi, _)| (lo, hi));
+        let blob = packed::encode(sorted);
         insert.execute(params![source, dimension, value, block, blob])
     };
     let mut daily = tx.prepare_cached(

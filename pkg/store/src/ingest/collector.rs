@@ -61,6 +61,9 @@ pub(crate) struct Collector<'o, 'c> {
     options: &'o IngestOptions<'c>,
     pub(crate) out: Ingested,
     models: FastMap<String, ResolvedModel>,
+    /// Per local model id: already listed in `unknown_models` (a name the
+    /// catalog does not know is its own model, so ids and names match).
+    listed_unknown: Vec<bool>,
     default_source: u32,
     /// The `--source` flag, when given: wins over per-row sources.
     forced_source: Option<u32>,
@@ -78,6 +81,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             options,
             out,
             models: FastMap::default(),
+            listed_unknown: Vec::new(),
             default_source,
             forced_source,
             model_columns: ["model_a", "model_b"],
@@ -204,8 +208,16 @@ impl<'o, 'c> Collector<'o, 'c> {
         let (model_b, known_b) = (b.id, b.known);
         if !(known_a && known_b) {
             self.out.votes_with_unknown_models += 1;
-            for (known, name) in [(known_a, vote.model_a), (known_b, vote.model_b)] {
-                if !known && !self.out.unknown_models.contains(name.trim()) {
+            for (known, id, name) in [
+                (known_a, model_a, vote.model_a),
+                (known_b, model_b, vote.model_b),
+            ] {
+                let id = id as usize;
+                if self.listed_unknown.len() <= id {
+                    self.listed_unknown.resize(id + 1, false);
+                }
+                if !known && !self.listed_unknown[id] {
+                    self.listed_unknown[id] = true;
                     self.out.unknown_models.insert(name.trim().to_string());
                 }
             }

@@ -21,6 +21,10 @@ use super::row::Row;
 pub const MAX_LABEL_CHARS: usize = 100;
 
 fn checked<'r>(column: &str, label: &'r str) -> Result<&'r str, RowProblem> {
+    // The common case, printable ASCII within the limit, in one byte scan.
+    if label.len() <= MAX_LABEL_CHARS && label.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Ok(label);
+    }
     if let Some(c) = label.chars().find(|c| c.is_control()) {
         return Err(RowProblem::new(
             column,
