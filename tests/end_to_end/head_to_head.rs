@@ -2,7 +2,8 @@
 //! cell's battles, wins and ties equal the counts tallied here from the raw
 //! votes, the win fraction follows from them, the predicted probability
 //! follows from the leaderboard's scores, the diagonal is null, an unplayed
-//! pair has 0 battles and no win fraction, and `top` is bounded.
+//! pair has 0 battles and no win fraction, row filters pick among the
+//! fitted models, and `top` is bounded.
 
 use std::collections::HashMap;
 
@@ -175,6 +176,31 @@ fn head_to_head_counts_and_predictions_follow_the_votes_and_the_scores() {
     assert!(top
         .iter()
         .all(|r| ["1", "2"].contains(&r["rank_a"].as_str())));
+
+    // Row filters choose among the fitted models ("the 2 best dense
+    // models"); the ranks stay those of the whole fit.
+    let mut dense: Vec<&str> = vec!["llama-3.1-8b", "gemma-3-27b", "qwen3-32b"];
+    dense.sort_by_key(|m| score[*m].1.parse::<u32>().unwrap());
+    let filtered = run_ok(
+        dir.path(),
+        &[
+            "query",
+            "--type",
+            "head-to-head",
+            "--top",
+            "2",
+            "--architectures",
+            "dense",
+            "--format",
+            "csv",
+        ],
+    );
+    let (_, filtered) = read_csv(&filtered);
+    assert_eq!(filtered.len(), 4);
+    for r in &filtered {
+        assert!(dense[..2].contains(&r["model_a"].as_str()), "{r:?}");
+        assert_eq!(r["rank_a"], score[r["model_a"].as_str()].1);
+    }
 
     for bad in ["0", "51"] {
         let (_, err) = run_err(

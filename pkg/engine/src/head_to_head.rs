@@ -5,9 +5,12 @@
 //! per model hides a matchup that goes otherwise.
 //!
 //! The models are the `top` best-scored ones of the fit (the query's
-//! sources, dates and slices), or the `selected` ones that have a score, in
-//! rank order. The counts are the store's pair counts of the same votes the
-//! fit used.
+//! sources, dates and slices) that pass the row filters (organizations,
+//! licenses, architectures, sizes, models, `minVotes`: "the 10 best open
+//! models"), or the `selected` ones that have a score and pass them, in
+//! rank order. As everywhere, the filters choose rows, never the votes: the
+//! scores and predictions are those of the whole fit. The counts are the
+//! store's pair counts of the same votes the fit used.
 
 use std::collections::HashMap;
 
@@ -15,6 +18,7 @@ use arenawatt_core::catalog::Catalog;
 use arenawatt_core::rating::{ModelRating, RatingStatus};
 use arenawatt_store::Store;
 
+use super::filters;
 use super::fitting::fit;
 use super::resolve::ResolvedQuery;
 use super::{HeadToHeadRow, QueryError, QueryResult};
@@ -45,6 +49,7 @@ pub fn head_to_head(
         .models
         .iter()
         .filter(|m| m.status == RatingStatus::Ok && m.bt_score.is_some())
+        .filter(|m| filters::keep(&m.model, m.votes, catalog, &query.rows))
         .collect();
     let chosen: Vec<&ModelRating> = if query.selected.is_empty() {
         rated.iter().take(query.top as usize).copied().collect()
