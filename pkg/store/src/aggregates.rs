@@ -1,12 +1,15 @@
-//! The aggregates an import maintains in its transaction: per-day pair
-//! counts and per-day model tokens (relational, one row per pair or model and
-//! day), and the packed per-day rows with each day's counts and the running
-//! totals that make time-range reads O(pairs) (see [`super::packed`]).
+//! The aggregates an import maintains in its transaction: per-day model
+//! tokens (relational, one row per model and day), and the packed per-day
+//! rows with each day's pair counts and the running totals that make
+//! time-range reads O(pairs) (see [`super::packed`]). The packed daily BLOB
+//! is the only copy of a day's pair counts (schema 3 dropped the relational
+//! `pair_counts_daily`, which held the same numbers one SQL row per pair and
+//! day and made writing a year of counts cost millions of rows).
 //!
-//! Rebuilding the running totals reads every daily row from the first day an
+//! Rebuilding the running totals reads every daily BLOB from the first day an
 //! import touched, so it is also where the import checks, before it commits,
-//! that those rows keep the invariants readers rely on (`lo < hi`, integer
-//! counts below 2^63, totals that do not overflow).
+//! that those days keep the invariants readers rely on (`lo < hi`, counts
+//! below 2^63, totals that do not overflow).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,30 +24,104 @@ pub(super) type Counts = [u64; 4];
 /// Answers with tokens, output tokens, answers without tokens.
 pub(super) type TokenCounts = [u64; 3];
 
-/// Adds per-day pair counts; returns the first day touched per source.
+/// Adds per-day pair counts to the packed daily rows (a new day gets a row
+/// whose running totals [`rebuild_cumulative`] then writes); returns the
+/// first day touched per source.
 pub(super) fn add_daily_pairs(
     tx: &Transaction<'_>,
     pairs: FastMap<(u32, i64, u32, u32), Counts>,
 ) -> Result<HashMap<u32, i64>, StoreError> {
     let mut rows: Vec<_> = pairs.into_iter().collect();
     rows.sort_unstable_by_key(|(key, _)| *key);
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO pair_counts_daily
-             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (source_id, day, model_lo, model_hi) DO UPDATE SET
-             wins_lo = wins_lo + excluded.wins_lo,
-             wins_hi = wins_hi + excluded.wins_hi,
-             ties = ties + excluded.ties,
-             ties_both_bad = ties_both_bad + excluded.ties_both_bad",
-    )?;
     let mut first_days: HashMap<u32, i64> = HashMap::new();
-    for ((source, day, lo, hi), c) in rows {
-        upsert.execute(params![source, day, lo, hi, c[0], c[1], c[2], c[3]])?;
+    let mut start = 0;
+    while start < rows.len() {
+        let ((source, day, _, _), _) = rows[start];
+        let end = start
+            + rows[start..]
+                .iter()
+                .take_while(|((s, d, _, _), _)| (*s, *d) == (source, day))
+                .count();
+        let added = rows[start..end]
+            .iter()
+            .map(|&((_, _, lo, hi), counts)| (lo, hi, counts));
+        let cells = match stored_daily(tx, source, day)? {
+            None => added.collect(),
+            Some(stored) => merge_cells(&stored, added).map_err(|reason| {
+                StoreError::InvalidVote(format!("source id {source}, day {day}: {reason}"))
+            })?,
+        };
+        put_daily(tx, source, day, &cells)?;
         let first = first_days.entry(source).or_insert(day);
         *first = (*first).min(day);
+        start = end;
     }
     Ok(first_days)
+}
+
+/// The decoded daily cells of one source and day, if the store has the day.
+pub(super) fn stored_daily(
+    tx: &Transaction<'_>,
+    source: u32,
+    day: i64,
+) -> Result<Option<Vec<packed::PackedPair>>, StoreError> {
+    let blob: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT daily FROM pair_counts_packed WHERE source_id = ?1 AND day = ?2")?
+        .query_row(params![source, day], |row| row.get(0))
+        .optional()?;
+    let Some(blob) = blob else {
+        return Ok(None);
+    };
+    let mut cells = Vec::new();
+    packed::decode(&blob, |cell| cells.push(cell)).map_err(StoreError::Corrupt)?;
+    Ok(Some(cells))
+}
+
+/// Writes one source's day of pair counts (sorted by pair) as its packed
+/// daily row, keeping the row's running totals until they are rebuilt; no
+/// cells removes the day.
+pub(super) fn put_daily(
+    tx: &Transaction<'_>,
+    source: u32,
+    day: i64,
+    cells: &[packed::PackedPair],
+) -> Result<(), StoreError> {
+    if cells.is_empty() {
+        tx.prepare_cached("DELETE FROM pair_counts_packed WHERE source_id = ?1 AND day = ?2")?
+            .execute(params![source, day])?;
+        return Ok(());
+    }
+    let blob = packed::encode(cells.iter().copied());
+    tx.prepare_cached(
+        "INSERT INTO pair_counts_packed (source_id, day, daily, cumulative) VALUES (?1, ?2, ?3, x'')
+         ON CONFLICT (source_id, day) DO UPDATE SET daily = excluded.daily",
+    )?
+    .execute(params![source, day, blob])?;
+    Ok(())
+}
+
+/// Sorted cells plus more cells (sorted), with checked sums.
+fn merge_cells(
+    stored: &[packed::PackedPair],
+    added: impl Iterator<Item = packed::PackedPair>,
+) -> Result<Vec<packed::PackedPair>, String> {
+    let mut sums: BTreeMap<(u32, u32), Counts> =
+        stored.iter().map(|&(lo, hi, c)| ((lo, hi), c)).collect();
+    for (lo, hi, counts) in added {
+        let total = sums.entry((lo, hi)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            *t = t
+                .checked_add(c)
+                .filter(|&sum| sum <= i64::MAX as u64)
+                .ok_or_else(|| {
+                    format!(
+                        "the count of pair ({lo}, {hi}) passes the store's limit of {}",
+                        i64::MAX
+                    )
+                })?;
+        }
+    }
+    Ok(sums.into_iter().map(|((lo, hi), c)| (lo, hi, c)).collect())
 }
 
 pub(super) fn add_daily_tokens(
@@ -68,8 +145,8 @@ pub(super) fn add_daily_tokens(
     Ok(())
 }
 
-/// Rewrites the packed rows of `source` for every day ≥ `from_day` that has
-/// data: each day's counts, and the running totals from the last earlier day.
+/// Rewrites the running totals of `source` for every day ≥ `from_day` that
+/// has data, from the last earlier day's, checking each day's cells.
 pub(super) fn rebuild_cumulative(
     tx: &Transaction<'_>,
     source: i64,
@@ -90,80 +167,65 @@ pub(super) fn rebuild_cumulative(
         })
         .map_err(StoreError::Corrupt)?;
     }
-    tx.execute(
-        "DELETE FROM pair_counts_packed WHERE source_id = ?1 AND day >= ?2",
-        params![source, from_day],
-    )?;
-    let mut daily = tx.prepare_cached(
-        "SELECT day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad
-         FROM pair_counts_daily WHERE source_id = ?1 AND day >= ?2
-         ORDER BY day, model_lo, model_hi",
-    )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO pair_counts_packed (source_id, day, daily, cumulative) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    let mut day_pairs: Vec<packed::PackedPair> = Vec::new();
-    let mut flush = |day: i64,
-                     day_pairs: &mut Vec<packed::PackedPair>,
-                     running: &BTreeMap<(u32, u32), Counts>|
-     -> Result<(), StoreError> {
-        let daily_blob = packed::encode(day_pairs.drain(..));
-        let cumulative_blob = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
-        insert.execute(params![source, day, daily_blob, cumulative_blob])?;
-        Ok(())
+    let days: Vec<(i64, Vec<u8>)> = {
+        let mut daily = tx.prepare_cached(
+            "SELECT day, daily FROM pair_counts_packed WHERE source_id = ?1 AND day >= ?2
+             ORDER BY day",
+        )?;
+        let rows = daily.query_map(params![source, from_day], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        rows.collect::<Result<_, _>>()?
     };
-    let mut rows = daily.query(params![source, from_day])?;
-    let mut current_day: Option<i64> = None;
-    while let Some(row) = rows.next()? {
-        let day: i64 = row.get(0)?;
-        if let Some(previous) = current_day {
-            if previous != day {
-                flush(previous, &mut day_pairs, &running)?;
-            }
-        }
-        current_day = Some(day);
+    let mut update = tx.prepare_cached(
+        "UPDATE pair_counts_packed SET cumulative = ?3 WHERE source_id = ?1 AND day = ?2",
+    )?;
+    for (day, blob) in days {
         // The invariants every reader relies on, checked before the import
-        // commits: ordered pairs and integer counts that fit the store.
+        // commits: ordered pairs and counts that fit the store.
         let broken = |reason: String| {
             StoreError::InvalidVote(format!(
                 "source id {source}, day {day}: {reason}; nothing was written"
             ))
         };
-        let (lo, hi): (u32, u32) = (row.get(1)?, row.get(2)?);
-        if lo >= hi {
-            return Err(broken(format!(
-                "pair ({lo}, {hi}) is not ordered lo < hi (a model against itself?)"
-            )));
+        let mut problem = None;
+        packed::decode(&blob, |(lo, hi, counts)| {
+            if problem.is_some() {
+                return;
+            }
+            if lo >= hi {
+                problem = Some(format!(
+                    "pair ({lo}, {hi}) is not ordered lo < hi (a model against itself?)"
+                ));
+                return;
+            }
+            if counts.iter().any(|&c| c > i64::MAX as u64) {
+                problem = Some(format!(
+                    "a count of pair ({lo}, {hi}) is not an integer between 0 and {}",
+                    i64::MAX
+                ));
+                return;
+            }
+            let total = running.entry((lo, hi)).or_default();
+            for (t, c) in total.iter_mut().zip(counts) {
+                match t.checked_add(c).filter(|&sum| sum <= i64::MAX as u64) {
+                    Some(sum) => *t = sum,
+                    None => {
+                        problem = Some(format!(
+                            "the running total of pair ({lo}, {hi}) passes the store's limit of {}",
+                            i64::MAX
+                        ));
+                        return;
+                    }
+                }
+            }
+        })
+        .map_err(StoreError::Corrupt)?;
+        if let Some(reason) = problem {
+            return Err(broken(reason));
         }
-        let mut counts: Counts = [0; 4];
-        for (slot, count) in counts.iter_mut().enumerate() {
-            *count = row
-                .get::<_, i64>(slot + 3)
-                .ok()
-                .and_then(|c| u64::try_from(c).ok())
-                .ok_or_else(|| {
-                    broken(format!(
-                        "a count of pair ({lo}, {hi}) is not an integer between 0 and {}",
-                        i64::MAX
-                    ))
-                })?;
-        }
-        day_pairs.push((lo, hi, counts));
-        let total = running.entry((lo, hi)).or_default();
-        for (t, c) in total.iter_mut().zip(counts) {
-            *t = t
-                .checked_add(c)
-                .filter(|&sum| sum <= i64::MAX as u64)
-                .ok_or_else(|| {
-                    broken(format!(
-                        "the running total of pair ({lo}, {hi}) passes the store's limit of {}",
-                        i64::MAX
-                    ))
-                })?;
-        }
-    }
-    if let Some(day) = current_day {
-        flush(day, &mut day_pairs, &running)?;
+        let cumulative = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
+        update.execute(params![source, day, cumulative])?;
     }
     Ok(())
 }

@@ -19,7 +19,6 @@
 //! | `aliases` | names written in vote files that the catalog resolved to another id → model id |
 //! | `labels` | compact ids for categories and languages |
 //! | `votes` | a rowid table keyed by a 64-bit hash of (source, the source's vote id); models, labels and outcome as small integers, so a vote takes about 35–45 bytes on disk |
-//! | `pair_counts_daily` | per (source, day, model_lo, model_hi): wins of each side, ties, both-bad ties |
 //! | `pair_counts_packed` | per (source, day with data): that day's pair counts and the running totals up to it, each packed in one BLOB ([`packed`]) |
 //! | `model_tokens_daily` | per (source, day, model): answers with and without token counts, output tokens |
 //! | `imports` | the audit trail: file, sha256, format, rows accepted and rejected, times |

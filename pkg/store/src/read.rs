@@ -457,8 +457,8 @@ pub(super) fn stats(conn: &Connection) -> Result<StoreStats, StoreError> {
     let mut sources = tx.prepare_cached(
         "SELECT id, name, matches, vote_rows FROM sources WHERE matches > 0 ORDER BY name",
     )?;
-    let mut bounds =
-        tx.prepare_cached("SELECT min(day), max(day) FROM pair_counts_daily WHERE source_id = ?1")?;
+    let mut bounds = tx
+        .prepare_cached("SELECT min(day), max(day) FROM pair_counts_packed WHERE source_id = ?1")?;
     let mut rows = sources.query([])?;
     while let Some(row) = rows.next()? {
         let id: i64 = row.get(0)?;

@@ -19,7 +19,7 @@ use rusqlite::{params, Transaction, TransactionBehavior};
 
 use std::collections::BTreeMap;
 
-use super::aggregates::{rebuild_cumulative, Counts, TokenCounts};
+use super::aggregates::{put_daily, rebuild_cumulative, stored_daily, Counts, TokenCounts};
 use super::fast_hash::FastMap;
 use super::import::{ensure_category_sets, ensure_names, finish, in_file, now, MAX_COUNT};
 use super::ingest::pair_counts_parquet::PairCountsParquet;
@@ -325,21 +325,12 @@ fn sliced_days(
 
 /// What the store holds for one source and day, and its matches.
 fn stored_day(tx: &Transaction<'_>, source: u32, day: i64) -> Result<(Day, u64), StoreError> {
-    let mut cells_query = tx.prepare_cached(
-        "SELECT model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad FROM pair_counts_daily
-         WHERE source_id = ?1 AND day = ?2 ORDER BY model_lo, model_hi",
-    )?;
-    let mut cells = Vec::new();
+    let cells = stored_daily(tx, source, day)?.unwrap_or_default();
     let mut matches = 0u64;
-    let mut rows = cells_query.query(params![source, day])?;
-    while let Some(row) = rows.next()? {
-        let mut counts: Counts = [0; 4];
-        for (slot, count) in counts.iter_mut().enumerate() {
-            *count = u64::try_from(row.get::<_, i64>(slot + 2)?)
-                .map_err(|_| StoreError::Corrupt(format!("a negative pair count on day {day}")))?;
-            matches = matches.saturating_add(*count);
+    for (_, _, counts) in &cells {
+        for &count in counts {
+            matches = matches.saturating_add(count);
         }
-        cells.push((row.get(0)?, row.get(1)?, counts));
     }
     let mut tokens_query = tx.prepare_cached(
         "SELECT model_id, sides_with_tokens, output_tokens, sides_without_tokens
@@ -367,31 +358,11 @@ fn stored_day(tx: &Transaction<'_>, source: u32, day: i64) -> Result<(Day, u64),
 
 /// Replaces one source's day: its daily cells and token sums.
 fn write_day(tx: &Transaction<'_>, source: u32, day: i64, new: &Day) -> Result<(), StoreError> {
-    tx.execute(
-        "DELETE FROM pair_counts_daily WHERE source_id = ?1 AND day = ?2",
-        params![source, day],
-    )?;
+    put_daily(tx, source, day, &new.cells)?;
     tx.execute(
         "DELETE FROM model_tokens_daily WHERE source_id = ?1 AND day = ?2",
         params![source, day],
     )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO pair_counts_daily
-             (source_id, day, model_lo, model_hi, wins_lo, wins_hi, ties, ties_both_bad)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for &(lo, hi, c) in &new.cells {
-        insert.execute(params![
-            source,
-            day,
-            lo,
-            hi,
-            c[0] as i64,
-            c[1] as i64,
-            c[2] as i64,
-            c[3] as i64
-        ])?;
-    }
     let mut insert_tokens = tx.prepare_cached(
         "INSERT INTO model_tokens_daily
              (source_id, day, model_id, sides_with_tokens, output_tokens, sides_without_tokens)

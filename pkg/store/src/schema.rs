@@ -165,6 +165,14 @@ const MIGRATIONS: &[Migration] = &[
     );
     ",
     },
+    // 2 → 3: a day's pair counts live only in `pair_counts_packed.daily`
+    // (every write kept the two copies equal, in one transaction).
+    Migration {
+        then: None,
+        script: "
+    DROP TABLE pair_counts_daily;
+    ",
+    },
 ];
 
 /// Settings for every connection: wait for a writer instead of failing.
@@ -470,6 +478,93 @@ mod tests {
             set, "1",
             "the vote's category Code (label 1) as a one-element set"
         );
+    }
+
+    /// A version-2 store (with the relational copy `pair_counts_daily`)
+    /// opens migrated: the copy is gone, the counts read the same, and the
+    /// next import adds to them.
+    #[test]
+    fn a_version_2_store_drops_its_relational_copy_of_the_daily_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        let vote = |id: &str, day: i64, a: &str, b: &str| crate::Vote {
+            source: "arena".into(),
+            source_id: Some(id.into()),
+            timestamp: day * 86_400 + 60,
+            model_a: a.into(),
+            model_b: b.into(),
+            outcome: crate::Outcome::A,
+            tokens_a: None,
+            tokens_b: Some(12),
+            categories: Vec::new(),
+            language: None,
+            country: None,
+        };
+        let audit = |name: &str| crate::ImportAudit {
+            file_name: name.into(),
+            sha256: name.into(),
+            format: "csv".into(),
+            rows_rejected: 0,
+        };
+        let counts = |store: &Store| {
+            let table = store.pair_table(&crate::CountFilter::default()).unwrap();
+            let mut cells: Vec<(String, String, u64, u64)> = table
+                .pairs
+                .iter()
+                .map(|p| {
+                    (
+                        table.models[p.lo].clone(),
+                        table.models[p.hi].clone(),
+                        p.wins_lo,
+                        p.wins_hi,
+                    )
+                })
+                .collect();
+            cells.sort();
+            cells
+        };
+        let before = {
+            let mut store = Store::open(&path).unwrap();
+            let votes = [
+                vote("1", 20_000, "m-a", "m-b"),
+                vote("2", 20_001, "m-b", "m-c"),
+            ];
+            store.import_votes(&votes, &audit("first")).unwrap();
+            counts(&store)
+        };
+        {
+            // What a version-2 store also held.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE pair_counts_daily (
+                     source_id INTEGER NOT NULL, day INTEGER NOT NULL,
+                     model_lo INTEGER NOT NULL, model_hi INTEGER NOT NULL,
+                     wins_lo INTEGER NOT NULL, wins_hi INTEGER NOT NULL,
+                     ties INTEGER NOT NULL, ties_both_bad INTEGER NOT NULL,
+                     PRIMARY KEY (source_id, day, model_lo, model_hi));
+                 INSERT INTO pair_counts_daily VALUES (1, 20000, 1, 2, 1, 0, 0, 0);",
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.stats().unwrap().schema_version, 3);
+        let tables: u32 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'pair_counts_daily'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0);
+        assert_eq!(counts(&store), before);
+        store
+            .import_votes(&[vote("3", 20_000, "m-a", "m-b")], &audit("second"))
+            .unwrap();
+        let after = counts(&store);
+        assert_eq!(after[0], ("m-a".into(), "m-b".into(), 2, 0), "{after:?}");
+        assert_eq!(after[1..], before[1..]);
     }
 
     #[test]
