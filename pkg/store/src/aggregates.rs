@@ -100,6 +100,28 @@ pub(super) fn put_daily(
     Ok(())
 }
 
+/// Why a day's decoded cells would break a reader: pairs not ordered
+/// `lo < hi`, not sorted or repeated, or counts past SQLite's integer.
+fn check_daily_cells(cells: &[packed::PackedPair]) -> Result<(), String> {
+    for (i, &(lo, hi, counts)) in cells.iter().enumerate() {
+        if lo >= hi {
+            return Err(format!(
+                "pair ({lo}, {hi}) is not ordered lo < hi (a model against itself?)"
+            ));
+        }
+        if i > 0 && (cells[i - 1].0, cells[i - 1].1) >= (lo, hi) {
+            return Err(format!("pair ({lo}, {hi}) is out of order or repeated"));
+        }
+        if counts.iter().any(|&c| c > i64::MAX as u64) {
+            return Err(format!(
+                "a count of pair ({lo}, {hi}) is not an integer between 0 and {}",
+                i64::MAX
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Sorted cells plus more cells (sorted), with checked sums.
 fn merge_cells(
     stored: &[packed::PackedPair],
@@ -160,12 +182,11 @@ pub(super) fn rebuild_cumulative(
             |row| row.get(0),
         )
         .optional()?;
-    let mut running: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
+    // The running totals as a list sorted by pair; each day (sorted too) is
+    // merged into it in one pass.
+    let mut running: Vec<packed::PackedPair> = Vec::new();
     if let Some(base) = base {
-        packed::decode(&base, |(lo, hi, counts)| {
-            running.insert((lo, hi), counts);
-        })
-        .map_err(StoreError::Corrupt)?;
+        packed::decode(&base, |cell| running.push(cell)).map_err(StoreError::Corrupt)?;
     }
     let days: Vec<(i64, Vec<u8>)> = {
         let mut daily = tx.prepare_cached(
@@ -180,52 +201,56 @@ pub(super) fn rebuild_cumulative(
     let mut update = tx.prepare_cached(
         "UPDATE pair_counts_packed SET cumulative = ?3 WHERE source_id = ?1 AND day = ?2",
     )?;
+    let mut cells: Vec<packed::PackedPair> = Vec::new();
+    let mut merged: Vec<packed::PackedPair> = Vec::new();
     for (day, blob) in days {
+        cells.clear();
+        packed::decode(&blob, |cell| cells.push(cell)).map_err(StoreError::Corrupt)?;
         // The invariants every reader relies on, checked before the import
-        // commits: ordered pairs and counts that fit the store.
-        let broken = |reason: String| {
+        // commits: ordered, distinct pairs and counts that fit the store.
+        check_daily_cells(&cells).map_err(|reason| {
             StoreError::InvalidVote(format!(
                 "source id {source}, day {day}: {reason}; nothing was written"
             ))
-        };
-        let mut problem = None;
-        packed::decode(&blob, |(lo, hi, counts)| {
-            if problem.is_some() {
-                return;
-            }
-            if lo >= hi {
-                problem = Some(format!(
-                    "pair ({lo}, {hi}) is not ordered lo < hi (a model against itself?)"
-                ));
-                return;
-            }
-            if counts.iter().any(|&c| c > i64::MAX as u64) {
-                problem = Some(format!(
-                    "a count of pair ({lo}, {hi}) is not an integer between 0 and {}",
-                    i64::MAX
-                ));
-                return;
-            }
-            let total = running.entry((lo, hi)).or_default();
-            for (t, c) in total.iter_mut().zip(counts) {
-                match t.checked_add(c).filter(|&sum| sum <= i64::MAX as u64) {
-                    Some(sum) => *t = sum,
-                    None => {
-                        problem = Some(format!(
-                            "the running total of pair ({lo}, {hi}) passes the store's limit of {}",
-                            i64::MAX
-                        ));
-                        return;
-                    }
+        })?;
+        merged.clear();
+        let (mut r, mut c) = (0, 0);
+        while r < running.len() || c < cells.len() {
+            let take_running = c == cells.len()
+                || (r < running.len() && (running[r].0, running[r].1) < (cells[c].0, cells[c].1));
+            let take_cell = r == running.len()
+                || (c < cells.len() && (cells[c].0, cells[c].1) < (running[r].0, running[r].1));
+            if take_running {
+                merged.push(running[r]);
+                r += 1;
+            } else if take_cell {
+                merged.push(cells[c]);
+                c += 1;
+            } else {
+                let (lo, hi, mut total) = running[r];
+                for (t, add) in total.iter_mut().zip(cells[c].2) {
+                    *t = t
+                        .checked_add(add)
+                        .filter(|&sum| sum <= i64::MAX as u64)
+                        .ok_or_else(|| {
+                            StoreError::InvalidVote(format!(
+                                "source id {source}, day {day}: the running total of pair \
+                                 ({lo}, {hi}) passes the store's limit of {}; nothing was written",
+                                i64::MAX
+                            ))
+                        })?;
                 }
+                merged.push((lo, hi, total));
+                r += 1;
+                c += 1;
             }
-        })
-        .map_err(StoreError::Corrupt)?;
-        if let Some(reason) = problem {
-            return Err(broken(reason));
         }
-        let cumulative = packed::encode(running.iter().map(|(&(lo, hi), &c)| (lo, hi, c)));
-        update.execute(params![source, day, cumulative])?;
+        std::mem::swap(&mut running, &mut merged);
+        update.execute(params![
+            source,
+            day,
+            packed::encode(running.iter().copied())
+        ])?;
     }
     Ok(())
 }
