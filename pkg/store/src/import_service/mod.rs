@@ -448,6 +448,7 @@ fn prepare_days(
             })
         })
         .collect();
+    let is_unknown: Vec<bool> = days.models.iter().map(|m| unknown.contains(m)).collect();
     let mut votes_with_unknown_models = 0u64;
     for cell in &mut days.cells {
         let (a, b) = (remap[cell.model_a as usize], remap[cell.model_b as usize]);
@@ -464,9 +465,7 @@ fn prepare_days(
                 ),
             }));
         }
-        if unknown.contains(&days.models[cell.model_a as usize])
-            || unknown.contains(&days.models[cell.model_b as usize])
-        {
+        if is_unknown[cell.model_a as usize] || is_unknown[cell.model_b as usize] {
             votes_with_unknown_models += cell.matches();
         }
         cell.model_a = a;

@@ -42,7 +42,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, Date32Array, Int64Array, StringArray, UInt64Array};
 use arrow::datatypes::{DataType, Date32Type, Int64Type, UInt64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -146,41 +146,116 @@ impl PairCountsParquet {
 }
 
 /// Reads one Parquet file or every Parquet file under a folder.
+///
+/// A folder of several files is read by two threads, each taking a
+/// contiguous half of the files in order, and the halves are joined in file
+/// order with the second's names given the ids one pass would have given
+/// them; an error of the first half wins, as it comes first.
 pub fn read(
     path: &Path,
     options: &PairCountsParquetOptions,
 ) -> Result<PairCountsParquet, IngestError> {
     let files = parquet_files(path)?;
-    let mut out = PairCountsParquet::default();
-    let mut names = Interner::default();
-    let mut sources = Interner::default();
-    let mut slices: HashMap<SliceKey, u32> = HashMap::new();
-    for (file_path, partitions) in files {
-        let file_index = out.files.len() as u32;
+    let mut whole = if files.len() < 2 {
+        read_files(&files, 0, options)?
+    } else {
+        let (first, second) = files.split_at(files.len() / 2);
+        let (first, second) = std::thread::scope(|scope| {
+            let later = scope.spawn(|| read_files(second, first.len() as u32, options));
+            (read_files(first, 0, options), later.join())
+        });
+        let mut first = first?;
+        let second = second.map_err(|_| IngestError::File {
+            file: path.display().to_string(),
+            reason: "reading the second half of the files failed".into(),
+        })??;
+        first.append(second);
+        first
+    };
+    whole.out.models = whole.names.names;
+    whole.out.sources = whole.sources.names;
+    check_cells(&mut whole.out, options.sum_cells)?;
+    Ok(whole.out)
+}
+
+/// What reading some of the files gave, with the names its ids index.
+struct Read {
+    out: PairCountsParquet,
+    names: Interner,
+    sources: Interner,
+    slices: HashMap<SliceKey, u32>,
+}
+
+fn read_files(
+    files: &[(PathBuf, Partitions)],
+    first_index: u32,
+    options: &PairCountsParquetOptions,
+) -> Result<Read, IngestError> {
+    let mut read = Read {
+        out: PairCountsParquet::default(),
+        names: Interner::default(),
+        sources: Interner::default(),
+        slices: HashMap::new(),
+    };
+    for (offset, (file_path, partitions)) in files.iter().enumerate() {
         let file = file_path.display().to_string();
-        out.files.push(file.clone());
+        read.out.files.push(file.clone());
         read_file(
-            &file_path,
+            file_path,
             &file,
-            file_index,
-            &partitions,
+            first_index + offset as u32,
+            partitions,
             options,
-            &mut names,
-            &mut sources,
-            &mut slices,
-            &mut out,
+            &mut read.names,
+            &mut read.sources,
+            &mut read.slices,
+            &mut read.out,
         )?;
     }
-    out.models = names.names;
-    out.sources = sources.names;
-    check_cells(&mut out, options.sum_cells)?;
-    Ok(out)
+    Ok(read)
+}
+
+impl Read {
+    /// Adds what the files after these gave.
+    fn append(&mut self, later: Read) {
+        let models: Vec<u32> = later.names.names.iter().map(|n| self.names.id(n)).collect();
+        let sources: Vec<u32> = later
+            .sources
+            .names
+            .iter()
+            .map(|n| self.sources.id(n))
+            .collect();
+        let slices: Vec<u32> = later
+            .out
+            .slices
+            .into_iter()
+            .map(|key| {
+                let next = self.out.slices.len() as u32;
+                *self.slices.entry(key.clone()).or_insert_with(|| {
+                    self.out.slices.push(key);
+                    next
+                })
+            })
+            .collect();
+        self.out.files.extend(later.out.files);
+        self.out.rows_read += later.out.rows_read;
+        self.out.cells.reserve(later.out.cells.len());
+        for cell in later.out.cells {
+            self.out.cells.push(DailyCell {
+                source: sources[cell.source as usize],
+                model_a: models[cell.model_a as usize],
+                model_b: models[cell.model_b as usize],
+                slice: cell.slice.map(|s| slices[s as usize]),
+                ..cell
+            });
+        }
+    }
 }
 
 /// Compact ids for names.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<String, u32>,
+    ids: crate::fast_hash::FastMap<String, u32>,
     names: Vec<String>,
 }
 
@@ -284,13 +359,14 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A column of one batch, or a partition value that holds for every row.
+/// A column of one batch, typed once per batch, or a partition value that
+/// holds for every row.
 enum Values {
-    Text(ArrayRef),
+    Text(StringArray),
     Constant(Option<String>),
-    Integer(ArrayRef),
-    Unsigned(ArrayRef),
-    Date(ArrayRef),
+    Integer(Int64Array),
+    Unsigned(UInt64Array),
+    Date(Date32Array),
     Absent,
 }
 
@@ -299,18 +375,26 @@ fn column_values(name: &str, array: &ArrayRef) -> Result<Values, String> {
     let cast_to = |to: &DataType| cast(array, to).map_err(|e| format!("column {name:?}: {e}"));
     Ok(match array.data_type() {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(_, _) => {
-            Values::Text(cast_to(&DataType::Utf8)?)
+            Values::Text(cast_to(&DataType::Utf8)?.as_string::<i32>().clone())
         }
-        DataType::UInt64 => Values::Unsigned(array.clone()),
+        DataType::UInt64 => Values::Unsigned(array.as_primitive::<UInt64Type>().clone()),
         DataType::Int8
         | DataType::Int16
         | DataType::Int32
         | DataType::Int64
         | DataType::UInt8
         | DataType::UInt16
-        | DataType::UInt32 => Values::Integer(cast_to(&DataType::Int64)?),
-        DataType::Date32 => Values::Date(array.clone()),
-        DataType::Date64 => Values::Date(cast_to(&DataType::Date32)?),
+        | DataType::UInt32 => Values::Integer(
+            cast_to(&DataType::Int64)?
+                .as_primitive::<Int64Type>()
+                .clone(),
+        ),
+        DataType::Date32 => Values::Date(array.as_primitive::<Date32Type>().clone()),
+        DataType::Date64 => Values::Date(
+            cast_to(&DataType::Date32)?
+                .as_primitive::<Date32Type>()
+                .clone(),
+        ),
         other => {
             return Err(format!(
                 "holds {other}, a type the pair-counts schema does not use"
@@ -322,10 +406,7 @@ fn column_values(name: &str, array: &ArrayRef) -> Result<Values, String> {
 impl Values {
     fn text(&self, index: usize) -> Result<Option<&str>, String> {
         match self {
-            Values::Text(a) => {
-                let a = a.as_string::<i32>();
-                Ok((!a.is_null(index)).then(|| a.value(index)))
-            }
+            Values::Text(a) => Ok((!a.is_null(index)).then(|| a.value(index))),
             Values::Constant(v) => Ok(v.as_deref()),
             Values::Absent => Ok(None),
             _ => Err("expected text".into()),
@@ -335,14 +416,8 @@ impl Values {
     /// A count: a non-negative integer below 2^63.
     fn count(&self, index: usize, optional: bool) -> Result<u64, String> {
         let value: Option<i128> = match self {
-            Values::Integer(a) => {
-                let a = a.as_primitive::<Int64Type>();
-                (!a.is_null(index)).then(|| a.value(index) as i128)
-            }
-            Values::Unsigned(a) => {
-                let a = a.as_primitive::<UInt64Type>();
-                (!a.is_null(index)).then(|| a.value(index) as i128)
-            }
+            Values::Integer(a) => (!a.is_null(index)).then(|| a.value(index) as i128),
+            Values::Unsigned(a) => (!a.is_null(index)).then(|| a.value(index) as i128),
             Values::Absent => None,
             Values::Constant(Some(text)) => Some(
                 text.parse::<i128>()
@@ -369,7 +444,6 @@ impl Values {
     fn day(&self, index: usize, last: &mut Option<(String, i64)>) -> Result<i64, String> {
         let text = match self {
             Values::Date(a) => {
-                let a = a.as_primitive::<Date32Type>();
                 if a.is_null(index) {
                     return Err("missing day (null)".into());
                 }
@@ -476,6 +550,7 @@ fn read_file(
     let mut row_number = 0u64;
     let mut last_day: Option<(String, i64)> = None;
     let mut last_source: Option<(String, u32)> = None;
+    let mut last_models: [Option<(String, u32)>; 2] = [None, None];
     let fixed_source = options.source.as_deref().map(|s| sources.id(s));
     loop {
         let next = decoder_call(|| reader.next()).map_err(|panic| {
@@ -544,9 +619,23 @@ fn read_file(
                     .map(str::trim)
                     .filter(|n| !n.is_empty())
                     .ok_or_else(|| bad(column, "missing model name".into()))?;
-                super::row::check_model_name(name).map_err(|r| bad(column, r))?;
                 written[side] = name;
-                sides[side] = names.id(name);
+                // Rows come grouped by model: the previous row's name of a
+                // side (already checked) is the usual case.
+                sides[side] = match &last_models[side] {
+                    Some((previous, id)) if previous == name => *id,
+                    _ => {
+                        let id = match names.ids.get(name) {
+                            Some(&id) => id,
+                            None => {
+                                super::row::check_model_name(name).map_err(|r| bad(column, r))?;
+                                names.id(name)
+                            }
+                        };
+                        last_models[side] = Some((name.to_string(), id));
+                        id
+                    }
+                };
             }
             if written[0] == written[1] {
                 return Err(bad(
@@ -684,8 +773,16 @@ fn read_file(
 /// given twice: refused (naming both rows), or summed with `sum_cells`.
 pub fn check_cells(out: &mut PairCountsParquet, sum_cells: bool) -> Result<(), IngestError> {
     let models = &out.models;
+    // Each model's place in name order, so that a cell's order is two
+    // integer comparisons.
+    let mut by_name: Vec<u32> = (0..models.len() as u32).collect();
+    by_name.sort_unstable_by(|&a, &b| models[a as usize].cmp(&models[b as usize]));
+    let mut rank = vec![0u32; models.len()];
+    for (place, &model) in by_name.iter().enumerate() {
+        rank[model as usize] = place as u32;
+    }
     for cell in &mut out.cells {
-        if models[cell.model_a as usize] > models[cell.model_b as usize] {
+        if rank[cell.model_a as usize] > rank[cell.model_b as usize] {
             std::mem::swap(&mut cell.model_a, &mut cell.model_b);
             cell.counts.swap(0, 1);
             cell.tokens = [
@@ -697,8 +794,12 @@ pub fn check_cells(out: &mut PairCountsParquet, sum_cells: bool) -> Result<(), I
         }
     }
     let key = |c: &DailyCell| (c.source, c.day, c.slice, c.model_a, c.model_b);
-    out.cells
-        .sort_by_key(|c| (key(c), c.origin.file, c.origin.row));
+    // Cells usually arrive in this order already (files by day, rows by
+    // pair); the origin breaks ties, so the unstable sort is deterministic.
+    let order = |c: &DailyCell| (key(c), c.origin.file, c.origin.row);
+    if !out.cells.is_sorted_by_key(order) {
+        out.cells.sort_unstable_by_key(order);
+    }
     let mut merged: Vec<DailyCell> = Vec::with_capacity(out.cells.len());
     for cell in std::mem::take(&mut out.cells) {
         match merged.last_mut() {
@@ -755,6 +856,79 @@ pub fn check_cells(out: &mut PairCountsParquet, sum_cells: bool) -> Result<(), I
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `day=…/cells.parquet` with one row per (model_a, model_b,
+    /// wins_a, category).
+    fn write_day(folder: &Path, day: &str, rows: &[(&str, &str, i64, Option<&str>)]) {
+        use arrow::array::{Int64Array, StringArray};
+        use arrow::record_batch::RecordBatch;
+        use std::sync::Arc;
+        let dir = folder.join(format!("day={day}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = |values: Vec<Option<&str>>| Arc::new(StringArray::from(values)) as ArrayRef;
+        let counts = |values: Vec<i64>| Arc::new(Int64Array::from(values)) as ArrayRef;
+        let n = rows.len();
+        let batch = RecordBatch::try_from_iter([
+            ("model_a", text(rows.iter().map(|r| Some(r.0)).collect())),
+            ("model_b", text(rows.iter().map(|r| Some(r.1)).collect())),
+            ("wins_a", counts(rows.iter().map(|r| r.2).collect())),
+            ("wins_b", counts(vec![1; n])),
+            ("ties", counts(vec![0; n])),
+            ("ties_both_bad", counts(vec![0; n])),
+            ("source", text(vec![Some("jobs"); n])),
+            ("category", text(rows.iter().map(|r| r.3).collect())),
+        ])
+        .unwrap();
+        let file = std::fs::File::create(dir.join("cells.parquet")).unwrap();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
+    /// A folder read in two halves at once gives what one pass gives: the
+    /// same names, ids, slices and cells, and the first bad row of the files.
+    #[test]
+    fn two_halves_of_the_files_read_as_one_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path();
+        write_day(
+            folder,
+            "2026-01-01",
+            &[("a", "b", 3, None), ("a", "b", 1, Some("Code"))],
+        );
+        write_day(folder, "2026-01-02", &[("a", "c", 2, None)]);
+        // Models, a slice and a category set first seen in the second half.
+        write_day(
+            folder,
+            "2026-01-03",
+            &[("c", "d", 4, None), ("c", "d", 2, Some("Math"))],
+        );
+        write_day(
+            folder,
+            "2026-01-04",
+            &[("b", "e", 5, None), ("b", "e", 1, Some("Code|Math"))],
+        );
+        let options = PairCountsParquetOptions::default();
+        let halves = read(folder, &options).unwrap();
+        let files = parquet_files(folder).unwrap();
+        let mut one = read_files(&files, 0, &options).unwrap();
+        one.out.models = one.names.names;
+        one.out.sources = one.sources.names;
+        check_cells(&mut one.out, false).unwrap();
+        assert_eq!(halves.models, ["a", "b", "c", "d", "e"]);
+        assert_eq!(halves.slices.len(), 3);
+        assert_eq!(halves.cells.len(), 7);
+        assert_eq!(format!("{halves:?}"), format!("{:?}", one.out));
+
+        // Bad rows in both halves: the error is the first one's.
+        write_day(folder, "2026-01-01", &[("a", "a", 3, None)]);
+        write_day(folder, "2026-01-04", &[("b", "b", 5, None)]);
+        let error = read(folder, &options).unwrap_err().to_string();
+        assert!(
+            error.contains("day=2026-01-01") && error.contains(":1:"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn partition_values_are_percent_decoded() {
