@@ -18,6 +18,11 @@ const APPLICATION_ID: i32 = 0x4157_4154;
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// The oldest schema a read-only open reads as it is: schema 3 only dropped
+/// a copy that no reader used, so a Grafana replica serving a schema-2
+/// snapshot keeps working until the writer migrates it.
+pub const READABLE_FROM: u32 = 2;
+
 /// One forward migration: an SQL script, then (optionally) a rebuild of
 /// derived data in Rust, both in the migration's transaction.
 struct Migration {
@@ -283,7 +288,7 @@ fn prepare(
                 reason: "the file is empty (no arenawatt schema)".into(),
             });
         }
-        if version < SCHEMA_VERSION {
+        if version < READABLE_FROM {
             return Err(StoreError::CannotOpen {
                 path: display,
                 reason: format!(
@@ -547,6 +552,11 @@ mod tests {
             .unwrap();
             conn.pragma_update(None, "user_version", 2).unwrap();
         }
+        // A read-only open (a Grafana replica) reads it as it is.
+        let replica = Store::open_read_only(&path).unwrap();
+        assert_eq!(replica.stats().unwrap().schema_version, 2);
+        assert_eq!(counts(&replica), before);
+        drop(replica);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.stats().unwrap().schema_version, 3);
         let tables: u32 = store
