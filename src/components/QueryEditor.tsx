@@ -326,7 +326,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           <InlineField
             label="Estimated sizes"
             labelWidth={LABEL_WIDTH}
-            tooltip="Use EcoLogits' estimated parameter counts for models that do not disclose them; rows are flagged as estimates."
+            tooltip="Use estimated parameter counts for models that do not disclose them (EcoLogits' estimate first; compar:IA's own guess first under comparia-2026-02); the energy note says whose estimate each row uses."
           >
             <InlineSwitch
               id="query-allowEstimates"

@@ -202,7 +202,7 @@ fn proprietary_estimates_prefer_ecologits_and_are_flagged() {
         .energy(1000.0, &EnergyContext::default(), true)
         .unwrap();
     assert!(energy.params_estimated && energy.impacts.is_some());
-    assert_eq!(energy.note(), "estimated parameters");
+    assert_eq!(energy.note(), "estimated parameters (compar:IA's estimate)");
 }
 
 #[test]

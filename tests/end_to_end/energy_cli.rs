@@ -142,7 +142,10 @@ fn proprietary_models_have_null_energy_unless_estimates_are_allowed() {
     assert!(gpt["energy_wh"].is_null(), "{gpt}");
     let estimated = energy_json(&["--model", "gpt-4o-2024-08-06", "--allow-estimates"]);
     assert_eq!(estimated["params_estimated"], true, "{estimated}");
-    assert_eq!(estimated["energy_note"], "estimated parameters");
+    assert_eq!(
+        estimated["energy_note"],
+        "estimated parameters (EcoLogits' estimate)"
+    );
     assert!(mean(&estimated, "energy_wh") > 0.0);
 }
 

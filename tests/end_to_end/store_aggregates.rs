@@ -456,6 +456,7 @@ fn catalog_models_round_trip_and_bump_the_data_version() {
         params_estimated: false,
         aliases: vec!["mine".into()],
         params_source: None,
+        comparia_estimate: None,
     };
     store
         .upsert_catalog_models(std::slice::from_ref(&model))

@@ -187,6 +187,7 @@ fn answer(case: &Case, catalog: &Catalog, allow_estimates: bool) -> Result<Value
     let pue = case.pue.unwrap_or(ParamCount::Exact(context.pue));
     let wue = case.wue.unwrap_or(ParamCount::Exact(context.wue));
 
+    // (model, size, whose estimate the size is: `None` when disclosed)
     let (model, size, estimated) = match (&case.model, case.total_params) {
         (Some(_), Some(_)) => return Err("give either model or total_params, not both".into()),
         (None, None) => return Err("give a model or total_params".into()),
@@ -195,8 +196,12 @@ fn answer(case: &Case, catalog: &Catalog, allow_estimates: bool) -> Result<Value
                 return Err("active_params needs total_params, not model".into());
             }
             let model = resolve(catalog, name)?;
-            match model.energy_size(allow_estimates) {
-                Ok(size) => (Some(model), size, model.params_estimated),
+            match model.energy_size_under(allow_estimates, methodology) {
+                Ok((size, source)) => (
+                    Some(model),
+                    size,
+                    model.params_estimated.then(|| source.unwrap_or_default()),
+                ),
                 Err(reason) => return Ok(null_result(model, &context, tokens, reason.message())),
             }
         }
@@ -208,7 +213,7 @@ fn answer(case: &Case, catalog: &Catalog, allow_estimates: bool) -> Result<Value
                 tps: None,
                 ttft: None,
             };
-            (None, size, false)
+            (None, size, None)
         }
     };
     let size = match (case.tps, case.ttft) {
@@ -250,7 +255,7 @@ pub const IMPACT_KEYS: [&str; 12] = [
     "latency_s",
 ];
 
-fn result(model: Option<&CatalogModel>, impacts: &Impacts, estimated: bool) -> Value {
+fn result(model: Option<&CatalogModel>, impacts: &Impacts, estimated: Option<String>) -> Value {
     let mut object = match serde_json::to_value(impacts) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
@@ -258,11 +263,11 @@ fn result(model: Option<&CatalogModel>, impacts: &Impacts, estimated: bool) -> V
     if let Some(model) = model {
         object.insert("model".into(), json!(model.id));
     }
-    object.insert("params_estimated".into(), json!(estimated));
-    let note = if estimated {
-        "estimated parameters"
-    } else {
-        ""
+    object.insert("params_estimated".into(), json!(estimated.is_some()));
+    let note = match estimated.as_deref() {
+        Some("") => arenawatt_core::catalog::estimated_note(None),
+        Some(source) => arenawatt_core::catalog::estimated_note(Some(source)),
+        None => String::new(),
     };
     object.insert("energy_note".into(), json!(note));
     Value::Object(object)
@@ -322,10 +327,9 @@ fn write_table(out: &mut impl Write, value: &Value) -> std::io::Result<()> {
         text("methodology"),
         text("zone"),
         value.get("tokens").and_then(Value::as_f64).unwrap_or(0.0),
-        if value["params_estimated"] == json!(true) {
-            " (estimated parameters)"
-        } else {
-            ""
+        match value["energy_note"].as_str() {
+            Some(note) if !note.is_empty() => format!(" ({note})"),
+            _ => String::new(),
         },
     )?;
     if value.get("energy_wh").is_some_and(Value::is_null) {

@@ -342,6 +342,7 @@ mod tests {
             params_estimated: false,
             aliases: vec![alias.into()],
             params_source: None,
+            comparia_estimate: None,
         }
     }
 

@@ -66,6 +66,7 @@ mod tests {
             params_estimated: false,
             aliases: vec![format!("{id}-alias")],
             params_source: None,
+            comparia_estimate: None,
         }
     }
 

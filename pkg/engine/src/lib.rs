@@ -94,7 +94,8 @@ pub struct ModelRow {
     pub energy_class: Option<&'static str>,
     pub energy_methodology: String,
     /// Why energy is null ("parameters not disclosed", "not in catalog"), or
-    /// "estimated parameters"; empty when energy is a plain estimate.
+    /// "estimated parameters (whose estimate)"; empty when energy is a plain
+    /// estimate.
     pub energy_note: String,
     pub pareto: bool,
     pub selected: bool,

@@ -20,7 +20,6 @@ use super::{ModelRow, QueryError};
 
 pub const NOT_IN_CATALOG: &str = "not in catalog";
 pub const NOT_DISCLOSED: &str = "parameters not disclosed";
-pub const ESTIMATED: &str = "estimated parameters";
 
 /// Energy of one model per 1000 output tokens, or why there is none.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +57,11 @@ pub fn model_energy(
     if estimated && !key.allow_estimates {
         return Ok(ModelEnergy::none(NOT_DISCLOSED));
     }
-    let Some(size) = model.model_size() else {
+    let context = key.context();
+    let Ok((size, source)) = model.energy_size_under(true, context.methodology) else {
         return Ok(ModelEnergy::none(NOT_DISCLOSED));
     };
-    let impacts: Impacts = energy::estimate(&size, key.tokens, &key.context())?;
+    let impacts: Impacts = energy::estimate(&size, key.tokens, &context)?;
     let per_1k = 1000.0 / key.tokens;
     Ok(ModelEnergy {
         wh_per_1k_tokens: Some(impacts.energy_wh.mean * per_1k),
@@ -69,7 +69,9 @@ pub fn model_energy(
         wh_max: Some(impacts.energy_wh.max * per_1k),
         gco2e_per_1k_tokens: Some(impacts.gwp_gco2eq.mean * per_1k),
         note: if estimated {
-            ESTIMATED.to_string()
+            // A proprietary model's counts are estimates even when the
+            // catalog does not say whose.
+            arenawatt_core::catalog::estimated_note(source.as_deref())
         } else {
             String::new()
         },

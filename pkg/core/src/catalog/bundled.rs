@@ -85,6 +85,13 @@ pub fn build() -> Result<Catalog, CatalogError> {
 /// Folds an EcoLogits record into the entry it names.
 fn merge_ecologits(entry: &mut CatalogModel, record: CatalogModel) {
     if entry.params_estimated && record.params_estimated {
+        // compar:IA's guess stays beside EcoLogits' estimate, for the
+        // `comparia-2026-02` methodology.
+        if entry.params_source.as_deref() == Some(super::COMPARIA_ESTIMATE) {
+            if let Some(total) = entry.total_params {
+                entry.comparia_estimate = Some((total, entry.active_params));
+            }
+        }
         entry.total_params = record.total_params;
         entry.active_params = record.active_params;
         entry.tps = record.tps;

@@ -130,10 +130,11 @@ impl ComparIaModel {
             params_estimated,
             aliases: Vec::new(),
             params_source: Some(if params_estimated {
-                "compar:IA's estimate".to_string()
+                super::COMPARIA_ESTIMATE.to_string()
             } else {
                 "compar:IA".to_string()
             }),
+            comparia_estimate: None,
         })
     }
 }

@@ -98,6 +98,7 @@ pub fn read_models(path: &str, text: &str) -> Result<Vec<CatalogModel>, CatalogE
                 params_estimated: false,
                 aliases: m.aliases,
                 params_source: m.total_params.and(m.source),
+                comparia_estimate: None,
                 id: m.id,
                 display_name: m.display_name,
                 organization: m.organization,

@@ -159,6 +159,7 @@ fn to_catalog_model(path: &str, record: &ModelRecord) -> Result<CatalogModel, Ca
         } else {
             "EcoLogits".to_string()
         }),
+        comparia_estimate: None,
     })
 }
 

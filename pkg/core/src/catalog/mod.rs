@@ -142,7 +142,15 @@ pub struct CatalogModel {
     /// "EcoLogits' estimate", a model card URL, "custom"...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params_source: Option<String>,
+    /// compar:IA's own guess of a proprietary model's size (total, active),
+    /// kept when EcoLogits' estimate replaced it in the bundled catalog: the
+    /// `comparia-2026-02` methodology uses it first, as compar:IA does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparia_estimate: Option<(ParamCount, Option<ParamCount>)>,
 }
+
+/// Where compar:IA's own size guesses are named from.
+pub const COMPARIA_ESTIMATE: &str = "compar:IA's estimate";
 
 /// Why a model has no energy figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -177,17 +185,29 @@ pub struct ModelEnergy {
     pub null_reason: Option<NoEnergyReason>,
     /// True when the impacts come from estimated parameter counts.
     pub params_estimated: bool,
+    /// Whose estimate, when `params_estimated` ("compar:IA's estimate",
+    /// "EcoLogits' estimate").
+    pub estimate_source: Option<String>,
 }
 
 impl ModelEnergy {
-    /// "" for a plain estimate, "estimated parameters", or the null reason:
-    /// the value of the query rows' `energy_note`.
-    pub fn note(&self) -> &'static str {
+    /// "" for a plain estimate, "estimated parameters (whose estimate)", or
+    /// the null reason: the value of the query rows' `energy_note`.
+    pub fn note(&self) -> String {
         match (self.null_reason, self.params_estimated) {
-            (Some(reason), _) => reason.message(),
-            (None, true) => "estimated parameters",
-            (None, false) => "",
+            (Some(reason), _) => reason.message().to_string(),
+            (None, true) => estimated_note(self.estimate_source.as_deref()),
+            (None, false) => String::new(),
         }
+    }
+}
+
+/// `estimated parameters (compar:IA's estimate)`: the energy note of a
+/// figure from estimated sizes, naming whose estimate it is.
+pub fn estimated_note(source: Option<&str>) -> String {
+    match source {
+        Some(source) => format!("estimated parameters ({source})"),
+        None => "estimated parameters".to_string(),
     }
 }
 
@@ -219,6 +239,28 @@ impl CatalogModel {
             ttft: self.ttft,
         })
     }
+    /// As [`CatalogModel::energy_size`], under a methodology, with whose
+    /// estimate the size is (`None` when disclosed): `comparia-2026-02`
+    /// takes compar:IA's own guess first where the catalog keeps one, the
+    /// EcoLogits profiles take EcoLogits' estimate first.
+    pub fn energy_size_under(
+        &self,
+        allow_estimates: bool,
+        methodology: crate::energy::Methodology,
+    ) -> Result<(ModelSize, Option<String>), NoEnergyReason> {
+        let mut size = self.energy_size(allow_estimates)?;
+        if !self.params_estimated {
+            return Ok((size, None));
+        }
+        if let (crate::energy::Methodology::Comparia202602, Some((total, active))) =
+            (methodology, self.comparia_estimate)
+        {
+            size.total_params = total;
+            size.active_params = active.unwrap_or(total);
+            return Ok((size, Some(COMPARIA_ESTIMATE.to_string())));
+        }
+        Ok((size, self.params_source.clone()))
+    }
     /// Whether an energy figure exists without estimates.
     pub fn has_disclosed_size(&self) -> bool {
         self.total_params.is_some() && !self.params_estimated
@@ -232,16 +274,18 @@ impl CatalogModel {
         context: &EnergyContext,
         allow_estimates: bool,
     ) -> Result<ModelEnergy, EnergyError> {
-        match self.energy_size(allow_estimates) {
+        match self.energy_size_under(allow_estimates, context.methodology) {
             Err(reason) => Ok(ModelEnergy {
                 impacts: None,
                 null_reason: Some(reason),
                 params_estimated: false,
+                estimate_source: None,
             }),
-            Ok(size) => Ok(ModelEnergy {
+            Ok((size, source)) => Ok(ModelEnergy {
                 impacts: Some(crate::energy::estimate(&size, tokens, context)?),
                 null_reason: None,
                 params_estimated: self.params_estimated,
+                estimate_source: source,
             }),
         }
     }
@@ -387,6 +431,7 @@ mod tests {
             params_estimated: false,
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
             params_source: None,
+            comparia_estimate: None,
         }
     }
 
@@ -448,12 +493,45 @@ mod tests {
         let energy = guessed.energy(1000.0, &context, false).unwrap();
         assert_eq!(
             (energy.impacts.is_none(), energy.note()),
-            (true, "parameters not disclosed")
+            (true, "parameters not disclosed".to_string())
         );
         let energy = guessed.energy(1000.0, &context, true).unwrap();
         assert_eq!(
             (energy.impacts.is_some(), energy.note()),
-            (true, "estimated parameters")
+            (true, "estimated parameters".to_string())
+        );
+
+        // EcoLogits' estimate first under its profiles, compar:IA's own guess
+        // first under compar:IA's, each named.
+        guessed.params_source = Some("EcoLogits' estimate".into());
+        guessed.comparia_estimate = Some((ParamCount::Exact(200.0), None));
+        let ecologits = guessed.energy(1000.0, &context, true).unwrap();
+        assert_eq!(
+            ecologits.note(),
+            "estimated parameters (EcoLogits' estimate)"
+        );
+        let comparia_context = EnergyContext {
+            methodology: crate::energy::Methodology::Comparia202602,
+            ..EnergyContext::default()
+        };
+        let comparia = guessed.energy(1000.0, &comparia_context, true).unwrap();
+        assert_eq!(
+            comparia.note(),
+            "estimated parameters (compar:IA's estimate)"
+        );
+        let size_200 = ModelSize {
+            total_params: ParamCount::Exact(200.0),
+            active_params: ParamCount::Exact(200.0),
+            quantization: None,
+            tps: guessed.tps,
+            ttft: guessed.ttft,
+        };
+        assert_eq!(
+            comparia.impacts.unwrap().energy_wh.mean,
+            crate::energy::estimate(&size_200, 1000.0, &comparia_context)
+                .unwrap()
+                .energy_wh
+                .mean
         );
 
         let unknown = model("unknown", &[], None);
