@@ -11,7 +11,7 @@
 //! that those days keep the invariants readers rely on (`lo < hi`, counts
 //! below 2^63, totals that do not overflow).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
@@ -127,23 +127,56 @@ fn merge_cells(
     stored: &[packed::PackedPair],
     added: impl Iterator<Item = packed::PackedPair>,
 ) -> Result<Vec<packed::PackedPair>, String> {
-    let mut sums: BTreeMap<(u32, u32), Counts> =
-        stored.iter().map(|&(lo, hi, c)| ((lo, hi), c)).collect();
-    for (lo, hi, counts) in added {
-        let total = sums.entry((lo, hi)).or_default();
-        for (t, c) in total.iter_mut().zip(counts) {
-            *t = t
-                .checked_add(c)
-                .filter(|&sum| sum <= i64::MAX as u64)
-                .ok_or_else(|| {
-                    format!(
-                        "the count of pair ({lo}, {hi}) passes the store's limit of {}",
-                        i64::MAX
-                    )
-                })?;
+    let added: Vec<packed::PackedPair> = added.collect();
+    let mut merged = Vec::with_capacity(stored.len().max(added.len()));
+    merge_sorted(stored, &added, &mut merged).map_err(|(lo, hi)| {
+        format!(
+            "the count of pair ({lo}, {hi}) passes the store's limit of {}",
+            i64::MAX
+        )
+    })?;
+    Ok(merged)
+}
+
+/// Writes into `out` the sum of two lists of cells sorted by pair, in one
+/// pass; a sum past SQLite's integer is refused with its pair.
+pub(super) fn merge_sorted(
+    a: &[packed::PackedPair],
+    b: &[packed::PackedPair],
+    out: &mut Vec<packed::PackedPair>,
+) -> Result<(), (u32, u32)> {
+    out.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let order = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => (x.0, x.1).cmp(&(y.0, y.1)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (lo, hi, mut total) = a[i];
+                for (t, add) in total.iter_mut().zip(b[j].2) {
+                    *t = t
+                        .checked_add(add)
+                        .filter(|&sum| sum <= i64::MAX as u64)
+                        .ok_or((lo, hi))?;
+                }
+                out.push((lo, hi, total));
+                i += 1;
+                j += 1;
+            }
         }
     }
-    Ok(sums.into_iter().map(|((lo, hi), c)| (lo, hi, c)).collect())
+    Ok(())
 }
 
 pub(super) fn add_daily_tokens(
@@ -213,38 +246,13 @@ pub(super) fn rebuild_cumulative(
                 "source id {source}, day {day}: {reason}; nothing was written"
             ))
         })?;
-        merged.clear();
-        let (mut r, mut c) = (0, 0);
-        while r < running.len() || c < cells.len() {
-            let take_running = c == cells.len()
-                || (r < running.len() && (running[r].0, running[r].1) < (cells[c].0, cells[c].1));
-            let take_cell = r == running.len()
-                || (c < cells.len() && (cells[c].0, cells[c].1) < (running[r].0, running[r].1));
-            if take_running {
-                merged.push(running[r]);
-                r += 1;
-            } else if take_cell {
-                merged.push(cells[c]);
-                c += 1;
-            } else {
-                let (lo, hi, mut total) = running[r];
-                for (t, add) in total.iter_mut().zip(cells[c].2) {
-                    *t = t
-                        .checked_add(add)
-                        .filter(|&sum| sum <= i64::MAX as u64)
-                        .ok_or_else(|| {
-                            StoreError::InvalidVote(format!(
-                                "source id {source}, day {day}: the running total of pair \
-                                 ({lo}, {hi}) passes the store's limit of {}; nothing was written",
-                                i64::MAX
-                            ))
-                        })?;
-                }
-                merged.push((lo, hi, total));
-                r += 1;
-                c += 1;
-            }
-        }
+        merge_sorted(&running, &cells, &mut merged).map_err(|(lo, hi)| {
+            StoreError::InvalidVote(format!(
+                "source id {source}, day {day}: the running total of pair ({lo}, {hi}) passes \
+                 the store's limit of {}; nothing was written",
+                i64::MAX
+            ))
+        })?;
         std::mem::swap(&mut running, &mut merged);
         update.execute(params![
             source,

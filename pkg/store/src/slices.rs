@@ -468,47 +468,27 @@ fn append_checkpoints(
     let Some(&(first_block, _)) = blocks.first() else {
         return Ok(());
     };
-    let base: Option<Vec<u8>> = tx
-        .prepare_cached(
-            "SELECT cumulative FROM slice_checkpoints
-             WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block < ?4
-             ORDER BY block DESC LIMIT 1",
-        )?
-        .query_row(params![source, dimension, value, first_block], |row| {
-            row.get(0)
-        })
-        .optional()?;
-    let mut before: BTreeMap<(u32, u32), Counts> = BTreeMap::new();
-    if let Some(base) = base {
-        packed::decode(&base, |(lo, hi, counts)| {
-            before.insert((lo, hi), counts);
-        })
-        .map_err(StoreError::Corrupt)?;
-    }
-    tx.prepare_cached(
-        "DELETE FROM slice_checkpoints
-         WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block >= ?4",
-    )?
-    .execute(params![source, dimension, value, first_block])?;
+    let before = take_checkpoints_from(tx, (source, dimension, value), first_block)?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO slice_checkpoints (source_id, dimension, value_id, block, cumulative)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    let what = || format!("the running total of slice value {value}");
+    let mut totals = Vec::new();
     for (block, own) in blocks {
-        let blob = if before.is_empty() {
-            packed::encode(own)
-        } else {
-            let mut totals = before.clone();
-            for (lo, hi, counts) in own {
-                let total = totals.entry((lo, hi)).or_default();
-                for (t, c) in total.iter_mut().zip(counts) {
-                    checked_add(t, c, &what)?;
-                }
-            }
-            packed::encode(totals.iter().map(|(&(lo, hi), &c)| (lo, hi, c)))
-        };
-        insert.execute(params![source, dimension, value, block, blob])?;
+        super::aggregates::merge_sorted(&before, &own, &mut totals).map_err(|(lo, hi)| {
+            StoreError::InvalidVote(format!(
+                "the running total of pair ({lo}, {hi}) in slice value {value} passes the \
+                 store's limit of {}",
+                i64::MAX
+            ))
+        })?;
+        insert.execute(params![
+            source,
+            dimension,
+            value,
+            block,
+            packed::encode(totals.iter().copied())
+        ])?;
     }
     Ok(())
 }
@@ -626,13 +606,14 @@ pub(crate) fn replace_days(
     Ok(!first_changed.is_empty())
 }
 
-/// Rewrites the checkpoints of one slice value from the block of `from_day`.
-fn rebuild_checkpoints(
+/// The checkpoint of one slice value before `first_block` (decoded; empty
+/// if none), after deleting its checkpoints from `first_block` on, which the
+/// caller rewrites.
+fn take_checkpoints_from(
     tx: &Transaction<'_>,
     (source, dimension, value): (u32, u8, u32),
-    from_day: i64,
-) -> Result<(), StoreError> {
-    let first_block = from_day.div_euclid(BLOCK_DAYS);
+    first_block: i64,
+) -> Result<Vec<packed::PackedPair>, StoreError> {
     let base: Option<Vec<u8>> = tx
         .prepare_cached(
             "SELECT cumulative FROM slice_checkpoints
@@ -643,20 +624,32 @@ fn rebuild_checkpoints(
             row.get(0)
         })
         .optional()?;
-    // Summed in a hash map (a value's blobs hold millions of cells), sorted
-    // once per checkpoint for the packing.
-    let mut running: FastMap<(u32, u32), Counts> = FastMap::default();
+    let mut cells = Vec::new();
     if let Some(base) = base {
-        packed::decode(&base, |(lo, hi, counts)| {
-            running.insert((lo, hi), counts);
-        })
-        .map_err(StoreError::Corrupt)?;
+        packed::decode(&base, |cell| cells.push(cell)).map_err(StoreError::Corrupt)?;
     }
     tx.prepare_cached(
         "DELETE FROM slice_checkpoints
          WHERE source_id = ?1 AND dimension = ?2 AND value_id = ?3 AND block >= ?4",
     )?
     .execute(params![source, dimension, value, first_block])?;
+    Ok(cells)
+}
+
+/// Rewrites the checkpoints of one slice value from the block of `from_day`.
+fn rebuild_checkpoints(
+    tx: &Transaction<'_>,
+    (source, dimension, value): (u32, u8, u32),
+    from_day: i64,
+) -> Result<(), StoreError> {
+    let first_block = from_day.div_euclid(BLOCK_DAYS);
+    // Summed in a hash map (a value's blobs hold millions of cells), sorted
+    // once per checkpoint for the packing.
+    let mut running: FastMap<(u32, u32), Counts> =
+        take_checkpoints_from(tx, (source, dimension, value), first_block)?
+            .into_iter()
+            .map(|(lo, hi, c)| ((lo, hi), c))
+            .collect();
     let mut insert = tx.prepare_cached(
         "INSERT INTO slice_checkpoints (source_id, dimension, value_id, block, cumulative)
          VALUES (?1, ?2, ?3, ?4, ?5)",
