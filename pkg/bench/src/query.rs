@@ -208,6 +208,8 @@ pub fn rows_of(result: &QueryResult) -> usize {
         QueryResult::Regression { rows, .. } => rows.len(),
         QueryResult::SliceScores { rows, .. } => rows.len(),
         QueryResult::HeadToHead { rows, .. } => rows.len(),
+        QueryResult::Preferences { rows, .. } => rows.len(),
+        QueryResult::Annotations { rows, .. } => rows.len(),
     }
 }
 

@@ -118,6 +118,22 @@ pub fn approximate_bytes(key: &str, result: &QueryResult) -> usize {
                 .sum::<usize>()
                 + notices(n)
         }
+        QueryResult::Preferences { rows, notices: n } => {
+            rows.iter()
+                .map(|r| size_of::<super::PreferenceRow>() + strings(&[&r.model, &r.display_name]))
+                .sum::<usize>()
+                + notices(n)
+        }
+        QueryResult::Annotations { rows, notices: n } => {
+            rows.iter()
+                .map(|r| {
+                    size_of::<super::AnnotationRow>()
+                        + strings(&[&r.title, &r.text])
+                        + r.tags.iter().map(|t| t.len() + size_of::<String>()).sum::<usize>()
+                })
+                .sum::<usize>()
+                + notices(n)
+        }
         QueryResult::SliceScores {
             dimension,
             rows,

@@ -26,7 +26,7 @@ use super::{
     energy_trend, leaderboard, regression, trend, variable, Query, QueryDefaults, QueryError,
     QueryResult, QueryType, TimeRange,
 };
-use super::{head_to_head, slices, subset};
+use super::{annotations, head_to_head, preferences, slices, subset};
 
 /// Connections kept open between queries.
 const POOL_SIZE: usize = 4;
@@ -306,6 +306,8 @@ impl Engine {
             QueryType::Regression => regression::regression(store, catalog, query),
             QueryType::SliceScores => slices::slice_scores(store, catalog, query),
             QueryType::HeadToHead => head_to_head::head_to_head(store, catalog, query),
+            QueryType::Preferences => preferences::preferences(store, catalog, query),
+            QueryType::Annotations => annotations::annotations(store, query),
         }?;
         if let Some(notices) = result.notices_mut() {
             notices.extend(slices::notices(store, query)?);

@@ -46,6 +46,8 @@ pub const QUERY_TYPES: &[&str] = &[
     "regression",
     "slice-scores",
     "head-to-head",
+    "preferences",
+    "annotations",
 ];
 pub const METHODOLOGIES: &[&str] = &["ecologits-0.11", "ecologits-0.8", "comparia-2026-02"];
 
@@ -94,7 +96,7 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("wue", "wue", Number, "L/KWH", "On-site water usage effectiveness, litres per kWh (default 1.8)"),
     key("tokens", "tokens", Number, "N", "Output tokens the per-model energy is estimated for, reported per 1000 tokens (default 1000)"),
     key("allowEstimates", "allow-estimates", Switch, "", "Estimate energy of undisclosed models from estimated sizes: EcoLogits' first, compar:IA's own guess first under comparia-2026-02 (the energy note names it)"),
-    key("model", "model", Text, "ID", "The model of a `model` query"),
+    key("model", "model", Text, "ID", "The model of a `model` query; narrows `preferences` to one model"),
     key("selected", "selected", List, "ID,...", "Models flagged selected=true in the rows; the models of a `head-to-head` query"),
     key("top", "top", Integer, "N", "Head-to-head: the N best-scored models, when `selected` names none (default 10, at most 50)"),
     key("subset", "subset", Choice(super::model::Subset::NAMES), "ROWS", "Scatter/leaderboard rows to return, after the fit and the filters: all (default), pareto (the frontier, cheapest first), selected, or one architecture (dense, moe, matformer, unknown)"),

@@ -18,6 +18,7 @@
 //! query work implements them; it may add fields and variants but keeps these
 //! names.
 
+pub mod annotations;
 pub mod cache;
 pub mod columns;
 pub mod daily;
@@ -32,6 +33,7 @@ pub mod limits;
 pub mod model;
 pub mod pareto;
 pub mod parse;
+pub mod preferences;
 pub mod regression;
 pub mod resolve;
 pub mod rows;
@@ -148,6 +150,16 @@ pub enum QueryResult {
         rows: Vec<HeadToHeadRow>,
         notices: Vec<String>,
     },
+    /// `preferences`: voters' reasons per model.
+    Preferences {
+        rows: Vec<PreferenceRow>,
+        notices: Vec<String>,
+    },
+    /// `annotations`: imports and catalog changes, for Grafana's annotations.
+    Annotations {
+        rows: Vec<AnnotationRow>,
+        notices: Vec<String>,
+    },
     /// `slice-scores`: each model's score per value of one slice dimension.
     SliceScores {
         /// `category`, `language` or `country`.
@@ -166,10 +178,63 @@ impl QueryResult {
             | QueryResult::EnergyTrend { notices, .. }
             | QueryResult::Regression { notices, .. }
             | QueryResult::SliceScores { notices, .. }
-            | QueryResult::HeadToHead { notices, .. } => Some(notices),
+            | QueryResult::HeadToHead { notices, .. }
+            | QueryResult::Preferences { notices, .. }
+            | QueryResult::Annotations { notices, .. } => Some(notices),
             QueryResult::Variable { .. } => None,
         }
     }
+}
+
+/// One model's voters' reasons ([`preferences`]): counts and rates follow
+/// [`arenawatt_store::REASONS`] (useful, creative, clear_formatting,
+/// complete, incorrect, superficial, instructions_not_followed). Its JSON
+/// has the keys of the CSV columns: `useful`, `useful_rate`, ….
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreferenceRow {
+    pub model: String,
+    pub display_name: String,
+    /// Votes (and reactions) in which the model's answer was judged.
+    pub judged: u64,
+    /// How often each qualifier was ticked for the model's answers.
+    pub counts: [u64; 7],
+    /// `count / judged` per qualifier.
+    pub rates: [f64; 7],
+    /// Every qualifier ticked (compar:IA's `total_prefs`).
+    pub total_reasons: u64,
+    /// The positive qualifiers' share of all ticked (compar:IA's
+    /// `positive_prefs_ratio`); null when none was ticked.
+    pub positive_ratio: Option<f64>,
+}
+
+impl Serialize for PreferenceRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(6 + 2 * self.counts.len()))?;
+        map.serialize_entry("model", &self.model)?;
+        map.serialize_entry("display_name", &self.display_name)?;
+        map.serialize_entry("judged", &self.judged)?;
+        for (i, reason) in arenawatt_store::REASONS.iter().enumerate() {
+            map.serialize_entry(reason.name, &self.counts[i])?;
+            map.serialize_entry(&format!("{}_rate", reason.name), &self.rates[i])?;
+        }
+        map.serialize_entry("total_reasons", &self.total_reasons)?;
+        map.serialize_entry("positive_ratio", &self.positive_ratio)?;
+        map.end()
+    }
+}
+
+/// One event for Grafana's annotations ([`annotations`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnotationRow {
+    /// Unix milliseconds.
+    pub time_ms: i64,
+    pub title: String,
+    pub text: String,
+    /// `import` and the sources written, or `catalog`.
+    pub tags: Vec<String>,
+    /// Imports: the votes they added.
+    pub votes_added: Option<u64>,
 }
 
 /// One ordered pair (A, B) of a head-to-head: what the votes say, and what

@@ -34,10 +34,15 @@ pub enum QueryType {
     /// Win fractions, battle counts and BT-predicted win probabilities of
     /// every ordered pair of the top models (or the selected ones).
     HeadToHead,
+    /// Voters' reasons per model: each qualifier's rate among the votes in
+    /// which the model was judged, and the positive-reasons ratio.
+    Preferences,
+    /// Imports and catalog changes, as Grafana annotations.
+    Annotations,
 }
 
 impl QueryType {
-    pub const ALL: [QueryType; 9] = [
+    pub const ALL: [QueryType; 11] = [
         QueryType::Scatter,
         QueryType::Leaderboard,
         QueryType::Model,
@@ -47,6 +52,8 @@ impl QueryType {
         QueryType::Regression,
         QueryType::SliceScores,
         QueryType::HeadToHead,
+        QueryType::Preferences,
+        QueryType::Annotations,
     ];
     pub fn name(&self) -> &'static str {
         match self {
@@ -59,6 +66,8 @@ impl QueryType {
             QueryType::Regression => "regression",
             QueryType::SliceScores => "slice-scores",
             QueryType::HeadToHead => "head-to-head",
+            QueryType::Preferences => "preferences",
+            QueryType::Annotations => "annotations",
         }
     }
 }

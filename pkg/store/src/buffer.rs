@@ -10,6 +10,7 @@
 use super::fast_hash::FastMap;
 
 use super::key::{content_key, id_key};
+use super::reasons::Reasons;
 use super::{Outcome, Vote};
 
 /// Token counts are kept as `u32`; this value stands for "unknown".
@@ -39,6 +40,9 @@ pub struct BufferedVote {
     pub outcome: Outcome,
     /// The key was derived from the content (no source id).
     pub derived: bool,
+    /// The voter's qualifiers of each answer ([`crate::reasons`]).
+    pub reasons_a: Reasons,
+    pub reasons_b: Reasons,
 }
 
 /// Names interned to dense local ids.
@@ -275,6 +279,8 @@ impl VoteBuffer {
                 .map_or(NO_LABEL, |c| self.label_id(c)),
             outcome: vote.outcome,
             derived: vote.source_id.is_none(),
+            reasons_a: Reasons::NONE,
+            reasons_b: Reasons::NONE,
         };
         buffered.key = match &vote.source_id {
             Some(id) => id_key(id),

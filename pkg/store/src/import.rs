@@ -27,6 +27,7 @@ use super::aggregates::{
 use super::buffer::{VoteBuffer, NO_LABEL, NO_TOKENS};
 use super::key::{repeat_key, stored_key};
 use super::outcome_codes::outcome_code;
+use super::reasons::ReasonCounts;
 use super::slices::{pair_slot, SliceAggregates};
 use super::{BufferedVote, ImportAudit, ImportSummary, PairCountBatch, Store, StoreError};
 
@@ -88,6 +89,7 @@ pub(super) fn import_buffer(
     let Aggregates {
         pairs,
         tokens,
+        reasons,
         per_source,
     } = aggregates;
     if summary.votes_inserted == 0 {
@@ -95,20 +97,35 @@ pub(super) fn import_buffer(
         tx.rollback()?;
         return Ok(summary);
     }
+    let mut written = Vec::new();
     for (&source, &inserted) in &per_source {
         if inserted > 0 {
             add_to_source_counters(&tx, source, inserted, inserted, &audit.file_name)?;
+            written.push(tx.query_row("SELECT name FROM sources WHERE id = ?1", [source], |row| {
+                row.get::<_, String>(0)
+            })?);
         }
     }
+    written.sort();
+    let written = written.join(", ");
     let first_days = add_daily_pairs(&tx, pairs)?;
     add_daily_tokens(&tx, tokens)?;
+    super::reasons::write_daily(&tx, reasons)?;
     super::slices::write(&tx, slices).map_err(in_file(&audit.file_name))?;
     for (&source, &first_day) in &first_days {
         rebuild_cumulative(&tx, source as i64, first_day).map_err(in_file(&audit.file_name))?;
         check_daily_tokens(&tx, source, first_day).map_err(in_file(&audit.file_name))?;
     }
     let rows_accepted = buffer.votes.len() as u64;
-    summary.data_version = finish(&tx, audit, None, None, rows_accepted, &summary, started_at)?;
+    summary.data_version = finish(
+        &tx,
+        audit,
+        Some(written.as_str()),
+        None,
+        rows_accepted,
+        &summary,
+        started_at,
+    )?;
     tx.commit()?;
     store.fold_wal();
     Ok(summary)
@@ -120,6 +137,8 @@ pub(super) fn import_buffer(
 struct Aggregates {
     pairs: FastMap<(u32, i64, u32, u32), Counts>,
     tokens: FastMap<(u32, i64, u32), TokenCounts>,
+    /// Voters' reasons per (source, day, model), for judged sides only.
+    reasons: FastMap<(u32, i64, u32), ReasonCounts>,
     per_source: FastMap<u32, u64>,
 }
 
@@ -153,6 +172,9 @@ impl Aggregates {
                 apply(&mut entry[0], 1)?;
                 apply(&mut entry[1], side_tokens as u64)?;
             }
+        }
+        if vote.reasons_a.is_judged() || vote.reasons_b.is_judged() {
+            super::reasons::add_vote(&mut self.reasons, vote, sign);
         }
         Ok(())
     }
@@ -264,8 +286,9 @@ fn insert_votes(
     let mut duplicates = Vec::new();
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO votes (source_id, vote_key, timestamp, model_a, model_b,
-             outcome, tokens_a, tokens_b, category_set_id, language_id, country_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             outcome, tokens_a, tokens_b, category_set_id, language_id, country_id,
+             reasons_a, reasons_b)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let optional = |value: u32, none: u32| (value != none).then_some(value);
     let mut previous: Option<u64> = None;
@@ -288,6 +311,8 @@ fn insert_votes(
         insert.raw_bind_parameter(9, optional(vote.category, NO_LABEL))?;
         insert.raw_bind_parameter(10, optional(vote.language, NO_LABEL))?;
         insert.raw_bind_parameter(11, optional(vote.country, NO_LABEL))?;
+        insert.raw_bind_parameter(12, vote.reasons_a.stored())?;
+        insert.raw_bind_parameter(13, vote.reasons_b.stored())?;
         if insert.raw_execute()? == 0 {
             summary.votes_duplicate += 1;
             duplicates.push(index);

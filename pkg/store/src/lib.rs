@@ -21,6 +21,7 @@
 //! | `votes` | a rowid table keyed by a 64-bit hash of (source, the source's vote id); models, labels and outcome as small integers, so a vote takes about 35–45 bytes on disk |
 //! | `pair_counts_packed` | per (source, day with data): that day's pair counts and the running totals up to it, each packed in one BLOB ([`packed`]) |
 //! | `model_tokens_daily` | per (source, day, model): answers with and without token counts, output tokens |
+//! | `model_reasons_daily` | per (source, day, model): answers judged and each voters' qualifier ticked ([`reasons`]) |
 //! | `imports` | the audit trail: file, sha256, format, rows accepted and rejected, times |
 //! | `catalog_models` | models added with `arenawatt catalog import`, as JSON |
 //!
@@ -60,6 +61,7 @@ mod outcome_codes;
 mod packed;
 mod pair_totals;
 mod read;
+pub mod reasons;
 mod replace_days;
 mod schema;
 mod sha256;
@@ -71,6 +73,7 @@ pub use buffer::{BufferedVote, VoteBuffer};
 pub use key::{content_key, id_key, stored_key};
 pub use schema::SCHEMA_VERSION;
 pub use sha256::{sha256_hex, sha256_of_file};
+pub use reasons::{ModelReasons, Reason, Reasons, REASONS};
 pub use slices::{Dimension, SliceFilter, SliceValue};
 pub use snapshot::SnapshotReport;
 pub use tokens::{AttachSummary, VoteTokens};
@@ -226,6 +229,9 @@ pub struct ImportRecord {
     pub started_at: i64,
     pub finished_at: i64,
     pub data_version: u64,
+    /// The source the import wrote to, when it was one (a csv file may name
+    /// several in its `source` column).
+    pub source: Option<String>,
 }
 
 impl StoreError {
@@ -363,12 +369,22 @@ impl Store {
     pub fn slice_names(&self, dimension: Dimension) -> Result<Vec<String>, StoreError> {
         slices::names(&self.conn, dimension)
     }
+    /// Voters' reasons per model over the filter ([`reasons`]), sorted by
+    /// model; models never judged are left out.
+    pub fn model_reasons(&self, filter: &CountFilter) -> Result<Vec<ModelReasons>, StoreError> {
+        read::model_reasons(&self.conn, filter)
+    }
     pub fn stats(&self) -> Result<StoreStats, StoreError> {
         read::stats(&self.conn)
     }
     /// The audit trail, oldest first.
     pub fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
         read::imports(&self.conn)
+    }
+    /// When each model added with [`Store::upsert_catalog_models`] was last
+    /// written: (model id, Unix seconds), oldest first.
+    pub fn catalog_changes(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        read::catalog_changes(&self.conn)
     }
     /// The stored vote whose source id is `source_id`, if any (the store keeps
     /// a 64-bit hash of the id, not the id itself, so `source_id` is `None` in

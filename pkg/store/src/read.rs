@@ -490,7 +490,7 @@ fn max_option(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 pub(super) fn imports(conn: &Connection) -> Result<Vec<ImportRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, file_name, sha256, format, rows_accepted, rows_rejected, votes_inserted,
-                votes_duplicate, started_at, finished_at, data_version
+                votes_duplicate, started_at, finished_at, data_version, source
          FROM imports ORDER BY id",
     )?;
     let rows = stmt.query_map([], |row| {
@@ -506,6 +506,7 @@ pub(super) fn imports(conn: &Connection) -> Result<Vec<ImportRecord>, StoreError
             started_at: row.get(8)?,
             finished_at: row.get(9)?,
             data_version: row.get(10)?,
+            source: row.get(11)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -589,4 +590,42 @@ pub(super) fn slice_values(
     let tx = conn.unchecked_transaction()?;
     let sources = source_ids(&tx, filter)?;
     slices::values(&tx, &sources, dimension, (filter.from_day, filter.to_day))
+}
+
+/// Voters' reasons per model over the filter ([`crate::reasons`]): the
+/// daily sums, or a scan of the votes under a slice filter. Sorted by model.
+pub(super) fn model_reasons(
+    conn: &Connection,
+    filter: &CountFilter,
+) -> Result<Vec<crate::ModelReasons>, StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let (from, to) = day_bounds(filter);
+    let sources = source_ids(&tx, filter)?;
+    let totals = if filter.slices.is_empty() {
+        crate::reasons::sum_daily(&tx, &sources, (from, to))?
+    } else {
+        let ids = slices::resolve(&tx, &filter.slices)?;
+        crate::reasons::scan_votes(&tx, &sources, &|vote| ids.admits(vote), (from, to))?
+    };
+    let names = model_names(&tx)?;
+    let mut result: Vec<crate::ModelReasons> = totals
+        .into_iter()
+        .filter(|(_, c)| c[0] > 0)
+        .map(|(id, c)| crate::ModelReasons {
+            model: names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")),
+            judged: c[0],
+            counts: [c[1], c[2], c[3], c[4], c[5], c[6], c[7]],
+        })
+        .collect();
+    result.sort_by(|a, b| a.model.cmp(&b.model));
+    Ok(result)
+}
+
+/// When each model added with `arenawatt catalog import` was last written:
+/// (model id, Unix seconds), oldest first.
+pub(super) fn catalog_changes(conn: &Connection) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, updated_at FROM catalog_models ORDER BY updated_at, id")?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -19,8 +19,9 @@ const APPLICATION_ID: i32 = 0x4157_4154;
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// The oldest schema a read-only open reads as it is: schema 3 only dropped
-/// a copy that no reader used, so a Grafana replica serving a schema-2
-/// snapshot keeps working until the writer migrates it.
+/// a copy that no reader used, and schema 4 added voters' reasons, which a
+/// read of an older store finds empty; so a Grafana replica serving a
+/// schema-2 or -3 snapshot keeps working until the writer migrates it.
 pub const READABLE_FROM: u32 = 2;
 
 /// One forward migration: an SQL script, then (optionally) a rebuild of
@@ -176,6 +177,30 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
         script: "
     DROP TABLE pair_counts_daily;
+    ",
+    },
+    // 3 → 4: voters' reasons (see `reasons`): the qualifiers of each judged
+    // side of a vote, and their per-day sums per model. Votes stored before
+    // carry none (their files did not keep them).
+    Migration {
+        then: None,
+        script: "
+    ALTER TABLE votes ADD COLUMN reasons_a INTEGER;
+    ALTER TABLE votes ADD COLUMN reasons_b INTEGER;
+    CREATE TABLE model_reasons_daily (
+        source_id                 INTEGER NOT NULL,
+        day                       INTEGER NOT NULL,
+        model_id                  INTEGER NOT NULL,
+        judged                    INTEGER NOT NULL,
+        useful                    INTEGER NOT NULL,
+        creative                  INTEGER NOT NULL,
+        clear_formatting          INTEGER NOT NULL,
+        complete                  INTEGER NOT NULL,
+        incorrect                 INTEGER NOT NULL,
+        superficial               INTEGER NOT NULL,
+        instructions_not_followed INTEGER NOT NULL,
+        PRIMARY KEY (source_id, day, model_id)
+    ) WITHOUT ROWID;
     ",
     },
 ];

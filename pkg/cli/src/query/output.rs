@@ -12,7 +12,8 @@ use std::io::Write;
 
 use arenawatt_engine::columns::csv_columns;
 use arenawatt_engine::time::format_seconds;
-use arenawatt_engine::{HeadToHeadRow, ModelRow, QueryResult};
+use arenawatt_engine::preferences::reason_names;
+use arenawatt_engine::{HeadToHeadRow, ModelRow, PreferenceRow, QueryResult};
 
 use super::OutputFormat;
 
@@ -69,6 +70,33 @@ fn head_to_head_record(r: &HeadToHeadRow) -> [String; 12] {
         number(r.predicted_win_a),
     ]
 }
+
+/// The columns of `preferences` CSV: the model, the answers judged, each
+/// qualifier's count and rate, the total and the positive ratio.
+pub fn preferences_csv_header() -> Vec<String> {
+    let mut header = vec!["model".to_string(), "display_name".into(), "judged".into()];
+    for name in reason_names() {
+        header.push(name.to_string());
+        header.push(format!("{name}_rate"));
+    }
+    header.push("total_reasons".into());
+    header.push("positive_ratio".into());
+    header
+}
+
+fn preference_record(r: &PreferenceRow) -> Vec<String> {
+    let mut record = vec![r.model.clone(), r.display_name.clone(), r.judged.to_string()];
+    for (count, rate) in r.counts.iter().zip(r.rates) {
+        record.push(count.to_string());
+        record.push(rate.to_string());
+    }
+    record.push(r.total_reasons.to_string());
+    record.push(number(r.positive_ratio));
+    record
+}
+
+/// The CSV header of `annotations` rows.
+pub const ANNOTATIONS_CSV_HEADER: [&str; 5] = ["time", "title", "text", "tags", "votes_added"];
 
 pub const SLICE_SCORES_CSV_HEADER: [&str; 12] = [
     "slice",
@@ -190,6 +218,24 @@ fn write_csv(out: &mut impl Write, result: &QueryResult) -> anyhow::Result<()> {
                 writer.write_record(head_to_head_record(r))?;
             }
         }
+        QueryResult::Preferences { rows, .. } => {
+            writer.write_record(preferences_csv_header())?;
+            for r in rows {
+                writer.write_record(preference_record(r))?;
+            }
+        }
+        QueryResult::Annotations { rows, .. } => {
+            writer.write_record(ANNOTATIONS_CSV_HEADER)?;
+            for r in rows {
+                writer.write_record([
+                    time_of(r.time_ms),
+                    r.title.clone(),
+                    r.text.clone(),
+                    r.tags.join(","),
+                    whole(r.votes_added),
+                ])?;
+            }
+        }
         QueryResult::SliceScores { rows, .. } => {
             writer.write_record(SLICE_SCORES_CSV_HEADER)?;
             for r in rows {
@@ -208,7 +254,9 @@ fn notices(result: &QueryResult) -> &[String] {
         | QueryResult::EnergyTrend { notices, .. }
         | QueryResult::Regression { notices, .. }
         | QueryResult::SliceScores { notices, .. }
-        | QueryResult::HeadToHead { notices, .. } => notices,
+        | QueryResult::HeadToHead { notices, .. }
+        | QueryResult::Preferences { notices, .. }
+        | QueryResult::Annotations { notices, .. } => notices,
         QueryResult::Variable { .. } => &[],
     }
 }
@@ -465,6 +513,35 @@ fn table(result: &QueryResult) -> Vec<String> {
                 "One fit per {dimension}, gauged like the overall fit. Δ score: score here minus overall score; Δ rank: overall rank minus rank here (+: better here)."
             ));
             lines
+        }
+        QueryResult::Preferences { rows, .. } => {
+            let percent = |rate: f64| format!("{:.1}%", rate * 100.0);
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let mut cells = vec![r.model.clone(), r.judged.to_string()];
+                    cells.extend(r.rates.iter().map(|&rate| percent(rate)));
+                    cells.push(r.positive_ratio.map_or("-".into(), percent));
+                    cells
+                })
+                .collect();
+            let mut header = vec!["model", "judged"];
+            header.extend(reason_names());
+            header.push("positive");
+            let mut right = vec![true; header.len()];
+            right[0] = false;
+            let mut lines = align(&header, &right, &cells);
+            lines.push(
+                "Each qualifier: the share of the model's judged answers the voters ticked it for. positive: the positive qualifiers' share of all ticked (compar:IA's positive_prefs_ratio).".to_string(),
+            );
+            lines
+        }
+        QueryResult::Annotations { rows, .. } => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| vec![time_of(r.time_ms), r.title.clone(), r.text.clone()])
+                .collect();
+            align(&["time", "event", "what"], &[false, false, false], &cells)
         }
         QueryResult::HeadToHead { rows, .. } => {
             let cells: Vec<Vec<String>> = rows

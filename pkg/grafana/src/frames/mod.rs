@@ -91,6 +91,12 @@ pub fn to_frames(result: &QueryResult, context: &FrameContext) -> Vec<Frame> {
         QueryResult::HeadToHead { rows, notices } => {
             vec![head_to_head::head_to_head_frame(rows, notices, context)]
         }
+        QueryResult::Preferences { rows, notices } => {
+            vec![reasons::preferences_frame(rows, notices, context)]
+        }
+        QueryResult::Annotations { rows, notices } => {
+            vec![reasons::annotations_frame(rows, notices, context)]
+        }
         QueryResult::SliceScores {
             dimension,
             rows,
@@ -268,6 +274,7 @@ pub fn check(frame: &Frame) -> Result<grafana_plugin_sdk::data::CheckedFrame<'_>
 }
 
 pub mod head_to_head;
+pub mod reasons;
 pub mod slice_scores;
 pub mod time;
 

@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 use super::{info, metadata, FrameContext};
 use arenawatt_engine::{EnergyTrendRow, RegressionRow, RegressionWindows, TrendRow};
 
-fn time_field(times: &[i64]) -> Field {
+pub(super) fn time_field(times: &[i64]) -> Field {
     times
         .iter()
         .map(|&ms| {

@@ -104,6 +104,7 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         )),
         language: labels::single_of(row, "language")?,
         country: None,
+        reasons: [crate::reasons::Reasons::NONE; 2],
     }))
 }
 

@@ -30,6 +30,8 @@ pub struct RowVote<'r> {
     pub categories: Vec<std::borrow::Cow<'r, str>>,
     pub language: Option<&'r str>,
     pub country: Option<&'r str>,
+    /// The voter's qualifiers of answers A and B ([`crate::reasons`]).
+    pub reasons: [crate::reasons::Reasons; 2],
 }
 
 /// Why a vote whose two sides are one model is refused: names both sides as
@@ -249,6 +251,8 @@ impl<'o, 'c> Collector<'o, 'c> {
             country,
             outcome: vote.outcome,
             derived: vote.source_id.is_none(),
+            reasons_a: vote.reasons[0],
+            reasons_b: vote.reasons[1],
         };
         buffered.key = match vote.source_id {
             Some(id) => id_key(id),

@@ -2,7 +2,9 @@
 //! dislikes on single messages. Each reaction counts as one match between the
 //! two models of the conversation: a like is a win for the liked side
 //! (`model_pos` `a` or `b`, else the side named by `refers_to_model`), a
-//! dislike a loss. A row with neither is read but counts no match.
+//! dislike a loss. A row with neither is read but counts no match. The
+//! reaction's qualifiers (`useful` … `instructions_not_followed`) are kept
+//! for the answer it is about ([`crate::reasons`]).
 //!
 //! Reactions are stored under their own source, so a query can include or
 //! exclude them. They carry no token counts in the store: several reactions
@@ -15,6 +17,7 @@ use super::collector::{RowProblem, RowVote};
 use super::labels;
 use super::row::Row;
 use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
+use crate::reasons::{Reasons, REASONS};
 use crate::Outcome;
 
 pub const DEFAULT_SOURCE: &str = "comparia-reactions";
@@ -31,6 +34,14 @@ const COLUMNS: &[&str] = &[
     "disliked",
     "categories",
     "country",
+    // Voters' reasons about the answer reacted to (see `crate::reasons`).
+    "useful",
+    "creative",
+    "clear_formatting",
+    "complete",
+    "incorrect",
+    "superficial",
+    "instructions_not_followed",
 ];
 const REQUIRED: &[&str] = &[
     "timestamp",
@@ -72,11 +83,22 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
     let model_b = required(row.text("model_b_name")?, "model_b_name")?;
     let liked = row.boolean("liked")?.unwrap_or(false);
     let disliked = row.boolean("disliked")?.unwrap_or(false);
-    let side_a_wins = match (liked, disliked) {
+    let about_a = match (liked, disliked) {
         (false, false) => return Ok(None),
         (true, true) => return Err(RowProblem::new("disliked", "both liked and disliked")),
-        (true, false) => about_side_a(row, model_a, model_b)?,
-        (false, true) => !about_side_a(row, model_a, model_b)?,
+        _ => about_side_a(row, model_a, model_b)?,
+    };
+    let side_a_wins = about_a == liked;
+    // The qualifiers are about the answer reacted to; the other is not judged.
+    let mut marks = [None; 7];
+    for (mark, reason) in marks.iter_mut().zip(REASONS) {
+        *mark = row.boolean(reason.name)?;
+    }
+    let judged = Reasons::from_marks(marks);
+    let reasons = if about_a {
+        [judged, Reasons::NONE]
+    } else {
+        [Reasons::NONE, judged]
     };
     Ok(Some(RowVote {
         source_id: id,
@@ -90,6 +112,7 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         categories: labels::borrowed(labels::categories(row, "categories")?),
         language: None,
         country: labels::single_of(row, "country")?,
+        reasons,
     }))
 }
 

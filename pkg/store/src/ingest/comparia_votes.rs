@@ -7,6 +7,8 @@
 //! `conversations` dataset carrying each side's output tokens
 //! (see [`super::comparia_conversations`]). `timestamp` is an epoch in
 //! nanoseconds in the published files (any epoch unit or ISO text is accepted).
+//! The voter's qualifiers of each answer, `conv_useful_a` … `conv_instructions_not_followed_b`,
+//! are kept per side ([`crate::reasons`]).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,6 +18,7 @@ use super::comparia_conversations::ConversationFacts;
 use super::labels;
 use super::row::Row;
 use super::{read_votes_with_ids, required, IngestError, IngestOptions, Ingested};
+use crate::reasons::Reasons;
 use crate::Outcome;
 
 /// The source compar:IA votes are stored under unless `--source` says otherwise.
@@ -32,7 +35,54 @@ const COLUMNS: &[&str] = &[
     "selected_category",
     "total_conv_a_output_tokens",
     "total_conv_b_output_tokens",
+    // Voters' reasons: `conv_<qualifier>_<side>` (see `crate::reasons`).
+    "conv_useful_a",
+    "conv_useful_b",
+    "conv_creative_a",
+    "conv_creative_b",
+    "conv_clear_formatting_a",
+    "conv_clear_formatting_b",
+    "conv_complete_a",
+    "conv_complete_b",
+    "conv_incorrect_a",
+    "conv_incorrect_b",
+    "conv_superficial_a",
+    "conv_superficial_b",
+    "conv_instructions_not_followed_a",
+    "conv_instructions_not_followed_b",
 ];
+
+/// The qualifier columns of one side, in the order of [`crate::reasons::REASONS`].
+const REASON_COLUMNS: [[&str; 7]; 2] = [
+    [
+        "conv_useful_a",
+        "conv_creative_a",
+        "conv_clear_formatting_a",
+        "conv_complete_a",
+        "conv_incorrect_a",
+        "conv_superficial_a",
+        "conv_instructions_not_followed_a",
+    ],
+    [
+        "conv_useful_b",
+        "conv_creative_b",
+        "conv_clear_formatting_b",
+        "conv_complete_b",
+        "conv_incorrect_b",
+        "conv_superficial_b",
+        "conv_instructions_not_followed_b",
+    ],
+];
+
+/// The voter's qualifiers of one side (not judged when every column is
+/// absent or null).
+fn side_reasons(row: &dyn Row, columns: &[&str; 7]) -> Result<Reasons, RowProblem> {
+    let mut marks = [None; 7];
+    for (mark, column) in marks.iter_mut().zip(columns) {
+        *mark = row.boolean(column)?;
+    }
+    Ok(Reasons::from_marks(marks))
+}
 const REQUIRED: &[&str] = &[
     "timestamp",
     "model_a_name",
@@ -95,6 +145,10 @@ fn convert<'r>(
         ),
         language: None,
         country: None,
+        reasons: [
+            side_reasons(row, &REASON_COLUMNS[0])?,
+            side_reasons(row, &REASON_COLUMNS[1])?,
+        ],
     }))
 }
 

@@ -129,6 +129,7 @@ fn convert<'r>(record: &'r ByteRecord, layout: &Layout) -> Result<Option<RowVote
         )?),
         language: labels::single("language", optional(record, layout.language, "language")?)?,
         country: labels::single("country", optional(record, layout.country, "country")?)?,
+        reasons: [crate::reasons::Reasons::NONE; 2],
     }))
 }
 
