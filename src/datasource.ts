@@ -1,7 +1,8 @@
 /**
  * The data source: queries go to the Rust backend (`gpx_arenawatt`) through
- * `DataSourceWithBackend`; this class only fills in template variables and
- * offers the `variable` query type for dashboard variables.
+ * `DataSourceWithBackend`; this class only fills in template variables,
+ * offers the `variable` query type for dashboard variables and the
+ * `annotations` type for Grafana's annotations (imports, catalog changes).
  */
 import {
   CoreApp,
@@ -38,6 +39,12 @@ export class DataSource extends DataSourceWithBackend<ArenawattQuery, ArenawattS
   ) {
     super(instanceSettings);
     this.variables = new ArenawattVariableSupport();
+    // Grafana's standard annotation support: an annotation is a regular
+    // query (type `annotations`), whose frame's `time`, `title`, `text` and
+    // `tags` fields Grafana turns into events.
+    this.annotations = {
+      getDefaultQuery: () => ({ queryType: 'annotations' as QueryType, window: 'range' }),
+    };
   }
 
   getDefaultQuery(_app: CoreApp): Partial<ArenawattQuery> {

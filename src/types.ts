@@ -11,7 +11,7 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export const QUERY_TYPES = ['scatter', 'leaderboard', 'model', 'variable', 'trend', 'energy-trend', 'regression', 'slice-scores', 'head-to-head'] as const;
+export const QUERY_TYPES = ['scatter', 'leaderboard', 'model', 'variable', 'trend', 'energy-trend', 'regression', 'slice-scores', 'head-to-head', 'preferences', 'annotations'] as const;
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 export const TIE_POLICIES = ['half', 'drop', 'davidson'] as const;

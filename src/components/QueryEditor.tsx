@@ -47,6 +47,16 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
     label: 'Head-to-head',
     description: 'Battles, win fractions and BT-predicted win probabilities of every pair of the top models',
   },
+  {
+    value: 'preferences',
+    label: "Voters' reasons",
+    description: "Each model's rate of each qualifier voters ticked (useful, incorrect, …) and its positive-reasons ratio",
+  },
+  {
+    value: 'annotations',
+    label: 'Data changes',
+    description: 'Imports and catalog changes, for annotations on time series',
+  },
 ];
 
 export const VARIABLE_OF_OPTIONS: Array<SelectableValue<VariableOf>> = [
@@ -216,8 +226,10 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   );
 
   const isTime = queryType === 'trend' || queryType === 'energy-trend' || queryType === 'regression';
-  const usesEnergy = queryType !== 'trend' && queryType !== 'variable' && queryType !== 'slice-scores' && queryType !== 'head-to-head';
-  const usesRating = queryType !== 'energy-trend' && queryType !== 'variable';
+  const counts = queryType === 'preferences' || queryType === 'annotations';
+  const usesEnergy =
+    queryType !== 'trend' && queryType !== 'variable' && queryType !== 'slice-scores' && queryType !== 'head-to-head' && !counts;
+  const usesRating = queryType !== 'energy-trend' && queryType !== 'variable' && !counts;
 
   return (
     <div>
@@ -267,6 +279,16 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
+      {queryType === 'preferences' && (
+        <InlineFieldRow>
+          {single('model', 'Model', "Only this model's row (e.g. $model); empty = every judged model.", models.options, {
+            placeholder: 'every model',
+            loading: models.loading,
+            width: 40,
+          })}
+        </InlineFieldRow>
+      )}
+
       {queryType === 'head-to-head' && (
         <InlineFieldRow>
           {number('top', 'Top models', 'The N best-scored models, when no model is chosen (default 10, at most 50).', '10')}
@@ -274,7 +296,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         </InlineFieldRow>
       )}
 
-      {queryType !== 'variable' && (
+      {queryType === 'annotations' && (
+        <InlineFieldRow>
+          {multi('sources', 'Sources', 'Only imports that wrote to these sources; empty = all. Catalog changes are always shown.', sources.options, sources.loading)}
+        </InlineFieldRow>
+      )}
+
+      {queryType !== 'variable' && queryType !== 'annotations' && (
         <>
           <InlineFieldRow>
             {multi('categories', 'Categories', SLICE_TOOLTIP, categories.options, categories.loading)}

@@ -67,6 +67,7 @@ fn labelled_votes_from(seed: u64, n: usize, first_day: i64) -> Vec<Vote> {
                 country: rng
                     .random_bool(0.7)
                     .then(|| COUNTRIES[rng.random_range(0..3)].to_string()),
+                reasons: Default::default(),
             }
         })
         .collect()

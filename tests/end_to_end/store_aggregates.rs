@@ -57,6 +57,7 @@ fn random_votes(seed: u64, count: usize, days: std::ops::Range<i64>) -> Vec<Vote
                 categories: Vec::new(),
                 language: Some("fr".into()),
                 country: None,
+                reasons: Default::default(),
             }
         })
         .collect()

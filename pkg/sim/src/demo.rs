@@ -9,7 +9,9 @@
 //!   59 open models of its energy graph and the proprietary models). One model
 //!   ([`DEGRADED_MODEL`]) loses [`DEGRADED_POINTS`] BT points in the last
 //!   [`DEGRADED_DAYS`] days, so trends and regression alerts have something
-//!   true to show. These votes are simulated, and every output says so.
+//!   true to show. Each answer carries simulated voters' reasons
+//!   ([`crate::simulate::REASON_RATES`]). These votes are simulated, and
+//!   every output says so.
 //!
 //! Both are written through the store's import service
 //! ([`arenawatt_store::import_service`]), each with its audit row, as
@@ -133,7 +135,8 @@ fn remove_if_present(path: &Path) -> Result<(), DemoError> {
     }
 }
 
-/// Whether `path` already holds a demo store whose simulated votes end on `end_day`.
+/// Whether `path` already holds a demo store of this schema whose simulated
+/// votes end on `end_day` (a store built before voters' reasons is rebuilt).
 fn is_current(path: &Path, end_day: i64) -> bool {
     let Ok(store) = Store::open_read_only(path) else {
         return false;
@@ -141,7 +144,8 @@ fn is_current(path: &Path, end_day: i64) -> bool {
     let Ok(stats) = store.stats() else {
         return false;
     };
-    stats.sources.iter().any(|s| s == ARENA_SOURCE)
+    stats.schema_version == arenawatt_store::SCHEMA_VERSION
+        && stats.sources.iter().any(|s| s == ARENA_SOURCE)
         && stats.sources.iter().any(|s| s == SIMULATED_SOURCE)
         && stats.last_day == Some(end_day)
         && stats.votes >= DEMO_VOTES

@@ -15,13 +15,21 @@
 //! log-normal distribution around the model's mean. A model can be made to
 //! degrade (lose BT points) in the last days, to give trends and regression
 //! alerts something true to find.
+//!
+//! Each answer is also judged with compar:IA's qualifiers ([`REASON_RATES`]):
+//! the answer that won ticks each positive qualifier with its "won" rate,
+//! the one that lost each negative qualifier with its "lost" rate, and
+//! the other qualifiers with a small rate; a tie counts as half a win for
+//! both, a tie where both were bad as a loss for both. So a model's
+//! positive-reasons ratio follows its win rate. These draws use their own
+//! random stream, so the outcomes do not depend on them.
 
 use std::io::Write;
 
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
 
-use arenawatt_store::{Outcome, Vote};
+use arenawatt_store::{Outcome, Reasons, Vote};
 
 use crate::slices::{SliceDraws, SliceSimulation, VoteSlices};
 
@@ -36,6 +44,32 @@ pub const BUNDLED_STRENGTHS_NAME: &str = "comparia_strengths_20260211.csv (bundl
 const TOKENS_SIGMA: f64 = 0.6;
 /// Share of ties drawn as "both bad".
 const BOTH_BAD_SHARE: f64 = 0.3;
+
+/// Per qualifier of [`arenawatt_store::REASONS`]: how often an answer that
+/// won, and one that lost, gets it (simulated rates, of the order of those
+/// in compar:IA's published model file).
+pub const REASON_RATES: [(f64, f64); 7] = [
+    (0.45, 0.05), // useful
+    (0.15, 0.02), // creative
+    (0.25, 0.05), // clear_formatting
+    (0.30, 0.04), // complete
+    (0.04, 0.30), // incorrect
+    (0.05, 0.25), // superficial
+    (0.02, 0.15), // instructions_not_followed
+];
+
+/// Seeds the qualifiers' random stream apart from the outcomes'.
+const REASONS_STREAM: u64 = 0x5245_4153_4f4e_5321;
+
+/// Draws the qualifiers of one answer that won (`won` 1), tied (0.5) or lost (0).
+fn draw_reasons(rng: &mut impl Rng, won: f64) -> Reasons {
+    let mut marks = [Some(false); 7];
+    for (mark, (if_won, if_lost)) in marks.iter_mut().zip(REASON_RATES) {
+        let rate = won * if_won + (1.0 - won) * if_lost;
+        *mark = Some(rng.random::<f64>() < rate);
+    }
+    Reasons::from_marks(marks)
+}
 
 /// One model's true strength and traffic.
 #[derive(Debug, Clone, PartialEq)]
@@ -232,6 +266,8 @@ pub struct SimulatedVote {
     pub tokens_b: u64,
     /// Empty (all `u8::MAX`... see [`VoteSlices`]) without slices.
     pub slices: VoteSlices,
+    /// The voter's qualifiers of answers A and B.
+    pub reasons: [Reasons; 2],
 }
 
 impl SimulatedVote {
@@ -279,6 +315,7 @@ impl SimulatedVote {
             categories,
             country,
             language,
+            reasons: self.reasons,
         }
     }
 }
@@ -350,6 +387,7 @@ pub fn simulate(
         .map(|d| end - d.days as i64 * SECONDS_PER_DAY)
         .unwrap_or(i64::MAX);
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
+    let mut reasons_rng = rand::rngs::StdRng::seed_from_u64(options.seed ^ REASONS_STREAM);
     if let Some(slices) = &options.slices {
         slices.check().map_err(SimulateError::InvalidOption)?;
     }
@@ -413,6 +451,20 @@ pub fn simulate(
         };
         let tokens_a = token_distributions[a].sample(&mut rng).round().max(1.0) as u64;
         let tokens_b = token_distributions[b].sample(&mut rng).round().max(1.0) as u64;
+        let won_a = match outcome {
+            Outcome::A => 1.0,
+            Outcome::B | Outcome::BothBad => 0.0,
+            Outcome::Tie => 0.5,
+        };
+        let won_b = if outcome == Outcome::BothBad {
+            0.0
+        } else {
+            1.0 - won_a
+        };
+        let reasons = [
+            draw_reasons(&mut reasons_rng, won_a),
+            draw_reasons(&mut reasons_rng, won_b),
+        ];
         sink(&SimulatedVote {
             number,
             timestamp,
@@ -422,6 +474,7 @@ pub fn simulate(
             tokens_a,
             tokens_b,
             slices: vote_slices,
+            reasons,
         })?;
     }
     Ok(())

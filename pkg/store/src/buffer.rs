@@ -279,8 +279,8 @@ impl VoteBuffer {
                 .map_or(NO_LABEL, |c| self.label_id(c)),
             outcome: vote.outcome,
             derived: vote.source_id.is_none(),
-            reasons_a: Reasons::NONE,
-            reasons_b: Reasons::NONE,
+            reasons_a: vote.reasons[0],
+            reasons_b: vote.reasons[1],
         };
         buffered.key = match &vote.source_id {
             Some(id) => id_key(id),

@@ -108,6 +108,10 @@ pub struct Vote {
     pub language: Option<String>,
     #[serde(default)]
     pub country: Option<String>,
+    /// The voter's qualifiers of answers A and B ([`reasons`]); not part of
+    /// the JSON form (only compar:IA's files carry them).
+    #[serde(skip)]
+    pub reasons: [Reasons; 2],
 }
 
 /// Already-aggregated counts attributed to one day (the `pair-counts` format).

@@ -579,6 +579,7 @@ pub(super) fn find_vote(
         categories,
         language,
         country,
+        reasons: Default::default(),
     }))
 }
 

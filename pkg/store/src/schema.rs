@@ -529,6 +529,7 @@ mod tests {
             categories: Vec::new(),
             language: None,
             country: None,
+            reasons: Default::default(),
         };
         let audit = |name: &str| crate::ImportAudit {
             file_name: name.into(),

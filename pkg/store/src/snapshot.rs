@@ -125,6 +125,7 @@ mod tests {
             categories: Vec::new(),
             country: None,
             language: None,
+            reasons: Default::default(),
         }];
         let audit = crate::ImportAudit {
             file_name: "t".into(),

@@ -279,6 +279,7 @@ fn the_report_counts_what_was_read_and_written() {
             categories: Vec::new(),
             country: None,
             language: None,
+            reasons: Default::default(),
         }]),
     };
     let report = import(&mut store, catalog(), generated, &ImportOptions::default()).unwrap();

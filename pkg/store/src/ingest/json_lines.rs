@@ -171,6 +171,7 @@ fn vote(object: &Map<String, Value>, catalog: &Catalog) -> Result<Vote, String> 
         country: labels::single("country", text(object, "country")?)
             .map_err(named_problem)?
             .map(str::to_string),
+        reasons: Default::default(),
     })
 }
 
