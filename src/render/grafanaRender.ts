@@ -339,3 +339,51 @@ export function timeSeriesProblems(frames: DataFrame[]): string[] {
   });
   return problems;
 }
+
+// ---- annotations ----
+
+/** One annotation event as Grafana's standard annotation support builds it. */
+export interface AnnotationView {
+  time?: number;
+  title?: string;
+  text?: string;
+  tags?: string[];
+}
+
+/**
+ * The events Grafana draws from an annotation query's frames, by the rule of
+ * its standard annotation support (Grafana's `public/app`, not in an npm
+ * package, so modelled here): the frames joined into one; each event key
+ * (`time`, `timeEnd`, `title`, `text`, `tags`) read from the field whose
+ * display name is that key in lower case, `time` falling back to the first
+ * time field and `text` to the first string field; no event at all without
+ * both a time and a text; `tags` split on commas.
+ */
+export function annotationEvents(frames: DataFrame[]): AnnotationView[] {
+  const frame = frames.find((f) => f.length > 0);
+  if (!frame || frames.filter((f) => f.length > 0).length > 1) {
+    return [];
+  }
+  const byName = new Map<string, Field>();
+  for (const field of frame.fields) {
+    byName.set(getFieldDisplayName(field, frame).toLowerCase(), field);
+  }
+  const time = byName.get('time') ?? frame.fields.find((f) => f.type === FieldType.time);
+  const text = byName.get('text') ?? frame.fields.find((f) => f.type === FieldType.string);
+  if (!time || !text) {
+    return [];
+  }
+  const title = byName.get('title');
+  const tags = byName.get('tags');
+  const events: AnnotationView[] = [];
+  for (let i = 0; i < frame.length; i++) {
+    const tagText = tags?.values[i];
+    events.push({
+      time: Number(time.values[i]),
+      text: text.values[i] as string | undefined,
+      title: title?.values[i] as string | undefined,
+      tags: typeof tagText === 'string' ? tagText.split(',') : undefined,
+    });
+  }
+  return events;
+}

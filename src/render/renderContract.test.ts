@@ -22,7 +22,9 @@ import { instanceSettings as settings } from '../test/instanceSettings';
 import { Bridge, REPO_ROOT, TimeRangeMs, startBridge } from '../test/pluginBridge';
 import { FakeTemplateSrv } from '../test/templateSrv';
 import {
+  AnnotationView,
   Panel,
+  annotationEvents,
   colourCategories,
   queryPanel,
   renderFrames,
@@ -48,11 +50,30 @@ interface VariableModel {
   current?: { text?: unknown; value?: unknown };
 }
 
+interface AnnotationModel {
+  name: string;
+  enable?: boolean;
+  builtIn?: number;
+  datasource?: { type?: string; uid?: string };
+  target?: Record<string, unknown>;
+}
+
 interface Dashboard {
   title: string;
   time?: { from: string; to: string };
   panels: Panel[];
   templating: { list: VariableModel[] };
+  annotations?: { list: AnnotationModel[] };
+}
+
+/** The events one of a dashboard's annotation queries puts on its time series, in one scenario. */
+interface RenderedAnnotations {
+  dashboard: string;
+  scenario: Scenario;
+  name: string;
+  range: TimeRangeMs;
+  events: AnnotationView[];
+  errors: string[];
 }
 
 type Value = string | string[];
@@ -189,6 +210,7 @@ function scatterRows(frame: DataFrame | undefined): ScatterRow[] {
 }
 
 const rendered: Rendered[] = [];
+const annotated: RenderedAnnotations[] = [];
 let bridge: Bridge;
 
 function dashboards(): Array<[string, Dashboard]> {
@@ -209,6 +231,24 @@ beforeAll(async () => {
       const templateSrv = new FakeTemplateSrv(scenario.values, scenario.texts);
       const dataSource = new DataSource(settings, templateSrv);
       const replace = (text: string) => templateSrv.replace(text);
+      // Annotation queries run as Grafana runs them: the target, with the
+      // variables applied, over the dashboard's range.
+      for (const annotation of dashboard.annotations?.list ?? []) {
+        if (annotation.builtIn || annotation.enable === false || annotation.datasource?.type !== settings.type) {
+          continue;
+        }
+        const target = dataSource.applyTemplateVariables({ refId: 'Anno', ...annotation.target } as never, {});
+        const answer = await bridge.query([target as unknown as Record<string, unknown>], range);
+        const response = toDataQueryResponse({ data: answer } as never, [target as never]);
+        annotated.push({
+          dashboard: file,
+          scenario,
+          name: annotation.name,
+          range,
+          events: annotationEvents(response.data as DataFrame[]),
+          errors: (response.errors ?? []).map((e) => `${e.refId}: ${e.message}`),
+        });
+      }
       for (const panel of allPanels(dashboard.panels)) {
         if (!panel.targets || panel.targets.length === 0) {
           continue;
@@ -636,6 +676,93 @@ describe('render contract: what a Grafana user sees', () => {
     }
     const defaults = panels.find((r) => r.scenario.label === 'defaults');
     expect(defaults?.frames[0]?.length).toBeGreaterThanOrEqual(4);
+    expectNone(problems);
+  });
+
+  it("annotations (issue #16): the Trends and Regressions dashboards mark every import of the demo's data, within their range", () => {
+    const problems: string[] = [];
+    const withMarks = new Set(annotated.map((a) => a.dashboard));
+    for (const wanted of ['trends.json', 'regressions.json']) {
+      if (dashboards().some(([file]) => file === wanted) && !withMarks.has(wanted)) {
+        problems.push(`${wanted}: no annotation query of this data source`);
+      }
+    }
+    let imports = 0;
+    for (const a of annotated) {
+      const at = `${a.dashboard} / annotation "${a.name}" / ${a.scenario.label}`;
+      problems.push(...a.errors.map((e) => `${at}: query error ${e}`));
+      const sources = a.scenario.values.source;
+      const oneSource = typeof sources === 'string' && sources !== '$__all' ? sources : Array.isArray(sources) && sources.length === 1 ? sources[0] : undefined;
+      const marked = a.events.filter((e) => e.tags?.includes('import'));
+      // The demo store holds two imports, one per source: the real arena
+      // pair counts and the simulated votes.
+      const expected = oneSource === undefined ? 2 : 1;
+      if (marked.length !== expected) {
+        problems.push(`${at}: ${marked.length} import marks (${marked.map((e) => e.title).join('; ')}), expected ${expected}`);
+      }
+      for (const e of a.events) {
+        if (e.time === undefined || !Number.isFinite(e.time) || e.time < a.range.from || e.time > a.range.to + 86_400_000) {
+          problems.push(`${at}: event "${e.title}" at ${e.time} lies outside the dashboard range ${a.range.from}–${a.range.to}`);
+        }
+        if (!e.text || !/votes? added to /.test(e.text)) {
+          problems.push(`${at}: event "${e.title}" says "${e.text}", not how many votes were added to which source`);
+        }
+        if (oneSource !== undefined && !e.tags?.includes(oneSource)) {
+          problems.push(`${at}: event "${e.title}" (tags ${e.tags?.join(',')}) is not about source ${oneSource}`);
+        }
+      }
+      imports += marked.length;
+    }
+    expect(imports).toBeGreaterThan(0);
+    expectNone(problems);
+  });
+
+  it("voters' reasons (issue #16): the chosen model's bars are its seven reasons, each its count over its judged answers, praise green and faults red", () => {
+    const green = theme.visualization.getColorByName('green');
+    const red = theme.visualization.getColorByName('red');
+    const positive = ['useful', 'creative', 'clear_formatting', 'complete'];
+    const problems: string[] = [];
+    const panels = rendered.filter((r) => r.panel.type === 'bargauge' && r.panel.targets?.some((t) => t.queryType === 'preferences'));
+    expect(panels.length).toBeGreaterThan(0);
+    let bars = 0;
+    for (const r of panels) {
+      const raw = r.raw[0];
+      const col = (name: string) => raw?.fields.find((f: Field) => f.name === name)?.values ?? [];
+      const models = col('model').map(String);
+      if (models.length !== 1 || models[0] !== String(r.scenario.values.model)) {
+        problems.push(`${where(r)}: the query answers models [${models.join(', ')}], not only ${r.scenario.values.model}`);
+        continue;
+      }
+      const judged = Number(col('judged')[0]);
+      const replace = (t: string) => new FakeTemplateSrv(r.scenario.values, r.scenario.texts).replace(t);
+      const values = statValues(r.panel, r.frames, replace as never);
+      if (values.length !== 7) {
+        problems.push(`${where(r)}: shows ${values.length} bars (${values.map((v) => v.display.title).join(', ')}), not the 7 reasons`);
+      }
+      for (const v of values) {
+        // The bar's field, as the panel read it (stat reduction matches display names).
+        const shown = v.view?.dataFrame.fields[v.colIndex ?? -1];
+        const name = (shown?.name ?? '').replace(/_rate$/, '');
+        const field = raw.fields.find((f: Field) => f.name === `${name}_rate`);
+        const count = Number(col(name)[0]);
+        const expected = count / judged;
+        if (!field || Math.abs(Number(v.display.numeric) - expected) > 1e-12) {
+          problems.push(`${where(r)}: bar "${v.display.title}" shows ${v.display.numeric}, not ${count}/${judged}`);
+        }
+        if (!/%$/.test(v.display.suffix ?? v.display.text)) {
+          problems.push(`${where(r)}: bar "${v.display.title}" reads "${v.display.text}${v.display.suffix ?? ''}", not a percentage`);
+        }
+        const want = positive.includes(name) ? green : red;
+        if (v.display.color !== want) {
+          problems.push(`${where(r)}: bar "${v.display.title}" is drawn ${v.display.color}, not ${positive.includes(name) ? 'green' : 'red'}`);
+        }
+        if (/_/.test(v.display.title ?? '')) {
+          problems.push(`${where(r)}: a bar is titled "${v.display.title}" (a raw field name)`);
+        }
+        bars += 1;
+      }
+    }
+    expect(bars).toBeGreaterThan(0);
     expectNone(problems);
   });
 });
