@@ -34,6 +34,7 @@ mod plugin_catalog;
 mod plugin_health;
 mod plugin_queries;
 mod plugin_resources;
+mod preferences;
 mod query_cli;
 mod query_model_drift;
 mod rating_cli;

@@ -111,7 +111,8 @@ pub fn annotations(store: &Store, query: &ResolvedQuery) -> Result<QueryResult, 
             votes_added: None,
         });
     }
-    rows.sort_by(|a, b| a.time_ms.cmp(&b.time_ms).then(a.title.cmp(&b.title)));
+    // By time; events of one second keep the audit trail's order.
+    rows.sort_by_key(|r| r.time_ms);
     let notices = if rows.is_empty() {
         vec!["no import or catalog change in the query's days".to_string()]
     } else {

@@ -331,7 +331,9 @@ mod tests {
                 "energy-trend",
                 "regression",
                 "slice-scores",
-                "head-to-head"
+                "head-to-head",
+                "preferences",
+                "annotations"
             ]
         );
         assert_eq!(strings(&enums["licenseKinds"]), ["open", "proprietary"]);

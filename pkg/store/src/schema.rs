@@ -576,6 +576,7 @@ mod tests {
                  INSERT INTO pair_counts_daily VALUES (1, 20000, 1, 2, 1, 0, 0, 0);",
             )
             .unwrap();
+            conn.execute_batch(WITHOUT_REASONS).unwrap();
             conn.pragma_update(None, "user_version", 2).unwrap();
         }
         // A read-only open (a Grafana replica) reads it as it is.
@@ -584,7 +585,7 @@ mod tests {
         assert_eq!(counts(&replica), before);
         drop(replica);
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.stats().unwrap().schema_version, 3);
+        assert_eq!(store.stats().unwrap().schema_version, SCHEMA_VERSION);
         let tables: u32 = store
             .conn
             .query_row(
@@ -601,6 +602,75 @@ mod tests {
         let after = counts(&store);
         assert_eq!(after[0], ("m-a".into(), "m-b".into(), 2, 0), "{after:?}");
         assert_eq!(after[1..], before[1..]);
+    }
+
+    /// Turns a store of this schema back into one of schema 3 (no reasons).
+    const WITHOUT_REASONS: &str = "ALTER TABLE votes DROP COLUMN reasons_a;
+         ALTER TABLE votes DROP COLUMN reasons_b;
+         DROP TABLE model_reasons_daily;";
+
+    #[test]
+    fn a_version_3_store_gains_voters_reasons_and_keeps_its_votes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v3.db");
+        let vote = |id: &str, reasons: [crate::Reasons; 2]| crate::Vote {
+            source: "comparia".into(),
+            source_id: Some(id.into()),
+            timestamp: 20_000 * 86_400 + 60,
+            model_a: "m-a".into(),
+            model_b: "m-b".into(),
+            outcome: crate::Outcome::A,
+            tokens_a: None,
+            tokens_b: None,
+            categories: Vec::new(),
+            language: None,
+            country: None,
+            reasons,
+        };
+        let audit = |name: &str| crate::ImportAudit {
+            file_name: name.into(),
+            sha256: name.into(),
+            format: "comparia-votes".into(),
+            rows_rejected: 0,
+        };
+        {
+            let mut store = Store::open(&path).unwrap();
+            store
+                .import_votes(&[vote("1", Default::default())], &audit("old"))
+                .unwrap();
+            store.conn.execute_batch(WITHOUT_REASONS).unwrap();
+            store.conn.pragma_update(None, "user_version", 3).unwrap();
+        }
+        let filter = crate::CountFilter::default();
+        // A read-only open of the old store finds no reasons, and no error.
+        let replica = Store::open_read_only(&path).unwrap();
+        assert_eq!(replica.stats().unwrap().schema_version, 3);
+        assert!(replica.model_reasons(&filter).unwrap().is_empty());
+        let sliced = crate::CountFilter {
+            slices: crate::SliceFilter {
+                categories: vec!["x".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert!(replica.model_reasons(&sliced).unwrap().is_empty());
+        drop(replica);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.stats().unwrap().schema_version, SCHEMA_VERSION);
+        assert_eq!(store.stats().unwrap().vote_rows, 1);
+        let mut useful = [None; 7];
+        useful[0] = Some(true);
+        let judged = [
+            crate::Reasons::from_marks(useful),
+            crate::Reasons::from_marks([Some(false); 7]),
+        ];
+        store.import_votes(&[vote("2", judged)], &audit("new")).unwrap();
+        let reasons = store.model_reasons(&filter).unwrap();
+        let summary: Vec<(&str, u64, u64)> = reasons
+            .iter()
+            .map(|m| (m.model.as_str(), m.judged, m.counts[0]))
+            .collect();
+        assert_eq!(summary, [("m-a", 1, 1), ("m-b", 1, 0)]);
     }
 
     #[test]
