@@ -154,6 +154,23 @@ function interactionsFor(editor, queryType) {
       check: (change) => change?.model === 'glm-4.5' && change?.queryType === 'model',
     });
   }
+  if (queryType === 'preferences') {
+    steps.push({
+      what: 'narrow to GLM 4.5 from the models resource',
+      act: (page) => choose(page, 'query-model', 'GLM 4.5', 'GLM 4.5'),
+      check: (change) => change?.model === 'glm-4.5' && change?.queryType === 'preferences',
+    });
+  }
+  if (queryType === 'annotations') {
+    // Only the sources and the window apply to data-change marks.
+    steps.push({
+      what: 'keep the imports of source simulated, from the sources resource',
+      act: (page) => choose(page, 'query-sources', 'simulated', 'simulated'),
+      check: (change) =>
+        JSON.stringify(change?.sources) === JSON.stringify(['simulated']) && change?.queryType === 'annotations',
+    });
+    return steps;
+  }
   if (queryType === 'variable') {
     steps.push({
       what: 'switch "Values of" to size classes',
