@@ -101,7 +101,10 @@ fn in_category(row: &HashMap<String, Field>, category: &str) -> bool {
 }
 
 /// The reactions' expectation, from the rows `keep` accepts.
-fn expected_reactions(reactions: &Path, keep: impl Fn(&HashMap<String, Field>) -> bool) -> Expected {
+fn expected_reactions(
+    reactions: &Path,
+    keep: impl Fn(&HashMap<String, Field>) -> bool,
+) -> Expected {
     let mut expected = Expected::new();
     for row in parquet_rows(reactions).into_iter().filter(|r| keep(r)) {
         if flag(&row, "liked") != Some(true) && flag(&row, "disliked") != Some(true) {
@@ -143,10 +146,18 @@ fn check(rows: &[Value], expected: &Expected, what: &str) {
     for row in rows {
         let model = row["model"].as_str().unwrap();
         let counts = expected[model];
-        assert_eq!(row["judged"].as_u64(), Some(counts[0]), "{what}: {model} judged");
+        assert_eq!(
+            row["judged"].as_u64(),
+            Some(counts[0]),
+            "{what}: {model} judged"
+        );
         for (i, reason) in REASONS.iter().enumerate() {
             let count = counts[1 + i];
-            assert_eq!(row[reason].as_u64(), Some(count), "{what}: {model} {reason}");
+            assert_eq!(
+                row[reason].as_u64(),
+                Some(count),
+                "{what}: {model} {reason}"
+            );
             let rate = row[format!("{reason}_rate")].as_f64().unwrap();
             assert!(
                 (rate - count as f64 / counts[0] as f64).abs() < 1e-15,
@@ -155,10 +166,17 @@ fn check(rows: &[Value], expected: &Expected, what: &str) {
         }
         let total: u64 = counts[1..].iter().sum();
         let positive: u64 = counts[1..=POSITIVE].iter().sum();
-        assert_eq!(row["total_reasons"].as_u64(), Some(total), "{what}: {model}");
+        assert_eq!(
+            row["total_reasons"].as_u64(),
+            Some(total),
+            "{what}: {model}"
+        );
         match row["positive_ratio"].as_f64() {
             Some(ratio) => {
-                assert!((ratio - positive as f64 / total as f64).abs() < 1e-15, "{what}: {model}")
+                assert!(
+                    (ratio - positive as f64 / total as f64).abs() < 1e-15,
+                    "{what}: {model}"
+                )
             }
             None => assert_eq!(total, 0, "{what}: {model} has reasons but no ratio"),
         }
@@ -168,7 +186,10 @@ fn check(rows: &[Value], expected: &Expected, what: &str) {
         .iter()
         .map(|r| r["positive_ratio"].as_f64().unwrap_or(f64::NEG_INFINITY))
         .collect();
-    assert!(ratios.windows(2).all(|w| w[0] >= w[1]), "{what}: {ratios:?}");
+    assert!(
+        ratios.windows(2).all(|w| w[0] >= w[1]),
+        "{what}: {ratios:?}"
+    );
 }
 
 #[test]
@@ -177,8 +198,15 @@ fn preferences_of_the_real_comparia_samples_equal_the_counts_of_their_raw_rows()
     let db = dir.path().join("store.db");
     let votes = fixture("comparia/sample_comparia_votes.parquet");
     let reactions = fixture("comparia/sample_comparia_reactions.parquet");
-    for (format, file) in [("comparia-votes", &votes), ("comparia-reactions", &reactions)] {
-        arenawatt(&db, &["import", "--format", format, file.to_str().unwrap()], true);
+    for (format, file) in [
+        ("comparia-votes", &votes),
+        ("comparia-reactions", &reactions),
+    ] {
+        arenawatt(
+            &db,
+            &["import", "--format", format, file.to_str().unwrap()],
+            true,
+        );
     }
     let (from_votes, from_reactions) = expected_from_raw(&votes, &reactions);
     // Every vote of the sample judges both answers; some reasons are ticked.
@@ -186,7 +214,11 @@ fn preferences_of_the_real_comparia_samples_equal_the_counts_of_their_raw_rows()
     assert!(from_votes.values().any(|c| c[1..].iter().sum::<u64>() > 0));
     assert_eq!(from_reactions.values().map(|c| c[0]).sum::<u64>(), 5);
 
-    check(&preferences(&db, &["--sources", "comparia"]), &from_votes, "votes");
+    check(
+        &preferences(&db, &["--sources", "comparia"]),
+        &from_votes,
+        "votes",
+    );
     check(
         &preferences(&db, &["--sources", "comparia-reactions"]),
         &from_reactions,
@@ -212,21 +244,45 @@ fn preferences_of_the_real_comparia_samples_equal_the_counts_of_their_raw_rows()
         true,
     );
     assert!(
-        out.stderr.contains("no vote with voters' reasons for model \"no-such-model\"")
-            || out.stdout.contains("no vote with voters' reasons for model \"no-such-model\""),
+        out.stderr
+            .contains("no vote with voters' reasons for model \"no-such-model\"")
+            || out
+                .stdout
+                .contains("no vote with voters' reasons for model \"no-such-model\""),
         "{out}"
     );
 
     // Importing the same file again adds nothing, so no reason is counted twice.
-    arenawatt(&db, &["import", "--format", "comparia-votes", votes.to_str().unwrap()], true);
-    check(&preferences(&db, &["--sources", "comparia"]), &from_votes, "votes again");
+    arenawatt(
+        &db,
+        &[
+            "import",
+            "--format",
+            "comparia-votes",
+            votes.to_str().unwrap(),
+        ],
+        true,
+    );
+    check(
+        &preferences(&db, &["--sources", "comparia"]),
+        &from_votes,
+        "votes again",
+    );
 
     // A slice filter reads the votes themselves: the reactions of one
     // category (a reaction lists several) give the counts of those rows.
     let in_category = expected_reactions(&reactions, |row| in_category(row, "Education"));
     assert_eq!(in_category.values().map(|c| c[0]).sum::<u64>(), 3);
     check(
-        &preferences(&db, &["--sources", "comparia-reactions", "--categories", "Education"]),
+        &preferences(
+            &db,
+            &[
+                "--sources",
+                "comparia-reactions",
+                "--categories",
+                "Education",
+            ],
+        ),
         &in_category,
         "one category",
     );
@@ -238,11 +294,27 @@ fn annotations_list_each_import_with_its_source_and_votes_added() {
     let db = dir.path().join("store.db");
     let votes = fixture("comparia/sample_comparia_votes.parquet");
     let reactions = fixture("comparia/sample_comparia_reactions.parquet");
-    for (format, file) in [("comparia-votes", &votes), ("comparia-reactions", &reactions)] {
-        arenawatt(&db, &["import", "--format", format, file.to_str().unwrap()], true);
+    for (format, file) in [
+        ("comparia-votes", &votes),
+        ("comparia-reactions", &reactions),
+    ] {
+        arenawatt(
+            &db,
+            &["import", "--format", format, file.to_str().unwrap()],
+            true,
+        );
     }
     // A repeated import adds nothing and leaves no audit row, so no mark.
-    arenawatt(&db, &["import", "--format", "comparia-votes", votes.to_str().unwrap()], true);
+    arenawatt(
+        &db,
+        &[
+            "import",
+            "--format",
+            "comparia-votes",
+            votes.to_str().unwrap(),
+        ],
+        true,
+    );
     let annotations = |extra: &[&str]| -> Vec<Value> {
         let mut args = vec!["query", "--type", "annotations", "--format", "json"];
         args.extend_from_slice(extra);
@@ -254,9 +326,15 @@ fn annotations_list_each_import_with_its_source_and_votes_added() {
     assert_eq!(all[0]["title"], "Import: sample_comparia_votes.parquet");
     assert_eq!(all[0]["votes_added"], 10);
     assert_eq!(all[0]["tags"], serde_json::json!(["import", "comparia"]));
-    assert!(all[0]["text"].as_str().unwrap().starts_with("10 votes added to comparia from "));
+    assert!(all[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("10 votes added to comparia from "));
     assert_eq!(all[1]["votes_added"], 5);
-    assert_eq!(all[1]["tags"], serde_json::json!(["import", "comparia-reactions"]));
+    assert_eq!(
+        all[1]["tags"],
+        serde_json::json!(["import", "comparia-reactions"])
+    );
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -278,12 +356,52 @@ fn annotations_list_each_import_with_its_source_and_votes_added() {
                        "arch": "moe", "params": 355, "active_params": 32}}}"#,
     )
     .unwrap();
-    let args = ["catalog", "import", "--format", "comparia", catalog.to_str().unwrap()];
+    let args = [
+        "catalog",
+        "import",
+        "--format",
+        "comparia",
+        catalog.to_str().unwrap(),
+    ];
     arenawatt(&db, &args, true);
     let all = annotations(&[]);
     let marks: Vec<&Value> = all.iter().filter(|a| a["tags"][0] == "catalog").collect();
     assert_eq!(marks.len(), 1, "{all:?}");
     assert_eq!(marks[0]["title"], "Catalog: 1 model added or changed");
-    assert!(marks[0]["text"].as_str().unwrap().contains("my-moe"), "{all:?}");
+    assert!(
+        marks[0]["text"].as_str().unwrap().contains("my-moe"),
+        "{all:?}"
+    );
     assert!(marks[0]["votes_added"].is_null());
+}
+
+#[test]
+fn the_positive_ratio_is_comparias_positive_prefs_ratio_for_every_published_model_with_reasons() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("pkg/data/comparia/generated-models_20260211.json");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let models = file["models"].as_object().unwrap();
+    assert_eq!(models.len(), 116);
+    let mut checked = 0;
+    for (id, model) in models {
+        let prefs = &model["prefs"];
+        if prefs.is_null() {
+            continue;
+        }
+        let counts = REASONS.map(|r| prefs[r].as_u64().unwrap_or_else(|| panic!("{id}: {r}")));
+        assert_eq!(
+            counts.iter().sum::<u64>(),
+            prefs["total_prefs"].as_u64().unwrap(),
+            "{id}: total_prefs"
+        );
+        let ours = arenawatt::store::reasons::positive_ratio(&counts);
+        let published = prefs["positive_prefs_ratio"].as_f64();
+        match (ours, published) {
+            (Some(a), Some(b)) => assert!((a - b).abs() < 1e-12, "{id}: {a} vs {b}"),
+            (a, b) => assert_eq!(a, b, "{id}"),
+        }
+        checked += 1;
+    }
+    // 24 models (new or retired) have no `prefs` in the file.
+    assert_eq!(checked, 92);
 }

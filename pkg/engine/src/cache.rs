@@ -129,7 +129,10 @@ pub fn approximate_bytes(key: &str, result: &QueryResult) -> usize {
                 .map(|r| {
                     size_of::<super::AnnotationRow>()
                         + strings(&[&r.title, &r.text])
-                        + r.tags.iter().map(|t| t.len() + size_of::<String>()).sum::<usize>()
+                        + r.tags
+                            .iter()
+                            .map(|t| t.len() + size_of::<String>())
+                            .sum::<usize>()
                 })
                 .sum::<usize>()
                 + notices(n)

@@ -22,11 +22,11 @@ use arenawatt_store::{Store, StoreStats};
 use super::cache::ResultCache;
 use super::daily::DailyCache;
 use super::resolve::{resolve, ResolvedQuery};
+use super::{annotations, head_to_head, preferences, slices, subset};
 use super::{
     energy_trend, leaderboard, regression, trend, variable, Query, QueryDefaults, QueryError,
     QueryResult, QueryType, TimeRange,
 };
-use super::{annotations, head_to_head, preferences, slices, subset};
 
 /// Connections kept open between queries.
 const POOL_SIZE: usize = 4;

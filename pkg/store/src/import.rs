@@ -101,9 +101,11 @@ pub(super) fn import_buffer(
     for (&source, &inserted) in &per_source {
         if inserted > 0 {
             add_to_source_counters(&tx, source, inserted, inserted, &audit.file_name)?;
-            written.push(tx.query_row("SELECT name FROM sources WHERE id = ?1", [source], |row| {
-                row.get::<_, String>(0)
-            })?);
+            written.push(tx.query_row(
+                "SELECT name FROM sources WHERE id = ?1",
+                [source],
+                |row| row.get::<_, String>(0),
+            )?);
         }
     }
     written.sort();
@@ -174,7 +176,11 @@ impl Aggregates {
             }
         }
         if vote.reasons_a.is_judged() || vote.reasons_b.is_judged() {
-            super::reasons::add_vote(&mut self.reasons, vote, sign);
+            let sides = [
+                (vote.model_a, vote.reasons_a),
+                (vote.model_b, vote.reasons_b),
+            ];
+            super::reasons::add_vote(&mut self.reasons, (vote.source, day), sides, sign);
         }
         Ok(())
     }

@@ -71,9 +71,9 @@ mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
 pub use key::{content_key, id_key, stored_key};
+pub use reasons::{ModelReasons, Reason, Reasons, REASONS};
 pub use schema::SCHEMA_VERSION;
 pub use sha256::{sha256_hex, sha256_of_file};
-pub use reasons::{ModelReasons, Reason, Reasons, REASONS};
 pub use slices::{Dimension, SliceFilter, SliceValue};
 pub use snapshot::SnapshotReport;
 pub use tokens::{AttachSummary, VoteTokens};

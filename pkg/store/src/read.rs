@@ -606,7 +606,7 @@ pub(super) fn model_reasons(
         crate::reasons::sum_daily(&tx, &sources, (from, to))?
     } else {
         let ids = slices::resolve(&tx, &filter.slices)?;
-        crate::reasons::scan_votes(&tx, &sources, &|vote| ids.admits(vote), (from, to))?
+        slices::scan_reasons(&tx, &sources, &ids, (from, to))?
     };
     let names = model_names(&tx)?;
     let mut result: Vec<crate::ModelReasons> = totals

@@ -29,7 +29,7 @@ use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 
 use crate::fast_hash::FastMap;
-use crate::{BufferedVote, StoreError};
+use crate::StoreError;
 
 /// One qualifier: its name (the suffix of compar:IA's `conv_<name>_a` vote
 /// columns, and the reaction column) and whether it praises the answer.
@@ -41,13 +41,34 @@ pub struct Reason {
 
 /// The qualifiers, in the order of their bits and of the store's columns.
 pub const REASONS: [Reason; 7] = [
-    Reason { name: "useful", positive: true },
-    Reason { name: "creative", positive: true },
-    Reason { name: "clear_formatting", positive: true },
-    Reason { name: "complete", positive: true },
-    Reason { name: "incorrect", positive: false },
-    Reason { name: "superficial", positive: false },
-    Reason { name: "instructions_not_followed", positive: false },
+    Reason {
+        name: "useful",
+        positive: true,
+    },
+    Reason {
+        name: "creative",
+        positive: true,
+    },
+    Reason {
+        name: "clear_formatting",
+        positive: true,
+    },
+    Reason {
+        name: "complete",
+        positive: true,
+    },
+    Reason {
+        name: "incorrect",
+        positive: false,
+    },
+    Reason {
+        name: "superficial",
+        positive: false,
+    },
+    Reason {
+        name: "instructions_not_followed",
+        positive: false,
+    },
 ];
 
 const JUDGED: u8 = 0x80;
@@ -122,19 +143,20 @@ pub fn positive_ratio(counts: &[u64; 7]) -> Option<f64> {
     (total > 0).then(|| positive as f64 / total as f64)
 }
 
-/// Adds (`sign` 1) or removes (`sign` -1) the judged sides of `vote` to
+/// Adds (`sign` 1) or removes (`sign` -1) the judged sides of one vote
+/// (its source, its day, and each side's model and reasons) to
 /// per-(source, day, model) counts.
 pub(crate) fn add_vote(
     into: &mut FastMap<(u32, i64, u32), ReasonCounts>,
-    vote: &BufferedVote,
+    (source, day): (u32, i64),
+    sides: [(u32, Reasons); 2],
     sign: i64,
 ) {
-    let day = vote.timestamp.div_euclid(86_400);
-    for (model, reasons) in [(vote.model_a, vote.reasons_a), (vote.model_b, vote.reasons_b)] {
+    for (model, reasons) in sides {
         if !reasons.is_judged() {
             continue;
         }
-        let counts = into.entry((vote.source, day, model)).or_default();
+        let counts = into.entry((source, day, model)).or_default();
         let step = |c: &mut u64| {
             *c = if sign > 0 {
                 c.saturating_add(1)
@@ -182,55 +204,13 @@ pub(crate) fn write_daily(
 
 /// Whether the store has reasons at all (a read-only open of a store older
 /// than schema 4 has none).
-fn stored(conn: &Connection) -> Result<bool, StoreError> {
+pub(crate) fn stored(conn: &Connection) -> Result<bool, StoreError> {
     let tables: u32 = conn.query_row(
         "SELECT count(*) FROM sqlite_schema WHERE name = 'model_reasons_daily'",
         [],
         |row| row.get(0),
     )?;
     Ok(tables > 0)
-}
-
-/// Per model id, the counts of the votes of `sources` in the days
-/// `[from, to]` that `admits` keeps (a slice filter): a scan of the votes.
-pub(crate) fn scan_votes(
-    conn: &Connection,
-    sources: &[i64],
-    admits: &dyn Fn(&BufferedVote) -> bool,
-    (from, to): (i64, i64),
-) -> Result<BTreeMap<i64, ReasonCounts>, StoreError> {
-    let mut totals: BTreeMap<i64, ReasonCounts> = BTreeMap::new();
-    if !stored(conn)? {
-        return Ok(totals);
-    }
-    let mut stmt = conn.prepare_cached(
-        "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
-                category_set_id, language_id, country_id, reasons_a, reasons_b
-         FROM votes WHERE source_id = ?1 AND timestamp BETWEEN ?2 AND ?3
-           AND (reasons_a IS NOT NULL OR reasons_b IS NOT NULL)",
-    )?;
-    let first = from.saturating_mul(86_400);
-    let last = to.saturating_mul(86_400).saturating_add(86_399);
-    let mut counts = FastMap::default();
-    for &source in sources {
-        let mut rows = stmt.query(params![source, first, last])?;
-        while let Some(row) = rows.next()? {
-            let mut vote = crate::slices::stored_vote(row)?;
-            if !admits(&vote) {
-                continue;
-            }
-            vote.reasons_a = Reasons::from_stored(row.get(10)?);
-            vote.reasons_b = Reasons::from_stored(row.get(11)?);
-            add_vote(&mut counts, &vote, 1);
-        }
-    }
-    for ((_, _, model), c) in counts {
-        let total = totals.entry(i64::from(model)).or_default();
-        for (t, v) in total.iter_mut().zip(c) {
-            *t = t.saturating_add(v);
-        }
-    }
-    Ok(totals)
 }
 
 /// Per model id, summed counts of the sources and days of a read.

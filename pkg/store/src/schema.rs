@@ -664,7 +664,9 @@ mod tests {
             crate::Reasons::from_marks(useful),
             crate::Reasons::from_marks([Some(false); 7]),
         ];
-        store.import_votes(&[vote("2", judged)], &audit("new")).unwrap();
+        store
+            .import_votes(&[vote("2", judged)], &audit("new"))
+            .unwrap();
         let reasons = store.model_reasons(&filter).unwrap();
         let summary: Vec<(&str, u64, u64)> = reasons
             .iter()

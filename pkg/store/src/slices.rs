@@ -43,6 +43,7 @@ use super::aggregates::{Counts, TokenCounts};
 use super::buffer::{BufferedVote, NO_LABEL, NO_TOKENS};
 use super::fast_hash::FastMap;
 use super::packed;
+use super::reasons::{ReasonCounts, Reasons};
 use super::StoreError;
 
 /// Days per checkpoint block.
@@ -717,7 +718,7 @@ pub(crate) fn rebuild_from_votes(tx: &Transaction<'_>) -> Result<(), StoreError>
 
 /// A `votes` row (columns as [`rebuild_from_votes`] selects them) as a
 /// buffered vote in store ids.
-pub(crate) fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
+fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
     let label = |i: usize| -> rusqlite::Result<u32> {
         Ok(row.get::<_, Option<u32>>(i)?.unwrap_or(NO_LABEL))
     };
@@ -739,8 +740,8 @@ pub(crate) fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, Store
         language: label(8)?,
         country: label(9)?,
         derived: false,
-        reasons_a: crate::reasons::Reasons::NONE,
-        reasons_b: crate::reasons::Reasons::NONE,
+        reasons_a: Reasons::NONE,
+        reasons_b: Reasons::NONE,
     })
 }
 
@@ -785,7 +786,7 @@ impl SliceIds {
             .is_none()
             .then_some((first.0, first.1.as_slice()))
     }
-    pub(crate) fn admits(&self, vote: &BufferedVote) -> bool {
+    fn admits(&self, vote: &BufferedVote) -> bool {
         let value = |d: Dimension| match d {
             Dimension::Category => vote.category,
             Dimension::Language => vote.language,
@@ -1124,4 +1125,50 @@ pub(crate) fn values(
     }
     result.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(result)
+}
+
+/// Voters' reasons per model id of the votes of `sources` in the days
+/// `[from, to]` that a slice filter admits: a scan of the votes (the
+/// reasons' daily sums are not split by slice).
+pub(crate) fn scan_reasons(
+    conn: &Connection,
+    sources: &[i64],
+    ids: &SliceIds,
+    (from, to): (i64, i64),
+) -> Result<BTreeMap<i64, ReasonCounts>, StoreError> {
+    let mut totals: BTreeMap<i64, ReasonCounts> = BTreeMap::new();
+    if !crate::reasons::stored(conn)? {
+        return Ok(totals);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
+                category_set_id, language_id, country_id, reasons_a, reasons_b
+         FROM votes WHERE source_id = ?1 AND timestamp BETWEEN ?2 AND ?3
+           AND (reasons_a IS NOT NULL OR reasons_b IS NOT NULL)",
+    )?;
+    let first = from.saturating_mul(86_400);
+    let last = to.saturating_mul(86_400).saturating_add(86_399);
+    let mut counts: FastMap<(u32, i64, u32), ReasonCounts> = FastMap::default();
+    for &source in sources {
+        let mut rows = stmt.query(params![source, first, last])?;
+        while let Some(row) = rows.next()? {
+            let vote = stored_vote(row)?;
+            if !ids.admits(&vote) {
+                continue;
+            }
+            let sides = [
+                (vote.model_a, Reasons::from_stored(row.get(10)?)),
+                (vote.model_b, Reasons::from_stored(row.get(11)?)),
+            ];
+            let day = vote.timestamp.div_euclid(86_400);
+            crate::reasons::add_vote(&mut counts, (vote.source, day), sides, 1);
+        }
+    }
+    for ((_, _, model), c) in counts {
+        let total = totals.entry(i64::from(model)).or_default();
+        for (t, v) in total.iter_mut().zip(c) {
+            *t = t.saturating_add(v);
+        }
+    }
+    Ok(totals)
 }

@@ -11,8 +11,8 @@
 use std::io::Write;
 
 use arenawatt_engine::columns::csv_columns;
-use arenawatt_engine::time::format_seconds;
 use arenawatt_engine::preferences::reason_names;
+use arenawatt_engine::time::format_seconds;
 use arenawatt_engine::{HeadToHeadRow, ModelRow, PreferenceRow, QueryResult};
 
 use super::OutputFormat;
@@ -85,7 +85,11 @@ pub fn preferences_csv_header() -> Vec<String> {
 }
 
 fn preference_record(r: &PreferenceRow) -> Vec<String> {
-    let mut record = vec![r.model.clone(), r.display_name.clone(), r.judged.to_string()];
+    let mut record = vec![
+        r.model.clone(),
+        r.display_name.clone(),
+        r.judged.to_string(),
+    ];
     for (count, rate) in r.counts.iter().zip(r.rates) {
         record.push(count.to_string());
         record.push(rate.to_string());

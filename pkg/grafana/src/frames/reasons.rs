@@ -31,9 +31,19 @@ pub fn preferences_frame(
             .collect::<Vec<_>>()
             .into_field("display_name"),
     );
-    frame.add_field(rows.iter().map(|r| r.judged).collect::<Vec<_>>().into_field("judged"));
+    frame.add_field(
+        rows.iter()
+            .map(|r| r.judged)
+            .collect::<Vec<_>>()
+            .into_field("judged"),
+    );
     for (i, name) in reason_names().into_iter().enumerate() {
-        frame.add_field(rows.iter().map(|r| r.counts[i]).collect::<Vec<_>>().into_field(name));
+        frame.add_field(
+            rows.iter()
+                .map(|r| r.counts[i])
+                .collect::<Vec<_>>()
+                .into_field(name),
+        );
     }
     for (i, name) in reason_names().into_iter().enumerate() {
         frame.add_field(
