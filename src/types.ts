@@ -32,6 +32,10 @@ export type Step = (typeof STEPS)[number];
 export const SUBSETS = ['all', 'pareto', 'selected', 'dense', 'moe', 'matformer', 'unknown'] as const;
 export type Subset = (typeof SUBSETS)[number];
 
+/** Raw BT scores, or style-controlled ones (the Rust `Style`). */
+export const STYLES = ['raw', 'controlled'] as const;
+export type Style = (typeof STYLES)[number];
+
 export const GROUP_BYS = ['model', 'total'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
@@ -88,6 +92,8 @@ export interface ArenawattQuery extends DataQuery {
   /** `MODEL=SCORE`. */
   anchor?: string | null;
   level?: number | string | null;
+  /** raw (default), or controlled: the answers' length and markdown held equal. */
+  style?: Style | string;
 
   // energy options
   methodology?: string | null;
@@ -145,6 +151,7 @@ export const DEFAULT_QUERY: Required<Omit<ArenawattQuery, 'refId' | 'hide' | 'ke
   seed: null,
   anchor: null,
   level: null,
+  style: 'raw',
   methodology: null,
   zone: null,
   pue: null,
@@ -198,6 +205,7 @@ export const TEXT_KEYS = [
   'step',
   'groupBy',
   'subset',
+  'style',
 ] as const;
 
 /** Query keys whose value is a number that may be given as a template variable. */

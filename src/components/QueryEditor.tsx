@@ -59,6 +59,11 @@ export const QUERY_TYPE_OPTIONS: Array<SelectableValue<QueryType>> = [
   },
 ];
 
+const STYLE_OPTIONS: Array<SelectableValue<string>> = [
+  { value: 'raw', label: 'Raw', description: 'The plain Bradley–Terry fit' },
+  { value: 'controlled', label: 'Style-controlled', description: "Length and markdown held equal" },
+];
+
 export const VARIABLE_OF_OPTIONS: Array<SelectableValue<VariableOf>> = [
   { value: 'sources', label: 'Sources' },
   { value: 'organizations', label: 'Organizations' },
@@ -338,6 +343,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           {number('rounds', 'Bootstrap rounds', 'Bootstrap fits, when the CI method is bootstrap.', 'default')}
           {number('level', 'CI level', 'Confidence level, e.g. 0.95.', '0.95')}
           {number('seed', 'Seed', 'Seed of the bootstrap, for reproducible intervals.', 'default')}
+          {single('style', 'Style', "Raw BT scores, or style-controlled ones: a contextual Bradley–Terry fit that holds the answers' length and markdown (headers, bold, lists) equal, as LMArena and compar:IA do. Rows then carry both bt_score_raw and bt_score_controlled.", STYLE_OPTIONS, { placeholder: 'raw' })}
           {text('anchor', 'Anchor', 'MODEL=SCORE pins one model to a score (LMSYS: mixtral-8x7b-instruct-v0.1=1114); empty = scores average 1000.', 'mean 1000')}
         </InlineFieldRow>
       )}

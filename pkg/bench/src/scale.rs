@@ -248,6 +248,7 @@ fn duckdb_against_import(dir: &Path, args: &ScaleBenchArgs) -> anyhow::Result<()
             degrade: None,
             id_prefix: "sim-".into(),
             slices: None,
+            length_effect: 0.0,
         };
         let file = std::fs::File::create(&csv)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);

@@ -90,6 +90,7 @@ pub fn run(db: Option<&Path>, args: DemoArgs) -> anyhow::Result<()> {
         methodology,
         zone,
         notices,
+        ..
     } = &result
     {
         writeln!(

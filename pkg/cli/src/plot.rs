@@ -172,6 +172,7 @@ pub fn run(db: &Path, args: PlotArgs) -> anyhow::Result<()> {
         methodology,
         zone,
         notices,
+        ..
     } = engine.execute(&query, None)?
     else {
         anyhow::bail!("the scatter query returned no model rows");

@@ -58,6 +58,16 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "SET", value_parser = ["demo", "benchmark"])]
     pub slices: Option<String>,
     /// Output CSV file (`-` for standard output).
+    /// The answers' length effect on the outcome (the true style-control
+    /// β): log-odds per unit of the relative difference of output tokens,
+    /// (t_a − t_b)/(t_a + t_b). 0: length does not matter
+    #[arg(
+        long,
+        value_name = "BETA",
+        default_value_t = 0.0,
+        allow_hyphen_values = true
+    )]
+    pub length_effect: f64,
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -93,6 +103,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             Some(_) => Some(SliceSimulation::benchmark()),
             None => None,
         },
+        length_effect: args.length_effect,
     };
     let shown = args.out.display().to_string();
     let written = if shown == "-" {

@@ -50,6 +50,7 @@ pub fn approximate_bytes(key: &str, result: &QueryResult) -> usize {
             methodology,
             zone,
             notices: n,
+            style,
         } => {
             rows.iter()
                 .map(|r| {
@@ -68,6 +69,13 @@ pub fn approximate_bytes(key: &str, result: &QueryResult) -> usize {
                 .sum::<usize>()
                 + methodology.capacity()
                 + zone.capacity()
+                + style.as_ref().map_or(0, |s| {
+                    size_of::<super::fitting::StyleSummary>()
+                        + s.coefficients.len()
+                            * size_of::<arenawatt_core::rating::StyleCoefficient>()
+                        + s.unused.len() * size_of::<arenawatt_core::rating::UnusedFeature>()
+                        + s.votes_with_feature.len() * size_of::<(String, u64)>()
+                })
                 + notices(n)
         }
         QueryResult::Variable { values } => values

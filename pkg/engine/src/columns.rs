@@ -212,6 +212,8 @@ pub const MODEL_COLUMNS: &[ModelColumn] = &[
     column("bt_score", "BT score", PLAIN, "Bradley–Terry satisfaction score (scores average 1000 unless anchored)", OptionalFloat(|r| r.bt_score)),
     column("bt_ci_low", "BT CI low", PLAIN, "lower bound of the BT score's confidence interval", OptionalFloat(|r| r.bt_ci_low)),
     column("bt_ci_high", "BT CI high", PLAIN, "upper bound of the BT score's confidence interval", OptionalFloat(|r| r.bt_ci_high)),
+    frame_only(column("bt_score_raw", "BT score (raw)", PLAIN, "the plain Bradley–Terry fit's score, style not controlled", OptionalFloat(|r| r.bt_score_raw))),
+    frame_only(column("bt_score_controlled", "BT score (style-controlled)", PLAIN, "the score with the answers' length and markdown held equal; null unless style is controlled", OptionalFloat(|r| r.bt_score_controlled))),
     column("rank", "Rank", PLAIN, "rank by BT score (1 = most liked)", OptionalUint32(|r| r.rank)),
     column("rank_low", "Rank (best)", PLAIN, "best rank compatible with the confidence intervals", OptionalUint32(|r| r.rank_low)),
     column("rank_high", "Rank (worst)", PLAIN, "worst rank compatible with the confidence intervals", OptionalUint32(|r| r.rank_high)),
@@ -272,6 +274,8 @@ mod tests {
             energy_note: String::new(),
             pareto: true,
             selected: false,
+            bt_score_controlled: None,
+            bt_score_raw: None,
         }
     }
 
@@ -285,7 +289,7 @@ mod tests {
                 column.name
             );
         }
-        assert_eq!(seen.len(), 30, "a model row has 30 fields");
+        assert_eq!(seen.len(), 32, "a model row has 32 fields");
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub const QUERY_KEYS: &[QueryKey] = &[
     key("seed", "seed", Integer, "N", "Bootstrap seed"),
     key("anchor", "anchor", Text, "MODEL=SCORE", "Pin one model's BT score (default: scores average 1000)"),
     key("level", "level", Number, "P", "Confidence level of the intervals (default 0.95)"),
+    key("style", "style", Choice(super::model::Style::NAMES), "STYLE", "BT score with the answers' length and markdown held equal (controlled: a contextual Bradley-Terry fit over the votes' style features) or not (raw, default); rows then carry both bt_score_raw and bt_score_controlled"),
     key("methodology", "methodology", Choice(METHODOLOGIES), "NAME", "Energy methodology (default ecologits-0.11)"),
     key("zone", "zone", Text, "ZONE", "Electricity zone for emissions: ISO 3166 alpha-3, WOR or EEE (default WOR)"),
     key("pue", "pue", Number, "X", "Power usage effectiveness of the data centre (default 1.15)"),

@@ -15,6 +15,7 @@ use super::rows::{self, NOT_IN_CATALOG};
 use super::{QueryError, QueryResult};
 
 pub use super::fitting::fit;
+use super::fitting::{fit_with_style, Fitted};
 
 fn fit_notices(ratings: &Ratings, catalog: &Catalog) -> Vec<String> {
     let mut notices = Vec::new();
@@ -70,15 +71,19 @@ pub fn models(
     query: &ResolvedQuery,
     open_with_energy: bool,
 ) -> Result<QueryResult, QueryError> {
-    let (rows, notices) = match fit(store, query)? {
+    let (rows, notices, style) = match fit_with_style(store, query)? {
         None => (
             Vec::new(),
             vec![format!("no votes for {}", describe_counts(query))],
+            None,
         ),
-        Some(ratings) => {
-            let mut rows = rows::model_rows(&ratings, catalog, query, open_with_energy)?;
+        Some(fitted) => {
+            let mut rows = rows::model_rows(&fitted.ratings, catalog, query, open_with_energy)?;
+            add_both_scores(&fitted, &mut rows);
             super::slices::add_overall_ranks(store, query, &mut rows)?;
-            (rows, fit_notices(&ratings, catalog))
+            let mut notices = fitted.notices.clone();
+            notices.extend(fit_notices(&fitted.ratings, catalog));
+            (rows, notices, fitted.style)
         }
     };
     Ok(QueryResult::Models {
@@ -86,7 +91,31 @@ pub fn models(
         methodology: query.energy.methodology.name().to_string(),
         zone: query.energy.zone.clone(),
         notices,
+        style,
     })
+}
+
+/// Under style control, each row's plain score (`bt_score_raw`) and its
+/// controlled one (`bt_score_controlled`, when the fit was controlled).
+fn add_both_scores(fitted: &Fitted, rows: &mut [super::ModelRow]) {
+    let Some(raw) = &fitted.raw else {
+        return;
+    };
+    let controlled = fitted
+        .style
+        .as_ref()
+        .is_some_and(|s| s.applied == super::model::Style::Controlled);
+    for row in rows.iter_mut() {
+        let plain = raw
+            .models
+            .iter()
+            .find(|m| m.model.eq_ignore_ascii_case(&row.model))
+            .and_then(|m| m.bt_score);
+        if controlled {
+            row.bt_score_controlled = row.bt_score;
+        }
+        row.bt_score_raw = plain;
+    }
 }
 
 /// `model`: one model's record (with a null score when it has no votes).
@@ -100,12 +129,15 @@ pub fn one_model(
             "model: a `model` query needs the model to show (e.g. --model llama-3.1-405b)".into(),
         ));
     };
-    let ratings = fit(store, query)?;
-    let mut all = match &ratings {
-        Some(r) => {
+    let fitted = fit_with_style(store, query)?;
+    let ratings = fitted.as_ref().map(|f| f.ratings.clone());
+    let mut all = match &fitted {
+        Some(f) => {
             let mut everyone = query.clone();
             everyone.rows = Default::default();
-            rows::model_rows(r, catalog, &everyone, false)?
+            let mut rows = rows::model_rows(&f.ratings, catalog, &everyone, false)?;
+            add_both_scores(f, &mut rows);
+            rows
         }
         None => Vec::new(),
     };
@@ -159,5 +191,6 @@ pub fn one_model(
         methodology: query.energy.methodology.name().to_string(),
         zone: query.energy.zone.clone(),
         notices,
+        style: fitted.and_then(|f| f.style),
     })
 }

@@ -44,7 +44,7 @@ pub mod time;
 pub mod trend;
 pub mod variable;
 
-pub use model::{GroupBy, Query, QueryType, Step, Subset, VariableOf, Window};
+pub use model::{GroupBy, Query, QueryType, Step, Style, Subset, VariableOf, Window};
 pub use parse::{parse_query, parse_query_text, ParseError};
 
 use serde::Serialize;
@@ -72,6 +72,11 @@ pub struct ModelRow {
     pub bt_score: Option<f64>,
     pub bt_ci_low: Option<f64>,
     pub bt_ci_high: Option<f64>,
+    /// The plain fit's score (as `bt_score` without style control).
+    pub bt_score_raw: Option<f64>,
+    /// The style-controlled score; null unless the query asks `style:
+    /// "controlled"` and the votes carry a style feature.
+    pub bt_score_controlled: Option<f64>,
     pub rank: Option<u32>,
     pub rank_low: Option<u32>,
     pub rank_high: Option<u32>,
@@ -120,6 +125,8 @@ pub enum QueryResult {
         methodology: String,
         zone: String,
         notices: Vec<String>,
+        /// Style control's coefficients, when the query asked for it.
+        style: Option<fitting::StyleSummary>,
     },
     Variable {
         values: Vec<VariableValue>,

@@ -106,6 +106,20 @@ impl Subset {
     ];
 }
 
+/// Which Bradley–Terry score the rating queries report: the plain fit, or
+/// the style-controlled one (answers' length and markdown held equal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Style {
+    #[default]
+    Raw,
+    Controlled,
+}
+
+impl Style {
+    pub const NAMES: &'static [&'static str] = &["raw", "controlled"];
+}
+
 /// Which votes a query covers in time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -196,6 +210,8 @@ pub struct Query {
     /// `MODEL=SCORE`; empty = scores average 1000.
     pub anchor: Option<String>,
     pub level: Option<f64>,
+    /// `raw` (default) or `controlled` (style control).
+    pub style: Style,
 
     // ---- energy options ----
     /// `ecologits-0.11`, `ecologits-0.8`, `comparia-2026-02`; `None`: the data source's default.
@@ -269,6 +285,7 @@ impl Default for Query {
             seed: None,
             anchor: None,
             level: None,
+            style: Style::Raw,
             methodology: None,
             zone: None,
             pue: None,

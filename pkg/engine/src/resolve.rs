@@ -36,6 +36,7 @@ pub struct RatingKey {
     pub seed: u64,
     pub anchor: Option<(String, f64)>,
     pub level: f64,
+    pub style: super::model::Style,
 }
 
 impl RatingKey {
@@ -343,6 +344,7 @@ pub fn resolve(
             seed: query.seed.unwrap_or(42),
             anchor,
             level,
+            style: query.style,
         },
         energy: EnergyKey {
             methodology,

@@ -151,6 +151,8 @@ pub fn model_row(
         bt_score: rating.bt_score,
         bt_ci_low: rating.ci_low,
         bt_ci_high: rating.ci_high,
+        bt_score_raw: rating.bt_score,
+        bt_score_controlled: None,
         rank: scored.then_some(rating.rank),
         rank_low: scored.then_some(rating.rank_low),
         rank_high: scored.then_some(rating.rank_high),

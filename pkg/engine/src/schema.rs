@@ -24,7 +24,7 @@ use arenawatt_core::rating::{CiMethod, TiePolicy};
 
 use crate::columns::MODEL_COLUMNS;
 use crate::keys::{KeyKind, QUERY_KEYS};
-use crate::model::{GroupBy, Query, QueryType, Step, Subset, VariableOf, Window};
+use crate::model::{GroupBy, Query, QueryType, Step, Style, Subset, VariableOf, Window};
 use crate::QueryDefaults;
 
 /// Where the generated file lives, relative to the repository root.
@@ -42,6 +42,7 @@ pub fn query_model_schema() -> Value {
         "windows": serde_names(&windows()),
         "steps": serde_names(&steps()),
         "subsets": serde_names(&subsets()),
+        "styles": serde_names(&styles()),
         "groupBys": serde_names(&group_bys()),
         "variableOfs": serde_names(&variable_ofs()),
         "architectures": architectures().iter().map(Architecture::name).collect::<Vec<_>>(),
@@ -192,6 +193,13 @@ fn subsets() -> Vec<Subset> {
         .to_vec()
 }
 
+fn styles() -> Vec<Style> {
+    let listed = |s: Style| match s {
+        Style::Raw | Style::Controlled => s,
+    };
+    [Style::Raw, Style::Controlled].map(listed).to_vec()
+}
+
 fn group_bys() -> Vec<GroupBy> {
     let listed = |g: GroupBy| match g {
         GroupBy::Model | GroupBy::Total => g,
@@ -297,6 +305,7 @@ mod tests {
             "ci" => "ciMethods",
             "methodology" | "compareMethodology" => "methodologies",
             "subset" => "subsets",
+            "style" => "styles",
             "of" => "variableOfs",
             "window" => "windows",
             "step" => "steps",

@@ -25,6 +25,7 @@ pub fn apply(result: QueryResult, subset: Subset) -> QueryResult {
             methodology,
             zone,
             mut notices,
+            style,
         } => {
             let total = rows.len();
             let rows = choose(rows, subset);
@@ -39,6 +40,7 @@ pub fn apply(result: QueryResult, subset: Subset) -> QueryResult {
                 methodology,
                 zone,
                 notices,
+                style,
             }
         }
         other => other,
@@ -118,6 +120,8 @@ mod tests {
             energy_note: String::new(),
             pareto,
             selected: model == "b",
+            bt_score_controlled: None,
+            bt_score_raw: None,
         }
     }
 
@@ -139,6 +143,7 @@ mod tests {
             methodology: "ecologits-0.11".into(),
             zone: "WOR".into(),
             notices: vec![],
+            style: None,
         }
     }
 

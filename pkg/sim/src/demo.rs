@@ -92,6 +92,7 @@ pub fn demo_simulation(end_day: i64) -> SimulationOptions {
         degrade: Some(demo_degradation()),
         id_prefix: "demo-".into(),
         slices: Some(crate::slices::SliceSimulation::demo()),
+        length_effect: 0.0,
     }
 }
 

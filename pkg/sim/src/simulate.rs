@@ -16,6 +16,11 @@
 //! degrade (lose BT points) in the last days, to give trends and regression
 //! alerts something true to find.
 //!
+//! With a length effect ([`SimulationOptions::length_effect`], `β`), the
+//! answers' output tokens move the outcome: the logit of A winning is
+//! `(s_a − s_b)·ln 10/400 + β·(t_a − t_b)/(t_a + t_b)`, so models that write
+//! long answers win more than their strength says, by a known amount.
+//!
 //! Each answer is also judged with compar:IA's qualifiers ([`REASON_RATES`]):
 //! the answer that won ticks each positive qualifier with its "won" rate,
 //! the one that lost each negative qualifier with its "lost" rate, and
@@ -252,6 +257,11 @@ pub struct SimulationOptions {
     /// Categories, languages and countries per vote, with per-category
     /// strength shifts (see [`crate::slices`]); `None`: votes without slices.
     pub slices: Option<SliceSimulation>,
+    /// The answers' length effect on the outcome, in log-odds per unit of the
+    /// relative difference of output tokens (`(t_a − t_b) / (t_a + t_b)`):
+    /// the true `β` that style control should recover. 0: length does not
+    /// matter (the default; the demo).
+    pub length_effect: f64,
 }
 
 /// One simulated vote; models index the strengths.
@@ -340,6 +350,12 @@ pub fn simulate(
         return Err(SimulateError::InvalidOption(
             "--days must be at least 1".into(),
         ));
+    }
+    if !options.length_effect.is_finite() || options.length_effect.abs() > 10.0 {
+        return Err(SimulateError::InvalidOption(format!(
+            "--length-effect {} is not a log-odds effect between -10 and 10",
+            options.length_effect
+        )));
     }
     if !(0.0..=1.0).contains(&options.tie_rate) {
         return Err(SimulateError::InvalidOption(format!(
@@ -437,7 +453,23 @@ pub fn simulate(
             };
             strengths[i].bt_score - penalty + shift
         };
-        let p = win_probability(score(a), score(b));
+        // With a length effect the answers' tokens are drawn first, since
+        // they move the outcome; without, after it (the demo's stream).
+        let early_tokens = (options.length_effect != 0.0).then(|| {
+            (
+                token_distributions[a].sample(&mut rng).round().max(1.0) as u64,
+                token_distributions[b].sample(&mut rng).round().max(1.0) as u64,
+            )
+        });
+        let p = match early_tokens {
+            None => win_probability(score(a), score(b)),
+            Some((ta, tb)) => {
+                let r = (ta as f64 - tb as f64) / (ta + tb) as f64;
+                let logit = (score(a) - score(b)) * std::f64::consts::LN_10 / 400.0
+                    + options.length_effect * r;
+                1.0 / (1.0 + (-logit).exp())
+            }
+        };
         let tie = options.tie_rate.min(2.0 * p.min(1.0 - p));
         let u: f64 = rng.random();
         let outcome = if u < p - tie / 2.0 {
@@ -449,8 +481,13 @@ pub fn simulate(
         } else {
             Outcome::Tie
         };
-        let tokens_a = token_distributions[a].sample(&mut rng).round().max(1.0) as u64;
-        let tokens_b = token_distributions[b].sample(&mut rng).round().max(1.0) as u64;
+        let (tokens_a, tokens_b) = match early_tokens {
+            Some(tokens) => tokens,
+            None => (
+                token_distributions[a].sample(&mut rng).round().max(1.0) as u64,
+                token_distributions[b].sample(&mut rng).round().max(1.0) as u64,
+            ),
+        };
         let won_a = match outcome {
             Outcome::A => 1.0,
             Outcome::B | Outcome::BothBad => 0.0,
@@ -565,6 +602,7 @@ mod tests {
             degrade: None,
             id_prefix: "t-".into(),
             slices: None,
+            length_effect: 0.0,
         }
     }
 

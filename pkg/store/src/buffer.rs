@@ -11,6 +11,7 @@ use super::fast_hash::FastMap;
 
 use super::key::{content_key, id_key};
 use super::reasons::Reasons;
+use super::style::Markdown;
 use super::{Outcome, Vote};
 
 /// Token counts are kept as `u32`; this value stands for "unknown".
@@ -43,6 +44,9 @@ pub struct BufferedVote {
     /// The voter's qualifiers of each answer ([`crate::reasons`]).
     pub reasons_a: Reasons,
     pub reasons_b: Reasons,
+    /// The answers' markdown counts: an index into the buffer's `markdown`
+    /// list, `NO_LABEL` when the input has none ([`crate::style`]).
+    pub markdown: u32,
 }
 
 /// Names interned to dense local ids.
@@ -95,6 +99,8 @@ pub struct VoteBuffer {
     /// seen): the one-category fast path of [`VoteBuffer::category_set`].
     single_sets: Vec<u32>,
     pub(crate) votes: Vec<BufferedVote>,
+    /// The markdown counts of the votes that have some ([`Markdown`]).
+    pub(crate) markdown: Vec<Markdown>,
     /// (alias as written in the file, model name it resolved to).
     pub(crate) aliases: Vec<(String, u32)>,
 }
@@ -194,6 +200,8 @@ impl VoteBuffer {
                 ids[id as usize]
             }
         };
+        let markdown_offset = self.markdown.len() as u32;
+        self.markdown.extend(later.markdown);
         self.votes.reserve(later.votes.len());
         for vote in later.votes {
             self.votes.push(BufferedVote {
@@ -203,9 +211,23 @@ impl VoteBuffer {
                 category: label(&sets, vote.category),
                 language: label(&labels, vote.language),
                 country: label(&labels, vote.country),
+                markdown: if vote.markdown == NO_LABEL {
+                    NO_LABEL
+                } else {
+                    vote.markdown + markdown_offset
+                },
                 ..vote
             });
         }
+    }
+    /// Keeps a vote's markdown counts; returns the index for
+    /// [`BufferedVote::markdown`] (`NO_LABEL` when it has none).
+    pub fn markdown_id(&mut self, markdown: Markdown) -> u32 {
+        if markdown.is_empty() {
+            return NO_LABEL;
+        }
+        self.markdown.push(markdown);
+        (self.markdown.len() - 1) as u32
     }
     /// Adds a vote whose names were already interned with this buffer.
     pub fn push(&mut self, vote: BufferedVote) {
@@ -281,6 +303,7 @@ impl VoteBuffer {
             derived: vote.source_id.is_none(),
             reasons_a: vote.reasons[0],
             reasons_b: vote.reasons[1],
+            markdown: NO_LABEL,
         };
         buffered.key = match &vote.source_id {
             Some(id) => id_key(id),

@@ -65,7 +65,7 @@ pub(super) fn import_buffer(
             Ok::<_, StoreError>(aggregates)
         });
         let slicing = scope.spawn(move || SliceAggregates::sum(votes, &|_| false));
-        let inserted = insert_votes(&tx, votes);
+        let inserted = insert_votes(&tx, votes, &buffer.markdown);
         (inserted, summing.join(), slicing.join())
     });
     let (mut summary, duplicates) = inserted?;
@@ -287,14 +287,16 @@ pub(super) fn check_daily_tokens(
 fn insert_votes(
     tx: &Transaction<'_>,
     votes: &[BufferedVote],
+    markdown: &[super::style::Markdown],
 ) -> Result<(ImportSummary, Vec<usize>), StoreError> {
     let mut summary = ImportSummary::default();
     let mut duplicates = Vec::new();
     let mut insert = tx.prepare_cached(
         "INSERT OR IGNORE INTO votes (source_id, vote_key, timestamp, model_a, model_b,
              outcome, tokens_a, tokens_b, category_set_id, language_id, country_id,
-             reasons_a, reasons_b)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             reasons_a, reasons_b, headers_a, headers_b, bold_a, bold_b, lists_a, lists_b)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                 ?14, ?15, ?16, ?17, ?18, ?19)",
     )?;
     let optional = |value: u32, none: u32| (value != none).then_some(value);
     let mut previous: Option<u64> = None;
@@ -319,6 +321,14 @@ fn insert_votes(
         insert.raw_bind_parameter(11, optional(vote.country, NO_LABEL))?;
         insert.raw_bind_parameter(12, vote.reasons_a.stored())?;
         insert.raw_bind_parameter(13, vote.reasons_b.stored())?;
+        let counts = if vote.markdown == NO_LABEL {
+            [None; 6]
+        } else {
+            markdown[vote.markdown as usize].columns()
+        };
+        for (i, count) in counts.into_iter().enumerate() {
+            insert.raw_bind_parameter(14 + i, count)?;
+        }
         if insert.raw_execute()? == 0 {
             summary.votes_duplicate += 1;
             duplicates.push(index);

@@ -21,6 +21,7 @@
 //! | `votes` | a rowid table keyed by a 64-bit hash of (source, the source's vote id); models, labels and outcome as small integers, so a vote takes about 35–45 bytes on disk |
 //! | `pair_counts_packed` | per (source, day with data): that day's pair counts and the running totals up to it, each packed in one BLOB ([`packed`]) |
 //! | `model_tokens_daily` | per (source, day, model): answers with and without token counts, output tokens |
+//! | (`votes` also keeps each answer's markdown counts, for style control: [`style`]) | |
 //! | `model_reasons_daily` | per (source, day, model): answers judged and each voters' qualifier ticked ([`reasons`]) |
 //! | `imports` | the audit trail: file, sha256, format, rows accepted and rejected, times |
 //! | `catalog_models` | models added with `arenawatt catalog import`, as JSON |
@@ -67,6 +68,7 @@ mod schema;
 mod sha256;
 pub mod slices;
 mod snapshot;
+pub mod style;
 mod tokens;
 
 pub use buffer::{BufferedVote, VoteBuffer};
@@ -372,6 +374,14 @@ impl Store {
     /// carries, sorted (no counting: cheap enough for every query).
     pub fn slice_names(&self, dimension: Dimension) -> Result<Vec<String>, StoreError> {
         slices::names(&self.conn, dimension)
+    }
+    /// The filter's votes as a style table for a style-controlled fit, with
+    /// how many carry each feature ([`style`]).
+    pub fn style_table(
+        &self,
+        filter: &CountFilter,
+    ) -> Result<(arenawatt_core::rating::StyleTable, style::StyleCoverage), StoreError> {
+        style::style_table(&self.conn, filter)
     }
     /// Voters' reasons per model over the filter ([`reasons`]), sorted by
     /// model; models never judged are left out.

@@ -26,7 +26,7 @@ pub(super) fn data_version(conn: &Connection) -> Result<u64, StoreError> {
 
 /// The ids of the filter's sources (every source when the list is empty).
 /// Unknown names select nothing.
-fn source_ids(conn: &Connection, filter: &CountFilter) -> Result<Vec<i64>, StoreError> {
+pub(crate) fn source_ids(conn: &Connection, filter: &CountFilter) -> Result<Vec<i64>, StoreError> {
     if filter.sources.is_empty() {
         let mut stmt = conn.prepare_cached("SELECT id FROM sources ORDER BY id")?;
         let ids = stmt.query_map([], |row| row.get(0))?;
@@ -44,7 +44,7 @@ fn source_ids(conn: &Connection, filter: &CountFilter) -> Result<Vec<i64>, Store
     Ok(ids)
 }
 
-fn model_names(conn: &Connection) -> Result<HashMap<i64, String>, StoreError> {
+pub(crate) fn model_names(conn: &Connection) -> Result<HashMap<i64, String>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT id, name FROM models")?;
     let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -168,8 +168,16 @@ fn add_blobs(blobs: &[(i64, Vec<u8>)], totals: &mut PairTotals) -> Result<(), St
     Ok(())
 }
 
-pub(super) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<PairTable, StoreError> {
+pub(crate) fn pair_table(conn: &Connection, filter: &CountFilter) -> Result<PairTable, StoreError> {
     let tx = conn.unchecked_transaction()?;
+    pair_table_in(&tx, filter)
+}
+
+/// [`pair_table`] inside a read transaction the caller holds.
+pub(crate) fn pair_table_in(
+    tx: &Connection,
+    filter: &CountFilter,
+) -> Result<PairTable, StoreError> {
     let mut totals = PairTotals::for_models(max_model_id(&tx)?);
     let empty_range =
         matches!((filter.from_day, filter.to_day), (Some(from), Some(to)) if from > to);
@@ -233,7 +241,7 @@ fn table_from_totals(tx: &Connection, totals: PairTotals) -> Result<PairTable, S
     })
 }
 
-fn day_bounds(filter: &CountFilter) -> (i64, i64) {
+pub(crate) fn day_bounds(filter: &CountFilter) -> (i64, i64) {
     (
         filter.from_day.unwrap_or(i64::MIN),
         filter.to_day.unwrap_or(i64::MAX),

@@ -203,6 +203,20 @@ const MIGRATIONS: &[Migration] = &[
     ) WITHOUT ROWID;
     ",
     },
+    // 4 → 5: style control (see `style`): each answer's markdown counts
+    // (headers, bold spans, list items), where the input has them. Output
+    // tokens were kept already.
+    Migration {
+        then: None,
+        script: "
+    ALTER TABLE votes ADD COLUMN headers_a INTEGER;
+    ALTER TABLE votes ADD COLUMN headers_b INTEGER;
+    ALTER TABLE votes ADD COLUMN bold_a INTEGER;
+    ALTER TABLE votes ADD COLUMN bold_b INTEGER;
+    ALTER TABLE votes ADD COLUMN lists_a INTEGER;
+    ALTER TABLE votes ADD COLUMN lists_b INTEGER;
+    ",
+    },
 ];
 
 /// Settings for every connection: wait for a writer instead of failing.
@@ -604,10 +618,14 @@ mod tests {
         assert_eq!(after[1..], before[1..]);
     }
 
-    /// Turns a store of this schema back into one of schema 3 (no reasons).
+    /// Turns a store of this schema back into one of schema 3 (no reasons,
+    /// no markdown counts).
     const WITHOUT_REASONS: &str = "ALTER TABLE votes DROP COLUMN reasons_a;
          ALTER TABLE votes DROP COLUMN reasons_b;
-         DROP TABLE model_reasons_daily;";
+         DROP TABLE model_reasons_daily;
+         ALTER TABLE votes DROP COLUMN headers_a; ALTER TABLE votes DROP COLUMN headers_b;
+         ALTER TABLE votes DROP COLUMN bold_a; ALTER TABLE votes DROP COLUMN bold_b;
+         ALTER TABLE votes DROP COLUMN lists_a; ALTER TABLE votes DROP COLUMN lists_b;";
 
     #[test]
     fn a_version_3_store_gains_voters_reasons_and_keeps_its_votes() {

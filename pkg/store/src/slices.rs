@@ -718,7 +718,7 @@ pub(crate) fn rebuild_from_votes(tx: &Transaction<'_>) -> Result<(), StoreError>
 
 /// A `votes` row (columns as [`rebuild_from_votes`] selects them) as a
 /// buffered vote in store ids.
-fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
+pub(crate) fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
     let label = |i: usize| -> rusqlite::Result<u32> {
         Ok(row.get::<_, Option<u32>>(i)?.unwrap_or(NO_LABEL))
     };
@@ -742,6 +742,7 @@ fn stored_vote(row: &rusqlite::Row<'_>) -> Result<BufferedVote, StoreError> {
         derived: false,
         reasons_a: Reasons::NONE,
         reasons_b: Reasons::NONE,
+        markdown: NO_LABEL,
     })
 }
 
@@ -786,7 +787,7 @@ impl SliceIds {
             .is_none()
             .then_some((first.0, first.1.as_slice()))
     }
-    fn admits(&self, vote: &BufferedVote) -> bool {
+    pub(crate) fn admits(&self, vote: &BufferedVote) -> bool {
         let value = |d: Dimension| match d {
             Dimension::Category => vote.category,
             Dimension::Language => vote.language,

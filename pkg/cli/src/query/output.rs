@@ -662,6 +662,8 @@ mod tests {
             energy_note: "estimated parameters\nsee catalog".into(),
             pareto: false,
             selected: true,
+            bt_score_controlled: None,
+            bt_score_raw: None,
         }
     }
 
@@ -678,6 +680,7 @@ mod tests {
             methodology: "ecologits-0.11".into(),
             zone: "WOR".into(),
             notices: Vec::new(),
+            style: None,
         };
         let text = csv_text(&result);
         let (header, record) = text.split_once('\n').unwrap();

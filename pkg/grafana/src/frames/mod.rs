@@ -57,7 +57,14 @@ pub fn to_frames(result: &QueryResult, context: &FrameContext) -> Vec<Frame> {
             methodology,
             zone,
             notices,
-        } => vec![model_frame(rows, methodology, zone, notices, context)],
+            style,
+        } => {
+            let mut frame = model_frame(rows, methodology, zone, notices, context);
+            if let (Some(style), Some(meta)) = (style, frame.meta.as_mut()) {
+                add_style_meta(meta, style);
+            }
+            vec![frame]
+        }
         QueryResult::Variable { values } => vec![variable_frame(values, context)],
         QueryResult::Trend {
             rows,
@@ -105,6 +112,16 @@ pub fn to_frames(result: &QueryResult, context: &FrameContext) -> Vec<Frame> {
             dimension, rows, notices, context,
         )],
     }
+}
+
+/// Style control's coefficients (each with its interval) in `meta.custom.style`.
+fn add_style_meta(meta: &mut Metadata, style: &arenawatt_engine::fitting::StyleSummary) {
+    let Ok(value) = serde_json::to_value(style) else {
+        return;
+    };
+    meta.custom
+        .get_or_insert_with(Map::new)
+        .insert("style".into(), value);
 }
 
 fn frame_name(context: &FrameContext, fallback: &str) -> String {

@@ -39,6 +39,8 @@ fn row(model: &str, wh: Option<f64>, selected: bool) -> ModelRow {
         },
         pareto: true,
         selected,
+        bt_score_controlled: None,
+        bt_score_raw: None,
     }
 }
 

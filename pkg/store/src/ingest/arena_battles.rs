@@ -4,7 +4,9 @@
 //! optional `question_id` (or `id`) is the vote id; `language` and the
 //! categories are kept as slices. Categories come from an optional
 //! `category` (a list, or `|`-separated text) and from the arena's own tags
-//! where a dump carries them (see [`tag_categories`]).
+//! where a dump carries them (see [`tag_categories`]). `conv_metadata`, where
+//! present, gives each answer's output tokens and markdown counts, for
+//! style control (see [`side_style`]).
 
 use std::path::Path;
 
@@ -26,7 +28,64 @@ const COLUMNS: &[&str] = &[
     "category",
     "category_tag",
     "is_code",
+    "conv_metadata",
 ];
+
+/// One answer's style from Chatbot Arena's `conv_metadata`: its output
+/// tokens (`sum_assistant_<side>_tokens`) and its markdown counts
+/// (`header_count_<side>`, `bold_count_<side>`, `list_count_<side>`, each a
+/// number or an object of numbers, e.g. `{"h1": 0, "h2": 3}`, summed).
+fn side_style(
+    metadata: &serde_json::Map<String, serde_json::Value>,
+    side: &str,
+) -> Result<(Option<u64>, [Option<u32>; 3]), RowProblem> {
+    let number = |key: &str, value: &serde_json::Value| -> Result<f64, RowProblem> {
+        value.as_f64().ok_or_else(|| {
+            RowProblem::new(
+                "conv_metadata",
+                format!("{key} holds {value}, not a number"),
+            )
+        })
+    };
+    let count = |key: String| -> Result<Option<u32>, RowProblem> {
+        let total = match metadata.get(&key) {
+            None | Some(serde_json::Value::Null) => return Ok(None),
+            Some(serde_json::Value::Object(parts)) => {
+                let mut sum = 0.0;
+                for value in parts.values() {
+                    sum += number(&key, value)?;
+                }
+                sum
+            }
+            Some(value) => number(&key, value)?,
+        };
+        crate::style::check_markdown_count(total)
+            .map(Some)
+            .map_err(|reason| RowProblem::new("conv_metadata", format!("{key}: {reason}")))
+    };
+    let tokens_key = format!("sum_assistant_{side}_tokens");
+    let tokens = match metadata.get(&tokens_key) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => {
+            let t = number(&tokens_key, value)?;
+            if !(t.is_finite() && t >= 0.0 && t.fract() == 0.0) {
+                return Err(RowProblem::new(
+                    "conv_metadata",
+                    format!("{tokens_key}: {t} is not a token count"),
+                ));
+            }
+            Some(t as u64)
+        }
+    };
+    Ok((
+        tokens,
+        [
+            count(format!("header_count_{side}"))?,
+            count(format!("bold_count_{side}"))?,
+            count(format!("list_count_{side}"))?,
+        ],
+    ))
+}
 
 /// The criteria of `criteria_v0.1` a prompt must meet to count as hard
 /// (LMArena's "Hard Prompts" category takes 6 of its 7 criteria).
@@ -89,6 +148,10 @@ fn tag_categories<'r>(row: &'r dyn Row) -> Result<Vec<&'r str>, RowProblem> {
 
 fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'r>>, RowProblem> {
     let winner = required(row.text("winner")?, "winner")?;
+    let ((tokens_a, style_a), (tokens_b, style_b)) = match row.object("conv_metadata") {
+        Some(metadata) => (side_style(metadata, "a")?, side_style(metadata, "b")?),
+        None => ((None, [None; 3]), (None, [None; 3])),
+    };
     Ok(Some(RowVote {
         source_id: id,
         source: None,
@@ -96,8 +159,8 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         model_a: required(row.text("model_a")?, "model_a")?,
         model_b: required(row.text("model_b")?, "model_b")?,
         outcome: parse_winner(winner).map_err(|reason| RowProblem::new("winner", reason))?,
-        tokens_a: None,
-        tokens_b: None,
+        tokens_a,
+        tokens_b,
         categories: labels::borrowed(labels::merged(
             labels::categories(row, "category")?,
             tag_categories(row)?,
@@ -105,6 +168,11 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         language: labels::single_of(row, "language")?,
         country: None,
         reasons: [crate::reasons::Reasons::NONE; 2],
+        markdown: crate::style::Markdown {
+            headers: [style_a[0], style_b[0]],
+            bold: [style_a[1], style_b[1]],
+            lists: [style_a[2], style_b[2]],
+        },
     }))
 }
 

@@ -32,6 +32,8 @@ pub struct RowVote<'r> {
     pub country: Option<&'r str>,
     /// The voter's qualifiers of answers A and B ([`crate::reasons`]).
     pub reasons: [crate::reasons::Reasons; 2],
+    /// The answers' markdown counts, where the input has them ([`crate::style`]).
+    pub markdown: crate::style::Markdown,
 }
 
 /// Why a vote whose two sides are one model is refused: names both sides as
@@ -253,6 +255,7 @@ impl<'o, 'c> Collector<'o, 'c> {
             derived: vote.source_id.is_none(),
             reasons_a: vote.reasons[0],
             reasons_b: vote.reasons[1],
+            markdown: buffer.markdown_id(vote.markdown),
         };
         buffered.key = match vote.source_id {
             Some(id) => id_key(id),

@@ -2,8 +2,10 @@
 //!
 //! Required columns: `model_a,model_b,winner,timestamp`. Optional:
 //! `id,tokens_a,tokens_b,category,language,country,source` (`category`
-//! may hold several, `Code|Math`: see [`super::labels`]); other columns are
-//! ignored. `winner` is `model_a`, `model_b`, `tie` or `tie (bothbad)`;
+//! may hold several, `Code|Math`: see [`super::labels`]) and, for style
+//! control, each answer's markdown counts
+//! `headers_a,headers_b,bold_a,bold_b,lists_a,lists_b` ([`crate::style`]);
+//! other columns are ignored. `winner` is `model_a`, `model_b`, `tie` or `tie (bothbad)`;
 //! `timestamp` is unix seconds or ISO 8601. Without `id`, the store derives
 //! the vote's id from its content. Rows are read as bytes and checked for
 //! UTF-8 field by field, so an error names the exact line and column; this is
@@ -34,7 +36,19 @@ struct Layout {
     language: Option<usize>,
     country: Option<usize>,
     source: Option<usize>,
+    /// `headers_a, headers_b, bold_a, bold_b, lists_a, lists_b` (style control).
+    markdown: [Option<usize>; 6],
 }
+
+/// The optional markdown count columns, in [`crate::style::Markdown::columns`] order.
+const MARKDOWN_COLUMNS: [&str; 6] = [
+    "headers_a",
+    "headers_b",
+    "bold_a",
+    "bold_b",
+    "lists_a",
+    "lists_b",
+];
 
 impl Layout {
     fn locate(file: &str, header: &ByteRecord) -> Result<Layout, IngestError> {
@@ -74,6 +88,7 @@ impl Layout {
             language: find("language"),
             country: find("country"),
             source: find("source"),
+            markdown: MARKDOWN_COLUMNS.map(find),
         })
     }
 }
@@ -106,6 +121,31 @@ fn optional<'r>(
     }
 }
 
+/// The row's markdown counts, each checked (whole, 0 to
+/// [`crate::style::MAX_MARKDOWN`]).
+fn markdown(record: &ByteRecord, layout: &Layout) -> Result<crate::style::Markdown, RowProblem> {
+    let mut counts = [None; 6];
+    if layout.markdown.iter().all(Option::is_none) {
+        return Ok(crate::style::Markdown::default());
+    }
+    for (count, (index, column)) in counts
+        .iter_mut()
+        .zip(layout.markdown.iter().zip(MARKDOWN_COLUMNS))
+    {
+        if let Some(text) = optional(record, *index, column)? {
+            *count = Some(
+                crate::style::parse_markdown_count(text)
+                    .map_err(|reason| RowProblem::new(column, reason))?,
+            );
+        }
+    }
+    Ok(crate::style::Markdown {
+        headers: [counts[0], counts[1]],
+        bold: [counts[2], counts[3]],
+        lists: [counts[4], counts[5]],
+    })
+}
+
 fn convert<'r>(record: &'r ByteRecord, layout: &Layout) -> Result<Option<RowVote<'r>>, RowProblem> {
     let winner = field(record, layout.winner, "winner")?;
     let timestamp = field(record, layout.timestamp, "timestamp")?;
@@ -130,6 +170,7 @@ fn convert<'r>(record: &'r ByteRecord, layout: &Layout) -> Result<Option<RowVote
         language: labels::single("language", optional(record, layout.language, "language")?)?,
         country: labels::single("country", optional(record, layout.country, "country")?)?,
         reasons: [crate::reasons::Reasons::NONE; 2],
+        markdown: markdown(record, layout)?,
     }))
 }
 

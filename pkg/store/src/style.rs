@@ -1,0 +1,249 @@
+//! Style features of the answers, for style control (the contextual
+//! Bradley–Terry fit of [`arenawatt_core::rating::style`]): each answer's
+//! output tokens (kept since schema 1) and, since schema 5, its markdown
+//! counts (headers, bold spans, list items) where the input has them.
+//!
+//! # Why votes, not aggregates
+//! The rest of the store sums votes into counts on write. Style features
+//! are continuous: two votes of one pair with different lengths are not the
+//! same observation, so they do not sum. A style read therefore scans the
+//! votes of its sources and days that carry a feature, exactly (one cell per
+//! distinct pair and vector of relative differences; equal vectors merge),
+//! and takes every other vote of the fit from the pair-count aggregates as
+//! cells without features. The fit thus uses exactly the votes the plain fit
+//! uses. The cost is one pass over the range's votes (see docs/store.md).
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection};
+
+use arenawatt_core::rating::PairCount;
+use arenawatt_core::rating::{relative_difference, StyleTable};
+
+use crate::fast_hash::FastMap;
+use crate::{CountFilter, Outcome, StoreError};
+
+/// The style features a fit can use, in the order of [`StyleTable::features`].
+pub const FEATURES: [&str; 4] = ["output_tokens", "headers", "bold", "lists"];
+
+/// The largest markdown count of one answer the store accepts: more headers,
+/// bold spans or list items than this in one answer is not a chat answer.
+pub const MAX_MARKDOWN: u64 = 100_000;
+
+/// Markdown counts of the two answers of a vote: headers, bold spans and
+/// list items of side A and side B; `None` where the input does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Markdown {
+    pub headers: [Option<u32>; 2],
+    pub bold: [Option<u32>; 2],
+    pub lists: [Option<u32>; 2],
+}
+
+impl Markdown {
+    pub fn is_empty(&self) -> bool {
+        self.columns().iter().all(Option::is_none)
+    }
+    /// The values of `headers_a, headers_b, bold_a, bold_b, lists_a, lists_b`.
+    pub fn columns(&self) -> [Option<u32>; 6] {
+        [
+            self.headers[0],
+            self.headers[1],
+            self.bold[0],
+            self.bold[1],
+            self.lists[0],
+            self.lists[1],
+        ]
+    }
+}
+
+/// A markdown count as written, checked: a whole number from 0 to
+/// [`MAX_MARKDOWN`] (floats with an integral value are accepted).
+pub fn parse_markdown_count(text: &str) -> Result<u32, String> {
+    let trimmed = text.trim();
+    let value: f64 = trimmed
+        .parse()
+        .map_err(|_| format!("markdown count {trimmed:?} is not a number"))?;
+    check_markdown_count(value)
+}
+
+/// Checks a markdown count read as a number (see [`parse_markdown_count`]).
+pub fn check_markdown_count(value: f64) -> Result<u32, String> {
+    if !value.is_finite() || value.fract() != 0.0 {
+        return Err(format!("markdown count {value} is not a whole number"));
+    }
+    if value < 0.0 {
+        return Err(format!("negative markdown count {value}"));
+    }
+    if value > MAX_MARKDOWN as f64 {
+        return Err(format!(
+            "markdown count {value} is absurd (more than {MAX_MARKDOWN} in one answer)"
+        ));
+    }
+    Ok(value as u32)
+}
+
+/// What a style read found: how many of the fit's votes carry each feature.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StyleCoverage {
+    /// Votes in the fit (every source, day and slice of the filter).
+    pub votes: u64,
+    /// Per feature of [`FEATURES`]: votes whose two answers both have it.
+    pub with_feature: [u64; 4],
+}
+
+/// The votes of `filter` as a style table: the votes that carry a feature
+/// as cells with their relative differences, every other vote (pair
+/// counts, votes without features) as cells without ([`StyleTable`]'s NaN).
+pub(crate) fn style_table(
+    conn: &Connection,
+    filter: &CountFilter,
+) -> Result<(StyleTable, StyleCoverage), StoreError> {
+    let tx = conn.unchecked_transaction()?;
+    let plain = crate::read::pair_table_in(&tx, filter)?;
+    let position: HashMap<&str, usize> = plain
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let names = crate::read::model_names(&tx)?;
+    let by_id: HashMap<i64, usize> = names
+        .iter()
+        .filter_map(|(id, name)| position.get(name.as_str()).map(|&p| (*id, p)))
+        .collect();
+    let mut remaining: FastMap<(usize, usize), [u64; 4]> = plain
+        .pairs
+        .iter()
+        .map(|p| {
+            (
+                (p.lo, p.hi),
+                [p.wins_lo, p.wins_hi, p.ties, p.ties_both_bad],
+            )
+        })
+        .collect();
+    let mut coverage = StyleCoverage {
+        votes: remaining.values().map(|c| c.iter().sum::<u64>()).sum(),
+        ..StyleCoverage::default()
+    };
+    let ids = if filter.slices.is_empty() {
+        None
+    } else {
+        Some(crate::slices::resolve(&tx, &filter.slices)?)
+    };
+    let (from, to) = crate::read::day_bounds(filter);
+    let first = from.saturating_mul(86_400);
+    let last = to.saturating_mul(86_400).saturating_add(86_399);
+    let mut styled: FastMap<(usize, usize, [u64; 4]), [u64; 4]> = FastMap::default();
+    let mut stmt = tx.prepare_cached(
+        "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
+                category_set_id, language_id, country_id,
+                headers_a, headers_b, bold_a, bold_b, lists_a, lists_b
+         FROM votes WHERE source_id = ?1 AND timestamp BETWEEN ?2 AND ?3
+           AND ((tokens_a IS NOT NULL AND tokens_b IS NOT NULL)
+                OR headers_a IS NOT NULL OR bold_a IS NOT NULL OR lists_a IS NOT NULL)",
+    )?;
+    for source in crate::read::source_ids(&tx, filter)? {
+        let mut rows = stmt.query(params![source, first, last])?;
+        while let Some(row) = rows.next()? {
+            let vote = crate::slices::stored_vote(row)?;
+            if ids.as_ref().is_some_and(|ids| !ids.admits(&vote)) {
+                continue;
+            }
+            let side = |i: usize| -> rusqlite::Result<Option<u32>> { row.get(i) };
+            let known = |t: u32| (t != crate::buffer::NO_TOKENS).then_some(t);
+            let values: [[Option<u32>; 2]; 4] = [
+                [known(vote.tokens_a), known(vote.tokens_b)],
+                [side(10)?, side(11)?],
+                [side(12)?, side(13)?],
+                [side(14)?, side(15)?],
+            ];
+            let (Some(&pa), Some(&pb)) = (
+                by_id.get(&i64::from(vote.model_a)),
+                by_id.get(&i64::from(vote.model_b)),
+            ) else {
+                continue;
+            };
+            let a_is_lo = pa < pb;
+            let mut key = [f64::NAN.to_bits(); 4];
+            let mut any = false;
+            for (k, [a, b]) in values.iter().enumerate() {
+                if let (Some(a), Some(b)) = (a, b) {
+                    let (lo, hi) = if a_is_lo { (*a, *b) } else { (*b, *a) };
+                    key[k] = relative_difference(f64::from(lo), f64::from(hi)).to_bits();
+                    coverage.with_feature[k] += 1;
+                    any = true;
+                }
+            }
+            if !any {
+                continue;
+            }
+            let slot = match (vote.outcome, a_is_lo) {
+                (Outcome::A, true) | (Outcome::B, false) => 0,
+                (Outcome::A, false) | (Outcome::B, true) => 1,
+                (Outcome::Tie, _) => 2,
+                (Outcome::BothBad, _) => 3,
+            };
+            let (lo, hi) = if a_is_lo { (pa, pb) } else { (pb, pa) };
+            let left = remaining.get_mut(&(lo, hi)).and_then(|c| {
+                c[slot] = c[slot].checked_sub(1)?;
+                Some(())
+            });
+            if left.is_none() {
+                return Err(StoreError::Corrupt(format!(
+                    "a stored vote between {} and {} is missing from the pair counts",
+                    plain.models[lo], plain.models[hi]
+                )));
+            }
+            styled.entry((lo, hi, key)).or_default()[slot] += 1;
+        }
+    }
+    let features = FEATURES.len();
+    let mut table = StyleTable {
+        models: plain.models.clone(),
+        features: FEATURES.iter().map(|f| f.to_string()).collect(),
+        cells: Vec::with_capacity(styled.len() + remaining.len()),
+        differences: Vec::with_capacity((styled.len() + remaining.len()) * features),
+    };
+    let cell = |lo: usize, hi: usize, c: [u64; 4]| PairCount {
+        lo,
+        hi,
+        wins_lo: c[0],
+        wins_hi: c[1],
+        ties: c[2],
+        ties_both_bad: c[3],
+    };
+    let mut styled: Vec<_> = styled.into_iter().collect();
+    styled.sort_unstable_by_key(|((lo, hi, key), _)| (*lo, *hi, *key));
+    for ((lo, hi, key), counts) in styled {
+        table.cells.push(cell(lo, hi, counts));
+        table.differences.extend(key.map(f64::from_bits));
+    }
+    let mut remaining: Vec<_> = remaining
+        .into_iter()
+        .filter(|(_, c)| c.iter().any(|&n| n > 0))
+        .collect();
+    remaining.sort_unstable_by_key(|(pair, _)| *pair);
+    for ((lo, hi), counts) in remaining {
+        table.cells.push(cell(lo, hi, counts));
+        table.differences.extend([f64::NAN; 4]);
+    }
+    Ok((table, coverage))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_counts_are_whole_numbers_within_reason() {
+        assert_eq!(parse_markdown_count("3"), Ok(3));
+        assert_eq!(parse_markdown_count(" 4.0 "), Ok(4));
+        assert!(parse_markdown_count("-1").unwrap_err().contains("negative"));
+        assert!(parse_markdown_count("2.5").unwrap_err().contains("whole"));
+        assert!(parse_markdown_count("1e9").unwrap_err().contains("absurd"));
+        assert!(parse_markdown_count("many")
+            .unwrap_err()
+            .contains("not a number"));
+        assert!(Markdown::default().is_empty());
+    }
+}
