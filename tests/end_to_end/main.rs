@@ -47,4 +47,5 @@ mod scale_shared_store;
 mod simulate_cli;
 mod slices;
 mod store_aggregates;
+mod style_control;
 mod time_queries;
