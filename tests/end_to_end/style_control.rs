@@ -113,6 +113,31 @@ fn controlled_scores_recover_true_strengths_and_the_raw_ones_carry_the_predicted
         "fitted β per unit [{low}, {high}] misses the true {LENGTH_EFFECT}"
     );
 
+    // `arenawatt rank --style controlled` fits the csv itself: the same
+    // coefficient, with its interval, in its JSON.
+    let ranked = arenawatt(
+        &db,
+        &[
+            "rank",
+            "--input",
+            votes.to_str().unwrap(),
+            "--style",
+            "controlled",
+            "--format",
+            "json",
+        ],
+        true,
+    );
+    let ranked: Value = serde_json::from_str(&ranked.stdout).unwrap();
+    let from_rank = &ranked["style"]["coefficients"][0];
+    assert_eq!(from_rank["feature"], "output_tokens");
+    assert!(from_rank["ci_low"].is_number() && from_rank["ci_high"].is_number());
+    let (b1, b2) = (
+        from_rank["beta"].as_f64().unwrap(),
+        coefficient["beta"].as_f64().unwrap(),
+    );
+    assert!((b1 - b2).abs() < 1e-9, "rank β {b1} vs query β {b2}");
+
     let rated: Vec<&Value> = controlled["rows"]
         .as_array()
         .unwrap()

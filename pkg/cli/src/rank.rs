@@ -17,8 +17,9 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use arenawatt_core::rating::{
-    rate, CiMethod, Gauge, ModelRating, PairTable, PairTableBuilder, RatingOptions, RatingStatus,
-    Ratings, TiePolicy,
+    rate, rate_styled, relative_difference, CiMethod, Gauge, ModelRating, Outcome, PairCount,
+    PairTable, PairTableBuilder, RatingOptions, RatingStatus, Ratings, StyleCoefficient,
+    StyleTable, TiePolicy, UnusedFeature,
 };
 use arenawatt_store::ingest::pair_counts::read_pair_counts;
 use arenawatt_store::ingest::parse_winner;
@@ -54,9 +55,21 @@ pub struct RankArgs {
     /// Confidence level of the intervals, between 0 and 1.
     #[arg(long, default_value_t = 0.95, value_name = "LEVEL")]
     pub level: f64,
+    /// raw (the plain fit) or controlled: style control, a contextual
+    /// Bradley–Terry fit holding the answers' length and markdown equal,
+    /// from the csv columns tokens_a, tokens_b, headers_a, headers_b,
+    /// bold_a, bold_b, lists_a, lists_b where present.
+    #[arg(long, value_enum, default_value = "raw", value_name = "STYLE")]
+    pub style: StyleArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "table", value_name = "FORMAT")]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StyleArg {
+    Raw,
+    Controlled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -161,14 +174,58 @@ pub fn run(args: RankArgs) -> anyhow::Result<()> {
         InputFormat::Csv => read_votes_csv(&args.input)?,
     };
     let options = args.options();
-    let ratings =
-        rate(&table, &options).with_context(|| format!("cannot rank {}", args.input.display()))?;
+    let (ratings, style) = if args.style == StyleArg::Controlled {
+        let styled_table = match format {
+            InputFormat::Csv => read_style_csv(&args.input, &table)?,
+            InputFormat::PairCounts => None,
+        };
+        match styled_table {
+            Some(styled_table) => {
+                let styled = rate_styled(&styled_table, &options)
+                    .with_context(|| format!("cannot rank {}", args.input.display()))?;
+                if styled.coefficients.is_empty() {
+                    eprintln!("note: no style feature could be fitted: these are the raw scores");
+                }
+                (styled.ratings, Some((styled.coefficients, styled.unused)))
+            }
+            None => {
+                eprintln!(
+                    "note: {} carries no style feature (csv columns tokens_a/tokens_b, headers_a/headers_b, bold_a/bold_b, lists_a/lists_b): these are the raw scores",
+                    args.input.display()
+                );
+                let ratings = rate(&table, &options)
+                    .with_context(|| format!("cannot rank {}", args.input.display()))?;
+                (ratings, Some((Vec::new(), Vec::new())))
+            }
+        }
+    } else {
+        let ratings = rate(&table, &options)
+            .with_context(|| format!("cannot rank {}", args.input.display()))?;
+        (ratings, None)
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {
-        OutputFormat::Table => write_table(&mut out, &ratings, &options),
+        OutputFormat::Table => write_table(&mut out, &ratings, &options).and_then(|()| {
+            if let Some((coefficients, _)) = &style {
+                for c in coefficients {
+                    writeln!(
+                        out,
+                        "style: {} β = {:.4} log-odds per SD of the relative difference ({:+.1} Elo pts){}",
+                        c.feature,
+                        c.beta,
+                        c.beta_points,
+                        match (c.ci_low, c.ci_high) {
+                            (Some(lo), Some(hi)) => format!(", CI [{lo:.4}, {hi:.4}]"),
+                            _ => String::new(),
+                        }
+                    )?;
+                }
+            }
+            Ok(())
+        }),
         OutputFormat::Csv => write_csv(&mut out, &ratings),
-        OutputFormat::Json => write_json(&mut out, &ratings, &options, &args.input),
+        OutputFormat::Json => write_json(&mut out, &ratings, &options, &args.input, style.as_ref()),
     }
     .and_then(|()| out.flush().map_err(anyhow::Error::from));
     match written {
@@ -271,6 +328,111 @@ pub fn read_votes_csv(path: &Path) -> anyhow::Result<PairTable> {
             .map_err(|e| anyhow::anyhow!("{name}:{row}:{}: {e}", a_col + 1))?;
     }
     Ok(builder.build())
+}
+
+/// The style features a csv may carry, each as its two columns.
+const STYLE_COLUMNS: [(&str, [&str; 2]); 4] = [
+    ("output_tokens", ["tokens_a", "tokens_b"]),
+    ("headers", ["headers_a", "headers_b"]),
+    ("bold", ["bold_a", "bold_b"]),
+    ("lists", ["lists_a", "lists_b"]),
+];
+
+/// The votes of a csv as a style table (one cell per pair and vector of
+/// relative differences, NaN where a vote lacks a feature), with the models
+/// of `table` (read from the same file); `None` when the file has none of
+/// the style columns. A count must be a whole number from 0 to 10^9.
+pub fn read_style_csv(path: &Path, table: &PairTable) -> anyhow::Result<Option<StyleTable>> {
+    use std::collections::HashMap;
+    let name = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("cannot read {name}"))?;
+    let headers = reader.headers()?.clone();
+    let find = |wanted: &str| headers.iter().position(|h| h.trim() == wanted);
+    let columns: Vec<Option<[usize; 2]>> = STYLE_COLUMNS
+        .iter()
+        .map(|(_, [a, b])| Some([find(a)?, find(b)?]))
+        .collect();
+    if columns.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let (a_col, b_col, winner_col) = (
+        find("model_a").context("model_a")?,
+        find("model_b").context("model_b")?,
+        find("winner").context("winner")?,
+    );
+    let index: HashMap<&str, usize> = table
+        .models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
+    let mut cells: HashMap<(usize, usize, [u64; 4]), [u64; 4]> = HashMap::new();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
+        let row = record.position().map_or(0, |p| p.line());
+        let get = |col: usize| record.get(col).map(str::trim).unwrap_or("");
+        let (Some(&ia), Some(&ib)) = (index.get(get(a_col)), index.get(get(b_col))) else {
+            continue;
+        };
+        let outcome = parse_winner(get(winner_col))
+            .map_err(|e| anyhow::anyhow!("{name}:{row}:{}: {e}", winner_col + 1))?;
+        let a_is_lo = ia < ib;
+        let mut key = [f64::NAN.to_bits(); 4];
+        for (k, cols) in columns.iter().enumerate() {
+            let Some([ca, cb]) = cols else { continue };
+            let count = |col: usize| -> anyhow::Result<Option<f64>> {
+                let text = get(col);
+                if text.is_empty() {
+                    return Ok(None);
+                }
+                match text.parse::<f64>() {
+                    Ok(v) if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 1e9 => {
+                        Ok(Some(v))
+                    }
+                    _ => bail!(
+                        "{name}:{row}:{}: {:?} is not a count (a whole number from 0 to 10^9)",
+                        col + 1,
+                        text
+                    ),
+                }
+            };
+            if let (Some(xa), Some(xb)) = (count(*ca)?, count(*cb)?) {
+                let (lo, hi) = if a_is_lo { (xa, xb) } else { (xb, xa) };
+                key[k] = relative_difference(lo, hi).to_bits();
+            }
+        }
+        let slot = match (outcome, a_is_lo) {
+            (Outcome::A, true) | (Outcome::B, false) => 0,
+            (Outcome::A, false) | (Outcome::B, true) => 1,
+            (Outcome::Tie, _) => 2,
+            (Outcome::BothBad, _) => 3,
+        };
+        let (lo, hi) = if a_is_lo { (ia, ib) } else { (ib, ia) };
+        cells.entry((lo, hi, key)).or_default()[slot] += 1;
+    }
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by_key(|((lo, hi, key), _)| (*lo, *hi, *key));
+    let mut styled = StyleTable {
+        models: table.models.clone(),
+        features: STYLE_COLUMNS.iter().map(|(f, _)| f.to_string()).collect(),
+        cells: Vec::with_capacity(cells.len()),
+        differences: Vec::with_capacity(cells.len() * STYLE_COLUMNS.len()),
+    };
+    for ((lo, hi, key), c) in cells {
+        styled.cells.push(PairCount {
+            lo,
+            hi,
+            wins_lo: c[0],
+            wins_hi: c[1],
+            ties: c[2],
+            ties_both_bad: c[3],
+        });
+        styled.differences.extend(key.map(f64::from_bits));
+    }
+    Ok(Some(styled))
 }
 
 /// The exact CSV header of `--format csv`.
@@ -448,13 +610,26 @@ struct JsonOutput<'a> {
     gauge: &'a Gauge,
     #[serde(flatten)]
     ratings: &'a Ratings,
+    /// With `--style controlled`: the coefficients with their intervals, and
+    /// the features left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    style: Option<JsonStyle<'a>>,
 }
+
+#[derive(Serialize)]
+struct JsonStyle<'a> {
+    coefficients: &'a [StyleCoefficient],
+    unused: &'a [UnusedFeature],
+}
+
+type StyleResult = (Vec<StyleCoefficient>, Vec<UnusedFeature>);
 
 fn write_json(
     out: &mut impl Write,
     ratings: &Ratings,
     options: &RatingOptions,
     input: &Path,
+    style: Option<&StyleResult>,
 ) -> anyhow::Result<()> {
     let doc = JsonOutput {
         input: input.display().to_string(),
@@ -463,6 +638,10 @@ fn write_json(
         ties: options.ties,
         gauge: &options.gauge,
         ratings,
+        style: style.map(|(coefficients, unused)| JsonStyle {
+            coefficients,
+            unused,
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;

@@ -131,9 +131,34 @@ pub fn regression(
         ));
     } else {
         super::limits::checkpoint("regression")?;
-        let before = rating::rate(&previous_table, &options)?;
-        super::limits::checkpoint("regression")?;
-        let after = rating::rate_from(&latest_table, &options, Some(&before.strengths()))?;
+        let (before, after) = if query.rating.style == super::model::Style::Controlled {
+            // Style control: each window's contextual fit over its votes' style.
+            let fit_window = |counts: &arenawatt_store::CountFilter| {
+                let mut windowed = query.clone();
+                windowed.counts = counts.clone();
+                windowed.rating.ci = options.ci;
+                super::fitting::fit_with_style(store, &windowed)
+            };
+            let before = fit_window(&previous)?;
+            super::limits::checkpoint("regression")?;
+            let after = fit_window(&latest)?;
+            match (before, after) {
+                (Some(before), Some(after)) => {
+                    notices.extend(after.notices.iter().map(|n| format!("latest window: {n}")));
+                    (before.ratings, after.ratings)
+                }
+                _ => {
+                    return Err(QueryError::BadQuery(
+                        "regression: a window has no votes to fit".into(),
+                    ))
+                }
+            }
+        } else {
+            let before = rating::rate(&previous_table, &options)?;
+            super::limits::checkpoint("regression")?;
+            let after = rating::rate_from(&latest_table, &options, Some(&before.strengths()))?;
+            (before, after)
+        };
         let before_by = by_name(&before);
         // Pairs of ratings of the models scored in both windows.
         let common: Vec<(&ModelRating, &ModelRating)> = after

@@ -10,8 +10,8 @@
 use super::fast_hash::FastMap;
 
 use super::key::{content_key, id_key};
+use super::markdown::Markdown;
 use super::reasons::Reasons;
-use super::style::Markdown;
 use super::{Outcome, Vote};
 
 /// Token counts are kept as `u32`; this value stands for "unknown".

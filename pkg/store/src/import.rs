@@ -287,7 +287,7 @@ pub(super) fn check_daily_tokens(
 fn insert_votes(
     tx: &Transaction<'_>,
     votes: &[BufferedVote],
-    markdown: &[super::style::Markdown],
+    markdown: &[super::markdown::Markdown],
 ) -> Result<(ImportSummary, Vec<usize>), StoreError> {
     let mut summary = ImportSummary::default();
     let mut duplicates = Vec::new();

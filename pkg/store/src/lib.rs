@@ -58,6 +58,7 @@ mod import;
 pub mod import_service;
 pub mod ingest;
 mod key;
+pub mod markdown;
 mod outcome_codes;
 mod packed;
 mod pair_totals;

@@ -685,7 +685,7 @@ mod tests {
         let text = csv_text(&result);
         let (header, record) = text.split_once('\n').unwrap();
         assert_eq!(header, model_csv_header().join(","));
-        assert_eq!(header.split(',').count(), MODEL_COLUMNS.len() - 3);
+        assert_eq!(header.split(',').count(), MODEL_COLUMNS.len() - 5);
         assert_eq!(
             record,
             "llama-3.1-70b,\"Llama \"\"3.1\"\", 70B\",Meta,Llama 3.1,dense,,70,70,42,1003.25,990.5,1016,2,1,4,,,1,1,0.5,,,0.25,C,ecologits-0.11,\"estimated parameters\nsee catalog\",false\n"

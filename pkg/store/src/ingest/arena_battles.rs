@@ -59,7 +59,7 @@ fn side_style(
             }
             Some(value) => number(&key, value)?,
         };
-        crate::style::check_markdown_count(total)
+        crate::markdown::check_markdown_count(total)
             .map(Some)
             .map_err(|reason| RowProblem::new("conv_metadata", format!("{key}: {reason}")))
     };
@@ -168,7 +168,7 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         language: labels::single_of(row, "language")?,
         country: None,
         reasons: [crate::reasons::Reasons::NONE; 2],
-        markdown: crate::style::Markdown {
+        markdown: crate::markdown::Markdown {
             headers: [style_a[0], style_b[0]],
             bold: [style_a[1], style_b[1]],
             lists: [style_a[2], style_b[2]],

@@ -32,8 +32,8 @@ pub struct RowVote<'r> {
     pub country: Option<&'r str>,
     /// The voter's qualifiers of answers A and B ([`crate::reasons`]).
     pub reasons: [crate::reasons::Reasons; 2],
-    /// The answers' markdown counts, where the input has them ([`crate::style`]).
-    pub markdown: crate::style::Markdown,
+    /// The answers' markdown counts, where the input has them ([`crate::markdown`]).
+    pub markdown: crate::markdown::Markdown,
 }
 
 /// Why a vote whose two sides are one model is refused: names both sides as

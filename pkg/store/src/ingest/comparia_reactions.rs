@@ -113,7 +113,7 @@ fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'
         language: None,
         country: labels::single_of(row, "country")?,
         reasons,
-        markdown: crate::style::Markdown::default(),
+        markdown: crate::markdown::Markdown::default(),
     }))
 }
 

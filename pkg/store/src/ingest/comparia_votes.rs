@@ -149,7 +149,7 @@ fn convert<'r>(
             side_reasons(row, &REASON_COLUMNS[0])?,
             side_reasons(row, &REASON_COLUMNS[1])?,
         ],
-        markdown: crate::style::Markdown::default(),
+        markdown: crate::markdown::Markdown::default(),
     }))
 }
 

@@ -40,7 +40,7 @@ struct Layout {
     markdown: [Option<usize>; 6],
 }
 
-/// The optional markdown count columns, in [`crate::style::Markdown::columns`] order.
+/// The optional markdown count columns, in [`crate::markdown::Markdown::columns`] order.
 const MARKDOWN_COLUMNS: [&str; 6] = [
     "headers_a",
     "headers_b",
@@ -122,11 +122,11 @@ fn optional<'r>(
 }
 
 /// The row's markdown counts, each checked (whole, 0 to
-/// [`crate::style::MAX_MARKDOWN`]).
-fn markdown(record: &ByteRecord, layout: &Layout) -> Result<crate::style::Markdown, RowProblem> {
+/// [`crate::markdown::MAX_MARKDOWN`]).
+fn markdown(record: &ByteRecord, layout: &Layout) -> Result<crate::markdown::Markdown, RowProblem> {
     let mut counts = [None; 6];
     if layout.markdown.iter().all(Option::is_none) {
-        return Ok(crate::style::Markdown::default());
+        return Ok(crate::markdown::Markdown::default());
     }
     for (count, (index, column)) in counts
         .iter_mut()
@@ -134,12 +134,12 @@ fn markdown(record: &ByteRecord, layout: &Layout) -> Result<crate::style::Markdo
     {
         if let Some(text) = optional(record, *index, column)? {
             *count = Some(
-                crate::style::parse_markdown_count(text)
+                crate::markdown::parse_markdown_count(text)
                     .map_err(|reason| RowProblem::new(column, reason))?,
             );
         }
     }
-    Ok(crate::style::Markdown {
+    Ok(crate::markdown::Markdown {
         headers: [counts[0], counts[1]],
         bold: [counts[2], counts[3]],
         lists: [counts[4], counts[5]],
