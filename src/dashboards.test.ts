@@ -165,10 +165,21 @@ describe('dashboard Satisfaction vs energy', () => {
       'architecture',
       'size',
       'model',
+      'style',
       'methodology',
       'zone',
       'min_votes',
     ]);
+  });
+
+  it('sends the Style variable with every rating query, raw by default', () => {
+    const style = dashboard.templating.list.find((v) => v.name === 'style') as { query?: string; current?: { value?: string } };
+    expect(style.query).toBe('raw,controlled');
+    expect(style.current?.value).toBe('raw');
+    const rating = ['scatter', 'leaderboard', 'model', 'head-to-head', 'slice-scores'];
+    const targets = panels.flatMap((p) => p.targets ?? []).filter((t) => rating.includes(String(t.queryType)));
+    expect(targets.length).toBeGreaterThan(5);
+    expect(targets.filter((t) => (t as Record<string, unknown>).style !== '$style')).toEqual([]);
   });
 
   it('maps the xychart: x = Wh (log scale), y = BT score, one colour per architecture, size = size class', () => {
