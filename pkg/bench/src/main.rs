@@ -21,6 +21,7 @@ mod import;
 mod query;
 mod rating;
 mod scale;
+mod style;
 mod trend;
 
 use std::path::PathBuf;
@@ -57,6 +58,9 @@ enum BenchCommand {
     /// Past one machine: pair-count Parquet import of a year, the scatter
     /// over it, the DuckDB recipe against `arenawatt import` (docs/scale.md).
     Scale(scale::ScaleBenchArgs),
+    /// Style control: the contextual fit with sandwich CIs on simulated votes
+    /// with a known length effect.
+    Style(style::StyleBenchArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -64,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         BenchCommand::Rating(args) => rating::run(args),
         BenchCommand::Import(args) => import::run(args),
         BenchCommand::Scale(args) => scale::run(args),
+        BenchCommand::Style(args) => style::run(args),
         BenchCommand::Query(args) => query::run(&cli.db, args),
         BenchCommand::Trend(args) => trend::run(&cli.db, args),
     }

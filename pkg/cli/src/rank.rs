@@ -181,6 +181,14 @@ pub fn run(args: RankArgs) -> anyhow::Result<()> {
         };
         match styled_table {
             Some(styled_table) => {
+                let (styled_table, binned) = styled_table.for_fit();
+                if binned {
+                    eprintln!(
+                        "note: style differences rounded to 1/{} ({} cells) for speed, as `arenawatt query --style controlled` does",
+                        (1.0 / arenawatt_core::rating::BIN_STEP).round(),
+                        styled_table.cells.len()
+                    );
+                }
                 let styled = rate_styled(&styled_table, &options)
                     .with_context(|| format!("cannot rank {}", args.input.display()))?;
                 if styled.coefficients.is_empty() {

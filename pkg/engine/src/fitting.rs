@@ -93,6 +93,8 @@ pub fn fit_with_style(store: &Store, query: &ResolvedQuery) -> Result<Option<Fit
             Vec::new(),
         )));
     }
+    let cells = styled_table.cells.len();
+    let (styled_table, binned) = styled_table.for_fit();
     let styled = rating::rate_styled(&styled_table, &options)?;
     if styled.coefficients.is_empty() {
         let why: Vec<String> = styled
@@ -124,6 +126,13 @@ pub fn fit_with_style(store: &Store, query: &ResolvedQuery) -> Result<Option<Fit
         used.join(", "),
         coverage.votes
     )];
+    if binned {
+        notices.push(format!(
+            "style differences rounded to 1/{} ({cells} cells merged into {}) for speed; this moves scores by hundredths of a point",
+            (1.0 / rating::BIN_STEP).round(),
+            styled_table.cells.len()
+        ));
+    }
     for unused in &styled.unused {
         notices.push(format!(
             "style feature {} left out: {}",

@@ -93,6 +93,7 @@ pub mod tiers;
 pub use outcome::Outcome;
 pub use style::{
     rate_styled, relative_difference, StyleCoefficient, StyleTable, StyledRatings, UnusedFeature,
+    BIN_ABOVE, BIN_STEP,
 };
 pub use table::{PairTableBuilder, Tally, VoteError};
 

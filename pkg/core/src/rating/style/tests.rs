@@ -409,3 +409,48 @@ fn bad_style_input_is_named() {
         Err(RatingError::Empty)
     ));
 }
+
+#[test]
+fn binning_keeps_every_vote_rounds_within_half_a_step_and_barely_moves_the_fit() {
+    let sim = simulate(16, 120_000, 1.2, 5);
+    let step = 1.0 / 64.0;
+    let binned = sim.table.binned(step);
+    assert!(
+        binned.cells.len() < sim.table.cells.len() / 10,
+        "{} cells",
+        binned.cells.len()
+    );
+    let total = |t: &StyleTable| -> u64 {
+        t.cells
+            .iter()
+            .map(|c| c.wins_lo + c.wins_hi + c.ties + c.ties_both_bad)
+            .sum()
+    };
+    assert_eq!(total(&binned), total(&sim.table));
+    for d in &binned.differences {
+        assert!(
+            (d / step - (d / step).round()).abs() < 1e-9 && d.abs() <= 1.0,
+            "{d}"
+        );
+    }
+    // A table with a NaN difference keeps it.
+    let mut with_gap = sim.table.clone();
+    with_gap.differences[0] = f64::NAN;
+    assert!(with_gap.binned(step).differences.iter().any(|d| d.is_nan()));
+
+    let options = RatingOptions::default();
+    let exact = rate_styled(&sim.table, &options).expect("exact fit");
+    let rounded = rate_styled(&binned, &options).expect("binned fit");
+    for (a, b) in exact.ratings.models.iter().zip(&rounded.ratings.models) {
+        let gap = (a.bt_score.unwrap() - b.bt_score.unwrap()).abs();
+        assert!(gap < 0.1, "{}: {gap} points", a.model);
+    }
+    let per_unit = |c: &StyleCoefficient| c.beta / c.std;
+    let gap = (per_unit(&exact.coefficients[0]) - per_unit(&rounded.coefficients[0])).abs();
+    assert!(gap < 0.005, "β moved by {gap}");
+    // Small tables are fitted as they are.
+    let small = simulate(4, 1_000, 1.2, 5).table;
+    let cells = small.cells.len();
+    let (kept, binned) = small.for_fit();
+    assert!(!binned && kept.cells.len() == cells);
+}
