@@ -7,18 +7,22 @@
 //! The rest of the store sums votes into counts on write. Style features
 //! are continuous: two votes of one pair with different lengths are not the
 //! same observation, so they do not sum. A style read therefore scans the
-//! votes of its sources and days that carry a feature, exactly (one cell per
-//! distinct pair and vector of relative differences; equal vectors merge),
+//! votes of its sources and days that carry a feature (one cell per pair and
+//! vector of rounded relative differences),
 //! and takes every other vote of the fit from the pair-count aggregates as
 //! cells without features. The fit thus uses exactly the votes the plain fit
-//! uses. The cost is one pass over the range's votes (see docs/store.md).
+//! uses. Each relative difference is rounded to 1/64 as it is read
+//! ([`bin_difference`]), so votes of one pair with nearly equal styles share
+//! a cell: on 1.67M simulated votes this moves scores by at most 0.015 BT
+//! points (`arenawatt-bench style`). The cost is one pass over the range's
+//! votes (see docs/store.md).
 
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
 
 use arenawatt_core::rating::PairCount;
-use arenawatt_core::rating::{relative_difference, StyleTable};
+use arenawatt_core::rating::{bin_difference, relative_difference, StyleTable};
 
 use crate::fast_hash::FastMap;
 use crate::{CountFilter, Outcome, StoreError};
@@ -112,7 +116,8 @@ pub(crate) fn style_table(
             for (k, [a, b]) in values.iter().enumerate() {
                 if let (Some(a), Some(b)) = (a, b) {
                     let (lo, hi) = if a_is_lo { (*a, *b) } else { (*b, *a) };
-                    key[k] = relative_difference(f64::from(lo), f64::from(hi)).to_bits();
+                    key[k] =
+                        bin_difference(relative_difference(f64::from(lo), f64::from(hi))).to_bits();
                     coverage.with_feature[k] += 1;
                     any = true;
                 }

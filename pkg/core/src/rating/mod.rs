@@ -92,8 +92,8 @@ pub mod tiers;
 
 pub use outcome::Outcome;
 pub use style::{
-    rate_styled, relative_difference, StyleCoefficient, StyleTable, StyledRatings, UnusedFeature,
-    BIN_ABOVE, BIN_STEP,
+    bin_difference, rate_styled, relative_difference, StyleCoefficient, StyleTable, StyledRatings,
+    UnusedFeature, BIN_ABOVE, BIN_STEP,
 };
 pub use table::{PairTableBuilder, Tally, VoteError};
 

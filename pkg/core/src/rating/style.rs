@@ -82,6 +82,21 @@ pub const BIN_ABOVE: usize = 50_000;
 /// The binning step of large tables: relative differences to 1/64.
 pub const BIN_STEP: f64 = 1.0 / 64.0;
 
+/// A relative difference rounded to the nearest multiple of [`BIN_STEP`]
+/// (NaN stays NaN): the rounding of [`StyleTable::binned`], for readers that
+/// bin as they read.
+pub fn bin_difference(d: f64) -> f64 {
+    bin_to(d, (1.0 / BIN_STEP).round())
+}
+
+fn bin_to(d: f64, levels: f64) -> f64 {
+    if d.is_nan() {
+        d
+    } else {
+        ((d.clamp(-1.0, 1.0) * levels).round() / levels).clamp(-1.0, 1.0)
+    }
+}
+
 impl StyleTable {
     /// The table a fit should use: as it is up to [`BIN_ABOVE`] cells, else
     /// [`StyleTable::binned`] to [`BIN_STEP`] (on 1.67M simulated votes with
@@ -147,13 +162,8 @@ impl StyleTable {
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(out.cells.len());
                     out.cells.push(*cell);
-                    out.differences.extend(row.iter().map(|&d| {
-                        if d.is_nan() {
-                            f64::NAN
-                        } else {
-                            ((d.clamp(-1.0, 1.0) * levels).round() / levels).clamp(-1.0, 1.0)
-                        }
-                    }));
+                    out.differences
+                        .extend(row.iter().map(|&d| bin_to(d, levels)));
                 }
             }
         }
