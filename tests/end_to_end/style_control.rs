@@ -138,6 +138,85 @@ fn controlled_scores_recover_true_strengths_and_the_raw_ones_carry_the_predicted
     );
     assert!((b1 - b2).abs() < 1e-9, "rank β {b1} vs query β {b2}");
 
+    // The trend honours the style: its last cumulative step holds every
+    // vote, so it gives the leaderboard's controlled scores.
+    let trend = arenawatt(
+        &db,
+        &[
+            "query",
+            "--type",
+            "trend",
+            "--style",
+            "controlled",
+            "--step",
+            "week",
+            "--format",
+            "json",
+        ],
+        true,
+    );
+    assert!(
+        trend.stderr.contains("style-controlled scores"),
+        "{}",
+        trend.stderr
+    );
+    let trend: Value = serde_json::from_str(&trend.stdout).unwrap();
+    let points = trend["rows"].as_array().unwrap();
+    let last = points
+        .iter()
+        .map(|r| r["time_ms"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    let final_scores: HashMap<&str, f64> = points
+        .iter()
+        .filter(|r| r["time_ms"].as_i64() == Some(last))
+        .map(|r| {
+            (
+                r["model"].as_str().unwrap(),
+                r["bt_score"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let mut compared = 0;
+    for row in controlled["rows"].as_array().unwrap() {
+        let (Some(model), Some(score)) = (row["model"].as_str(), row["bt_score"].as_f64()) else {
+            continue;
+        };
+        if let Some(at_end) = final_scores.get(model) {
+            assert!(
+                (at_end - score).abs() < 1e-6,
+                "{model}: trend {at_end} vs leaderboard {score}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 50, "{compared} models compared");
+    // Regressions too: each window is fitted with its votes' style.
+    let regression = arenawatt(
+        &db,
+        &[
+            "query",
+            "--type",
+            "regression",
+            "--style",
+            "controlled",
+            "--latest-days",
+            "10",
+            "--format",
+            "json",
+        ],
+        true,
+    );
+    assert!(
+        regression
+            .stderr
+            .contains("latest window: style-controlled scores"),
+        "{}",
+        regression.stderr
+    );
+    let regression: Value = serde_json::from_str(&regression.stdout).unwrap();
+    assert!(regression["rows"].as_array().unwrap().len() > 50);
+
     let rated: Vec<&Value> = controlled["rows"]
         .as_array()
         .unwrap()

@@ -297,7 +297,11 @@ impl Engine {
             QueryType::Variable => variable::values(store, catalog, query),
             QueryType::Trend => {
                 let daily = self.daily.get(store, version, &query.counts)?;
-                trend::trend(&daily, catalog, query)
+                if query.rating.style == super::model::Style::Controlled {
+                    trend::styled_trend(store, &daily, catalog, query)
+                } else {
+                    trend::trend(&daily, catalog, query)
+                }
             }
             QueryType::EnergyTrend => {
                 let daily = self.daily.get(store, version, &query.counts)?;

@@ -247,6 +247,102 @@ pub fn trend(
     })
 }
 
+/// The most steps a style-controlled trend fits: each step reads and fits
+/// its window's votes with their style (no warm start over running counts).
+pub const MAX_STYLED_STEPS: i64 = 60;
+
+/// `trend` with `style: "controlled"`: at each step, the style-controlled
+/// fit ([`super::fitting::fit_with_style`]) of the votes of the step's
+/// window (every vote up to the step, or the rolling window), on the same
+/// step grid as the plain trend.
+pub fn styled_trend(
+    store: &arenawatt_store::Store,
+    daily: &DailyCounts,
+    catalog: &Catalog,
+    query: &ResolvedQuery,
+) -> Result<QueryResult, QueryError> {
+    let rolling = query.time.window == Window::Rolling;
+    let window_days = query.time.window_days as i64;
+    let step = query.time.step_days.max(1) as i64;
+    let pairs = pairs_between(daily, None, query.counts.to_day);
+    let mut notices = Vec::new();
+    let (Some(data_first), Some(data_last)) =
+        (pairs.first().map(|p| p.0), pairs.last().map(|p| p.0))
+    else {
+        notices.push(format!("no votes for {}", describe_counts(query)));
+        return Ok(empty(query, notices));
+    };
+    let first = query.counts.from_day.unwrap_or(data_first);
+    let last = query.counts.to_day.unwrap_or(data_last);
+    let first_useful = data_first.saturating_sub(step - 1);
+    let first = if first < first_useful {
+        first + (first_useful - first) / step * step
+    } else {
+        first
+    };
+    let steps = limits::step_count(first, last, step) as i64;
+    if steps > MAX_STYLED_STEPS {
+        return Err(QueryError::BadQuery(format!(
+            "style: a style-controlled trend fits each step's votes on its own, so it takes at most {MAX_STYLED_STEPS} steps; this one has {steps} (use step \"week\" or a shorter range)"
+        )));
+    }
+    let mut windowed = query.clone();
+    if !query.time.include_ci {
+        windowed.rating.ci = CiMethod::None;
+    }
+    let mut rows = Vec::new();
+    let mut step_start = first;
+    let mut first_notices = None;
+    while step_start <= last {
+        limits::checkpoint("trend")?;
+        let step_end = (step_start + step - 1).min(last);
+        windowed.counts.from_day = if rolling {
+            Some(step_end - window_days + 1)
+        } else {
+            None
+        };
+        windowed.counts.to_day = Some(step_end);
+        if let Some(fitted) = super::fitting::fit_with_style(store, &windowed)? {
+            if first_notices.is_none() {
+                first_notices = Some(fitted.notices.clone());
+            }
+            for m in &fitted.ratings.models {
+                let Some(score) = m.bt_score else { continue };
+                if !filters::keep(&m.model, u64::MAX, catalog, &query.rows)
+                    || m.votes < query.rows.min_votes
+                {
+                    continue;
+                }
+                rows.push(TrendRow {
+                    time_ms: step_start * MS_PER_DAY,
+                    model: canonical_model(catalog, &m.model),
+                    bt_score: score,
+                    bt_ci_low: if query.time.include_ci {
+                        m.ci_low
+                    } else {
+                        None
+                    },
+                    bt_ci_high: if query.time.include_ci {
+                        m.ci_high
+                    } else {
+                        None
+                    },
+                    votes: m.votes,
+                });
+            }
+            limits::check_trend_points("trend", rows.len())?;
+        }
+        step_start += step;
+    }
+    notices.extend(first_notices.unwrap_or_default());
+    Ok(QueryResult::Trend {
+        rows,
+        include_ci: query.time.include_ci,
+        step_days: query.time.step_days,
+        notices,
+    })
+}
+
 fn empty(query: &ResolvedQuery, notices: Vec<String>) -> QueryResult {
     QueryResult::Trend {
         rows: Vec::new(),
