@@ -431,3 +431,130 @@ fn markdown_counts_are_fitted_and_absurd_ones_are_refused_with_file_row_and_colu
             > 0.0
     );
 }
+
+#[test]
+fn chatbot_arena_battles_carry_their_style_from_conv_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let battles = dir.path().join("battles.jsonl");
+    let mut lines = String::new();
+    for i in 0..40 {
+        // The longer answer wins four times in five, whichever side it is.
+        let a_long = i % 2 == 0;
+        let long_wins = i % 5 != 0;
+        let winner = if long_wins == a_long {
+            "model_a"
+        } else {
+            "model_b"
+        };
+        let (ta, tb) = if a_long { (900, 300) } else { (300, 900) };
+        // Headers vary apart from the length, so the two are not collinear.
+        let (ha, hb) = (i % 3, (i / 3) % 4);
+        lines.push_str(&format!(
+            r#"{{"question_id": "q{i}", "model_a": "llama-3.1-8b", "model_b": "gemma-2-9b-it", "winner": "{winner}", "tstamp": {}, "conv_metadata": {{"sum_assistant_a_tokens": {ta}, "sum_assistant_b_tokens": {tb}, "header_count_a": {{"h1": {ha}, "h2": 1}}, "header_count_b": {{"h1": {hb}, "h2": 1}}, "bold_count_a": {{"**": 2, "__": 0}}, "bold_count_b": {{"**": 2, "__": 0}}, "list_count_a": {{"ordered": 0, "unordered": 4}}, "list_count_b": {{"ordered": 1, "unordered": 3}}}}}}"#,
+            1_767_225_600 + i * 3600
+        ));
+        lines.push('\n');
+    }
+    std::fs::write(&battles, &lines).unwrap();
+    arenawatt(
+        &db,
+        &[
+            "import",
+            "--format",
+            "arena-battles",
+            battles.to_str().unwrap(),
+        ],
+        true,
+    );
+    let store = arenawatt::store::Store::open_read_only(&db).unwrap();
+    let (table, coverage) = store.style_table(&Default::default()).unwrap();
+    // Tokens and headers differ; bold is equal on both sides (a relative
+    // difference of 0); lists sum ordered and unordered (4 each).
+    assert_eq!(coverage.with_feature, [40, 40, 40, 40]);
+    assert_eq!(
+        table
+            .cells
+            .iter()
+            .map(|c| c.wins_lo + c.wins_hi + c.ties)
+            .sum::<u64>(),
+        40
+    );
+    let (controlled, notices) = query(&db, "controlled");
+    let fitted: Vec<&str> = controlled["style"]["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["feature"].as_str().unwrap())
+        .collect();
+    assert!(
+        fitted.contains(&"output_tokens") && fitted.contains(&"headers"),
+        "{fitted:?} {notices}"
+    );
+    let unused: Vec<&str> = controlled["style"]["unused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["feature"].as_str().unwrap())
+        .collect();
+    assert_eq!(unused, ["bold", "lists"], "{notices}");
+
+    // A negative count in conv_metadata is refused with file:row:column.
+    std::fs::write(
+        &battles,
+        r#"{"model_a": "llama-3.1-8b", "model_b": "gemma-2-9b-it", "winner": "model_a", "tstamp": 1767225600, "conv_metadata": {"header_count_a": {"h1": -2}, "header_count_b": 0}}"#,
+    )
+    .unwrap();
+    let refused = arenawatt(
+        &db,
+        &[
+            "import",
+            "--format",
+            "arena-battles",
+            battles.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("battles.jsonl:1:conv_metadata: header_count_a: negative markdown count -2"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn style_that_predicts_every_outcome_falls_back_to_the_raw_fit_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let votes = dir.path().join("votes.csv");
+    let mut text = String::from("model_a,model_b,winner,timestamp,tokens_a,tokens_b\n");
+    for day in 1..=20 {
+        // The longer answer always wins: no finite length effect fits.
+        let (winner, ta, tb) = if day % 2 == 0 {
+            ("model_a", 900, 100)
+        } else {
+            ("model_b", 100, 900)
+        };
+        text.push_str(&format!(
+            "llama-3.1-8b,gemma-2-9b-it,{winner},2026-03-{day:02}T00:00:00Z,{ta},{tb}\n"
+        ));
+    }
+    std::fs::write(&votes, text).unwrap();
+    arenawatt(
+        &db,
+        &["import", "--format", "csv", votes.to_str().unwrap()],
+        true,
+    );
+    let (controlled, notices) = query(&db, "controlled");
+    assert!(
+        notices.contains("style control could not be fitted"),
+        "{notices}"
+    );
+    assert_eq!(controlled["style"]["applied"], "raw");
+    let (raw, _) = query(&db, "raw");
+    assert_eq!(
+        controlled["rows"][0]["bt_score"],
+        raw["rows"][0]["bt_score"]
+    );
+}

@@ -95,7 +95,20 @@ pub fn fit_with_style(store: &Store, query: &ResolvedQuery) -> Result<Option<Fit
     }
     let cells = styled_table.cells.len();
     let (styled_table, binned) = styled_table.for_fit();
-    let styled = rating::rate_styled(&styled_table, &options)?;
+    let styled = match rating::rate_styled(&styled_table, &options) {
+        Ok(styled) => styled,
+        // Style that separates the outcomes (the longer answer always wins)
+        // has no finite fit: answer the raw scores and say why.
+        Err(rating::RatingError::Numerical(reason)) => {
+            return Ok(Some(plain(
+                format!(
+                    "style control could not be fitted on these votes ({reason}; the style features may predict the outcomes perfectly): these are the raw scores"
+                ),
+                Vec::new(),
+            )))
+        }
+        Err(other) => return Err(other.into()),
+    };
     if styled.coefficients.is_empty() {
         let why: Vec<String> = styled
             .unused
