@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use arenawatt_core::rating::{
     rate, rate_styled, relative_difference, CiMethod, Gauge, ModelRating, Outcome, PairCount,
-    PairTable, PairTableBuilder, RatingOptions, RatingStatus, Ratings, StyleCoefficient,
-    StyleTable, TiePolicy, UnusedFeature,
+    PairTable, PairTableBuilder, RatingError, RatingOptions, RatingStatus, Ratings,
+    StyleCoefficient, StyleTable, TiePolicy, UnusedFeature,
 };
 use arenawatt_store::ingest::pair_counts::read_pair_counts;
 use arenawatt_store::ingest::parse_winner;
@@ -189,12 +189,28 @@ pub fn run(args: RankArgs) -> anyhow::Result<()> {
                         styled_table.cells.len()
                     );
                 }
-                let styled = rate_styled(&styled_table, &options)
-                    .with_context(|| format!("cannot rank {}", args.input.display()))?;
-                if styled.coefficients.is_empty() {
-                    eprintln!("note: no style feature could be fitted: these are the raw scores");
+                match rate_styled(&styled_table, &options) {
+                    Ok(styled) => {
+                        if styled.coefficients.is_empty() {
+                            eprintln!(
+                                "note: no style feature could be fitted: these are the raw scores"
+                            );
+                        }
+                        (styled.ratings, Some((styled.coefficients, styled.unused)))
+                    }
+                    Err(RatingError::Numerical(reason)) => {
+                        eprintln!(
+                            "note: style control could not be fitted on these votes ({reason}; the style features may predict the outcomes perfectly): these are the raw scores"
+                        );
+                        let ratings = rate(&table, &options)
+                            .with_context(|| format!("cannot rank {}", args.input.display()))?;
+                        (ratings, Some((Vec::new(), Vec::new())))
+                    }
+                    Err(other) => {
+                        return Err(anyhow::Error::from(other)
+                            .context(format!("cannot rank {}", args.input.display())))
+                    }
                 }
-                (styled.ratings, Some((styled.coefficients, styled.unused)))
             }
             None => {
                 eprintln!(
