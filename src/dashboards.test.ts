@@ -186,20 +186,29 @@ describe('dashboard Satisfaction vs energy', () => {
     const series = xy.options as { mapping: string; series: Array<Record<string, any>> };
     expect(series.mapping).toBe('manual');
     const names = series.series.map((s) => s.name.fixed);
-    expect(names).toEqual(['Dense', 'MoE', 'MatFormer', 'Unknown architecture', 'Pareto frontier', '${model:text} (selected)']);
+    expect(names).toEqual([
+      'Dense',
+      'MoE',
+      'MatFormer',
+      'Unknown architecture',
+      'Pareto frontier',
+      '${model:text} (selected)',
+      'Raw score (before style control)',
+    ]);
     series.series.forEach((s, i) => {
       expect(s.frame.matcher).toEqual({ id: 'byIndex', options: i });
       expect(s.x.matcher.options).toBe('wh_per_1k_tokens');
-      expect(s.y.matcher.options).toBe('bt_score');
+      // The last series draws every model at its raw score, so style control shows as a move.
+      expect(s.y.matcher.options).toBe(i < 6 ? 'bt_score' : 'bt_score_raw');
       // A colour field would leave the legend swatch grey: each architecture is a series of its own colour.
       expect(s.color).toBeUndefined();
       expect(s.size?.matcher.options).toBe(i < 4 ? 'point_size' : undefined);
     });
-    const colours = ['A', 'B', 'C', 'D', 'E', 'F'].map((ref) => {
+    const colours = ['A', 'B', 'C', 'D', 'E', 'F', 'G'].map((ref) => {
       const found = (xy.fieldConfig?.overrides ?? []).find((o) => o.matcher.id === 'byFrameRefID' && o.matcher.options === ref);
       return (found?.properties.find((p) => p.id === 'color')?.value as { fixedColor: string }).fixedColor;
     });
-    expect(new Set(colours).size).toBe(6);
+    expect(new Set(colours).size).toBe(7);
     expect(overrideValue(xy, 'wh_per_1k_tokens', 'custom.scaleDistribution')).toEqual({ type: 'log', log: 10 });
   });
 
@@ -221,6 +230,7 @@ describe('dashboard Satisfaction vs energy', () => {
       ['D', 'scatter', 'unknown'],
       ['E', 'scatter', 'pareto'],
       ['F', 'scatter', 'selected'],
+      ['G', 'scatter', 'all'],
     ]);
     expect(targets.every((t) => JSON.stringify(t.selected) === '["$model"]')).toBe(true);
     const transformations = (xy as unknown as { transformations: Array<{ id: string; filter?: unknown }> }).transformations;

@@ -308,7 +308,7 @@ function expectedRows(name: string, truth: ScatterRow[]): ScatterRow[] | undefin
   if (lower.includes('selected')) {
     return truth.filter((r) => r.selected);
   }
-  if (lower === 'models') {
+  if (lower === 'models' || lower.startsWith('raw score')) {
     return truth;
   }
   const architecture = ['dense', 'moe', 'matformer', 'unknown'].find((a) => lower.startsWith(a));
@@ -763,6 +763,50 @@ describe('render contract: what a Grafana user sees', () => {
       }
     }
     expect(bars).toBeGreaterThan(0);
+    expectNone(problems);
+  });
+
+  it('style control (issue #15): with Style = controlled each model moves from its grey raw point to its controlled one; with raw they coincide', () => {
+    const problems: string[] = [];
+    let moved = 0;
+    let checked = 0;
+    for (const r of ofType('xychart')) {
+      const series = xySeries(r.panel, r.frames);
+      const raw = series.find((s) => s.name.toLowerCase().startsWith('raw score'));
+      if (!raw) {
+        problems.push(`${where(r)}: no raw-score series`);
+        continue;
+      }
+      const controlled = r.scenario.values.style === 'controlled';
+      const rawAt = new Map<string, number>();
+      raw.models.forEach((m, i) => rawAt.set(m, Number(raw.y?.values[i])));
+      for (const s of series.filter((x) => ['dense', 'moe', 'matformer', 'unknown'].some((a) => x.name.toLowerCase().startsWith(a)))) {
+        const names = s.frame?.fields.find((f) => f.name === 'display_name')?.values ?? [];
+        const both = s.frame?.fields.find((f) => f.name === 'bt_score_controlled')?.values ?? [];
+        s.models.forEach((m, i) => {
+          const y = Number(s.y?.values[i]);
+          const before = rawAt.get(m);
+          if (before === undefined || !Number.isFinite(before)) {
+            problems.push(`${where(r)}: ${m} has no raw point`);
+            return;
+          }
+          checked += 1;
+          if (!controlled && Math.abs(y - before) > 1e-9) {
+            problems.push(`${where(r)}: with Style = raw, ${m} is drawn at ${y} and its raw point at ${before}`);
+          }
+          if (controlled) {
+            const c = Number(both[names.indexOf(m)]);
+            if (!Number.isFinite(c) || Math.abs(c - y) > 1e-9) {
+              problems.push(`${where(r)}: with Style = controlled, ${m} is drawn at ${y}, not its controlled score ${c}`);
+            }
+            moved += Math.abs(y - before) > 0.01 ? 1 : 0;
+          }
+        });
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+    // The demo's simulated votes carry output tokens: control moves some models.
+    expect(moved).toBeGreaterThan(0);
     expectNone(problems);
   });
 });
