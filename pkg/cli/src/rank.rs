@@ -184,7 +184,7 @@ pub fn run(args: RankArgs) -> anyhow::Result<()> {
                 let (styled_table, binned) = styled_table.for_fit();
                 if binned {
                     eprintln!(
-                        "note: style differences rounded to 1/{} ({} cells) for speed, as `arenawatt query --style controlled` does",
+                        "note: style differences rounded to 1/{} ({} cells) for speed, as `arenawatt query --style controlled` rounds them as it reads",
                         (1.0 / arenawatt_core::rating::BIN_STEP).round(),
                         styled_table.cells.len()
                     );

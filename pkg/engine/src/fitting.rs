@@ -44,9 +44,20 @@ pub struct Fitted {
     pub notices: Vec<String>,
 }
 
-/// Fits every model in the query's votes. `None`: no votes.
+/// Fits every model in the query's votes. `None`: no votes. (Style
+/// control's notices are dropped: callers that report them use
+/// [`fit_with_style`].)
 pub fn fit(store: &Store, query: &ResolvedQuery) -> Result<Option<Ratings>, QueryError> {
     Ok(fit_with_style(store, query)?.map(|f| f.ratings))
+}
+
+impl Fitted {
+    /// Whether the scores are style-controlled.
+    pub fn controlled(&self) -> bool {
+        self.style
+            .as_ref()
+            .is_some_and(|s| s.applied == Style::Controlled)
+    }
 }
 
 /// [`fit`], with what style control did.
@@ -93,8 +104,6 @@ pub fn fit_with_style(store: &Store, query: &ResolvedQuery) -> Result<Option<Fit
             Vec::new(),
         )));
     }
-    let cells = styled_table.cells.len();
-    let (styled_table, binned) = styled_table.for_fit();
     let styled = match rating::rate_styled(&styled_table, &options) {
         Ok(styled) => styled,
         // Style that separates the outcomes (the longer answer always wins)
@@ -139,13 +148,11 @@ pub fn fit_with_style(store: &Store, query: &ResolvedQuery) -> Result<Option<Fit
         used.join(", "),
         coverage.votes
     )];
-    if binned {
-        notices.push(format!(
-            "style differences rounded to 1/{} ({cells} cells merged into {}) for speed; this moves scores by hundredths of a point",
-            (1.0 / rating::BIN_STEP).round(),
-            styled_table.cells.len()
-        ));
-    }
+    notices.push(format!(
+        "style differences rounded to 1/{} as they are read ({} cells), which moves scores by hundredths of a point",
+        (1.0 / rating::BIN_STEP).round(),
+        styled_table.cells.len()
+    ));
     for unused in &styled.unused {
         notices.push(format!(
             "style feature {} left out: {}",

@@ -19,7 +19,6 @@ use arenawatt_core::rating::{ModelRating, RatingStatus};
 use arenawatt_store::Store;
 
 use super::filters;
-use super::fitting::fit;
 use super::resolve::ResolvedQuery;
 use super::{HeadToHeadRow, QueryError, QueryResult};
 
@@ -32,13 +31,15 @@ pub fn head_to_head(
     query: &ResolvedQuery,
 ) -> Result<QueryResult, QueryError> {
     let mut notices = Vec::new();
-    let Some(ratings) = fit(store, query)? else {
+    let Some(fitted) = super::fitting::fit_with_style(store, query)? else {
         notices.push("no votes in the query's sources and dates".to_string());
         return Ok(QueryResult::HeadToHead {
             rows: Vec::new(),
             notices,
         });
     };
+    notices.extend(fitted.notices.iter().cloned());
+    let ratings = fitted.ratings;
     let id_of = |name: &str| {
         catalog
             .resolve(name)

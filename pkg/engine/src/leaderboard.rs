@@ -79,7 +79,7 @@ pub fn models(
         ),
         Some(fitted) => {
             let mut rows = rows::model_rows(&fitted.ratings, catalog, query, open_with_energy)?;
-            add_both_scores(&fitted, &mut rows);
+            add_both_scores(&fitted, catalog, &mut rows);
             super::slices::add_overall_ranks(store, query, &mut rows)?;
             let mut notices = fitted.notices.clone();
             notices.extend(fit_notices(&fitted.ratings, catalog));
@@ -97,20 +97,24 @@ pub fn models(
 
 /// Under style control, each row's plain score (`bt_score_raw`) and its
 /// controlled one (`bt_score_controlled`, when the fit was controlled).
-fn add_both_scores(fitted: &Fitted, rows: &mut [super::ModelRow]) {
+fn add_both_scores(fitted: &Fitted, catalog: &Catalog, rows: &mut [super::ModelRow]) {
     let Some(raw) = &fitted.raw else {
         return;
     };
-    let controlled = fitted
-        .style
-        .as_ref()
-        .is_some_and(|s| s.applied == super::model::Style::Controlled);
+    let controlled = fitted.controlled();
+    // Rows carry catalog ids; the fits, the names the store keeps.
+    let by_id: std::collections::HashMap<String, Option<f64>> = raw
+        .models
+        .iter()
+        .map(|m| {
+            let id = catalog
+                .resolve(&m.model)
+                .map_or_else(|| m.model.clone(), |f| f.id.clone());
+            (id.to_lowercase(), m.bt_score)
+        })
+        .collect();
     for row in rows.iter_mut() {
-        let plain = raw
-            .models
-            .iter()
-            .find(|m| m.model.eq_ignore_ascii_case(&row.model))
-            .and_then(|m| m.bt_score);
+        let plain = by_id.get(&row.model.to_lowercase()).copied().flatten();
         if controlled {
             row.bt_score_controlled = row.bt_score;
         }
@@ -136,7 +140,7 @@ pub fn one_model(
             let mut everyone = query.clone();
             everyone.rows = Default::default();
             let mut rows = rows::model_rows(&f.ratings, catalog, &everyone, false)?;
-            add_both_scores(f, &mut rows);
+            add_both_scores(f, catalog, &mut rows);
             rows
         }
         None => Vec::new(),

@@ -143,9 +143,18 @@ pub fn regression(
             super::limits::checkpoint("regression")?;
             let after = fit_window(&latest)?;
             match (before, after) {
-                (Some(before), Some(after)) => {
+                (Some(before), Some(after)) if before.controlled() && after.controlled() => {
                     notices.extend(after.notices.iter().map(|n| format!("latest window: {n}")));
                     (before.ratings, after.ratings)
+                }
+                // One window could not be style-controlled: compare the raw
+                // fits of both, never raw against controlled.
+                (Some(before), Some(after)) => {
+                    notices.push(
+                        "style control could not be applied to both windows: the deltas compare their raw scores".to_string(),
+                    );
+                    let raw = |f: super::fitting::Fitted| f.raw.unwrap_or(f.ratings);
+                    (raw(before), raw(after))
                 }
                 _ => {
                     return Err(QueryError::BadQuery(

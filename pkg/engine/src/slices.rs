@@ -181,7 +181,14 @@ pub fn slice_scores(
         base
     };
     let mut notices = Vec::new();
-    let overall_fit = fit(store, &base)?;
+    let styled = query.rating.style == super::model::Style::Controlled;
+    let overall_fitted = super::fitting::fit_with_style(store, &base)?;
+    if let Some(fitted) = &overall_fitted {
+        notices.extend(fitted.notices.iter().map(|n| format!("overall fit: {n}")));
+    }
+    let overall_controlled = overall_fitted.as_ref().is_some_and(|f| f.controlled());
+    let overall_fit = overall_fitted.map(|f| f.ratings);
+    let mut slices_raw = 0;
     let overall_scores: HashMap<String, (Option<f64>, u32)> = overall_fit
         .as_ref()
         .map(|r| {
@@ -211,10 +218,12 @@ pub fn slice_scores(
     for value in &wanted {
         let mut sliced = base.clone();
         *sliced.counts.slices.values_mut(dimension) = vec![value.clone()];
-        let Some(ratings) = fit(store, &sliced)? else {
+        let Some(fitted) = super::fitting::fit_with_style(store, &sliced)? else {
             notices.push(format!("no votes for {} {value:?}", dimension.name()));
             continue;
         };
+        slices_raw += usize::from(styled && !fitted.controlled());
+        let ratings = fitted.ratings;
         for m in &ratings.models {
             if m.status != RatingStatus::Ok || m.bt_score.is_none() {
                 continue;
@@ -251,6 +260,14 @@ pub fn slice_scores(
                 rank_delta: overall_rank.map(|all| all as i32 - m.rank as i32),
             });
         }
+    }
+    if styled && (slices_raw > 0 || !overall_controlled) {
+        notices.push(format!(
+            "style control could not be applied to {slices_raw} of {} {} fits{}: their scores are raw, so compare score_delta with care",
+            wanted.len(),
+            dimension.name(),
+            if overall_controlled { "" } else { " nor to the overall fit" }
+        ));
     }
     if let Some(model) = &only_model {
         if rows.is_empty() {

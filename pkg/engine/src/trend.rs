@@ -290,6 +290,16 @@ pub fn styled_trend(
     if !query.time.include_ci {
         windowed.rating.ci = CiMethod::None;
     }
+    let bootstrap_rounds =
+        (windowed.rating.ci == CiMethod::Bootstrap).then_some(windowed.rating.rounds);
+    limits::check_trend_steps(
+        "trend",
+        steps as u64,
+        query.time.step_days.max(1),
+        bootstrap_rounds,
+    )?;
+    let mut raw_steps = 0;
+    let mut fitted_steps = 0;
     let mut rows = Vec::new();
     let mut step_start = first;
     let mut first_notices = None;
@@ -303,8 +313,13 @@ pub fn styled_trend(
         };
         windowed.counts.to_day = Some(step_end);
         if let Some(fitted) = super::fitting::fit_with_style(store, &windowed)? {
-            if first_notices.is_none() {
-                first_notices = Some(fitted.notices.clone());
+            fitted_steps += 1;
+            if fitted.controlled() {
+                if first_notices.is_none() {
+                    first_notices = Some(fitted.notices.clone());
+                }
+            } else {
+                raw_steps += 1;
             }
             for m in &fitted.ratings.models {
                 let Some(score) = m.bt_score else { continue };
@@ -335,6 +350,11 @@ pub fn styled_trend(
         step_start += step;
     }
     notices.extend(first_notices.unwrap_or_default());
+    if raw_steps > 0 {
+        notices.push(format!(
+            "style control could not be applied at {raw_steps} of {fitted_steps} steps (no style feature in their votes, or one that predicts every outcome): those steps show raw scores"
+        ));
+    }
     Ok(QueryResult::Trend {
         rows,
         include_ci: query.time.include_ci,

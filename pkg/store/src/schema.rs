@@ -672,6 +672,11 @@ mod tests {
             ..Default::default()
         };
         assert!(replica.model_reasons(&sliced).unwrap().is_empty());
+        // A style read finds no markdown columns and reads tokens only.
+        let (table, coverage) = replica.style_table(&filter).unwrap();
+        assert_eq!(coverage.votes, 1);
+        assert_eq!(coverage.with_feature, [0; 4]);
+        assert_eq!(table.cells.len(), 1);
         drop(replica);
         let mut store = Store::open(&path).unwrap();
         assert_eq!(store.stats().unwrap().schema_version, SCHEMA_VERSION);

@@ -82,14 +82,28 @@ pub(crate) fn style_table(
     let first = from.saturating_mul(86_400);
     let last = to.saturating_mul(86_400).saturating_add(86_399);
     let mut styled: FastMap<(usize, usize, [u64; 4]), [u64; 4]> = FastMap::default();
-    let mut stmt = tx.prepare_cached(
+    // A read-only open of a store older than schema 5 has no markdown
+    // columns: its votes are read with their output tokens only.
+    let has_markdown: bool = tx.query_row(
+        "SELECT count(*) FROM pragma_table_info('votes') WHERE name = 'headers_a'",
+        [],
+        |row| row.get::<_, u32>(0).map(|n| n > 0),
+    )?;
+    let sql = if has_markdown {
         "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
                 category_set_id, language_id, country_id,
                 headers_a, headers_b, bold_a, bold_b, lists_a, lists_b
          FROM votes WHERE source_id = ?1 AND timestamp BETWEEN ?2 AND ?3
            AND ((tokens_a IS NOT NULL AND tokens_b IS NOT NULL)
-                OR headers_a IS NOT NULL OR bold_a IS NOT NULL OR lists_a IS NOT NULL)",
-    )?;
+                OR headers_a IS NOT NULL OR bold_a IS NOT NULL OR lists_a IS NOT NULL)"
+    } else {
+        "SELECT source_id, timestamp, model_a, model_b, outcome, tokens_a, tokens_b,
+                category_set_id, language_id, country_id,
+                NULL, NULL, NULL, NULL, NULL, NULL
+         FROM votes WHERE source_id = ?1 AND timestamp BETWEEN ?2 AND ?3
+           AND tokens_a IS NOT NULL AND tokens_b IS NOT NULL"
+    };
+    let mut stmt = tx.prepare_cached(sql)?;
     for source in crate::read::source_ids(&tx, filter)? {
         let mut rows = stmt.query(params![source, first, last])?;
         while let Some(row) = rows.next()? {

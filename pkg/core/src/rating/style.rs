@@ -93,7 +93,8 @@ fn bin_to(d: f64, levels: f64) -> f64 {
     if d.is_nan() {
         d
     } else {
-        ((d.clamp(-1.0, 1.0) * levels).round() / levels).clamp(-1.0, 1.0)
+        // `+ 0.0` turns −0 into 0, so equal differences have equal bits.
+        ((d.clamp(-1.0, 1.0) * levels).round() / levels).clamp(-1.0, 1.0) + 0.0
     }
 }
 

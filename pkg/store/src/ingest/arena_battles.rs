@@ -148,10 +148,16 @@ fn tag_categories<'r>(row: &'r dyn Row) -> Result<Vec<&'r str>, RowProblem> {
 
 fn convert<'r>(row: &'r dyn Row, id: Option<&'r str>) -> Result<Option<RowVote<'r>>, RowProblem> {
     let winner = required(row.text("winner")?, "winner")?;
-    let ((tokens_a, style_a), (tokens_b, style_b)) = match row.object("conv_metadata") {
+    let ((mut tokens_a, style_a), (mut tokens_b, style_b)) = match row.object("conv_metadata") {
         Some(metadata) => (side_style(metadata, "a")?, side_style(metadata, "b")?),
         None => ((None, [None; 3]), (None, [None; 3])),
     };
+    // A battle without an id is keyed by its content, tokens included: the
+    // tokens of conv_metadata would give a battle imported before they were
+    // read a new key, and store it twice. Only battles with ids take them.
+    if id.is_none() {
+        (tokens_a, tokens_b) = (None, None);
+    }
     Ok(Some(RowVote {
         source_id: id,
         source: None,
