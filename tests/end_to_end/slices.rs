@@ -534,6 +534,7 @@ fn each_category_fit_recovers_its_true_strengths() {
         id_prefix: "rec-".into(),
         slices: Some(slices.clone()),
         length_effect: 0.0,
+        markdown_effect: None,
     };
     let names: Vec<String> = strengths.iter().map(|s| s.model.clone()).collect();
     let mut votes = Vec::new();

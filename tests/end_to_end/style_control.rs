@@ -558,3 +558,71 @@ fn style_that_predicts_every_outcome_falls_back_to_the_raw_fit_with_the_reason()
         raw["rows"][0]["bt_score"]
     );
 }
+
+#[test]
+fn simulated_markdown_counts_carry_their_own_known_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let votes = dir.path().join("votes.csv");
+    arenawatt(
+        &db,
+        &[
+            "simulate",
+            "--votes",
+            "100000",
+            "--days",
+            "30",
+            "--seed",
+            "5",
+            "--length-effect",
+            "0.4",
+            "--markdown-effect",
+            "0.8",
+            "--out",
+            votes.to_str().unwrap(),
+        ],
+        true,
+    );
+    let header = std::fs::read_to_string(&votes)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        header.ends_with(",headers_a,headers_b,bold_a,bold_b,lists_a,lists_b"),
+        "{header}"
+    );
+    arenawatt(
+        &db,
+        &["import", "--format", "csv", votes.to_str().unwrap()],
+        true,
+    );
+    let (controlled, notices) = query(&db, "controlled");
+    // Every feature is fitted; length and headers have their true effects,
+    // bold spans and list items (which follow the headers, with no effect of
+    // their own) none: each true value lies in its interval (per unit).
+    let truth = [
+        ("output_tokens", 0.4),
+        ("headers", 0.8),
+        ("bold", 0.0),
+        ("lists", 0.0),
+    ];
+    let coefficients = controlled["style"]["coefficients"].as_array().unwrap();
+    assert_eq!(coefficients.len(), 4, "{notices}");
+    for (feature, beta) in truth {
+        let c = coefficients
+            .iter()
+            .find(|c| c["feature"] == feature)
+            .unwrap();
+        let sd = c["std"].as_f64().unwrap();
+        let (low, high) = (
+            c["ci_low"].as_f64().unwrap() / sd,
+            c["ci_high"].as_f64().unwrap() / sd,
+        );
+        assert!(
+            (low..=high).contains(&beta),
+            "{feature}: [{low}, {high}] misses {beta}"
+        );
+    }
+}

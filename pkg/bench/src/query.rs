@@ -96,6 +96,7 @@ pub fn ensure_bench_store(db: &Path, votes: Option<u64>) -> anyhow::Result<()> {
         id_prefix: "bench-".into(),
         slices: Some(arenawatt_sim::slices::SliceSimulation::benchmark()),
         length_effect: 0.0,
+        markdown_effect: None,
     };
     let started = Instant::now();
     let mut store = Store::open(db)?;

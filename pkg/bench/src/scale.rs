@@ -249,6 +249,7 @@ fn duckdb_against_import(dir: &Path, args: &ScaleBenchArgs) -> anyhow::Result<()
             id_prefix: "sim-".into(),
             slices: None,
             length_effect: 0.0,
+            markdown_effect: None,
         };
         let file = std::fs::File::create(&csv)?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);

@@ -54,6 +54,7 @@ pub fn run(args: StyleBenchArgs) -> anyhow::Result<()> {
         id_prefix: "sim-".into(),
         slices: None,
         length_effect: args.length_effect,
+        markdown_effect: None,
     };
     let strengths = simulate::bundled_strengths();
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -68,6 +68,11 @@ pub struct SimulateArgs {
         allow_hyphen_values = true
     )]
     pub length_effect: f64,
+    /// Also draw each answer's markdown counts (columns headers_a … lists_b)
+    /// and give the headers this effect on the outcome: log-odds per unit of
+    /// their relative difference (0: counts without effect)
+    #[arg(long, value_name = "BETA", allow_hyphen_values = true)]
+    pub markdown_effect: Option<f64>,
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -104,6 +109,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<()> {
             None => None,
         },
         length_effect: args.length_effect,
+        markdown_effect: args.markdown_effect,
     };
     let shown = args.out.display().to_string();
     let written = if shown == "-" {

@@ -93,6 +93,7 @@ pub fn demo_simulation(end_day: i64) -> SimulationOptions {
         id_prefix: "demo-".into(),
         slices: Some(crate::slices::SliceSimulation::demo()),
         length_effect: 0.0,
+        markdown_effect: None,
     }
 }
 

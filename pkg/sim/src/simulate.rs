@@ -19,7 +19,11 @@
 //! With a length effect ([`SimulationOptions::length_effect`], `β`), the
 //! answers' output tokens move the outcome: the logit of A winning is
 //! `(s_a − s_b)·ln 10/400 + β·(t_a − t_b)/(t_a + t_b)`, so models that write
-//! long answers win more than their strength says, by a known amount.
+//! long answers win more than their strength says, by a known amount. With
+//! [`SimulationOptions::markdown_effect`] each answer also gets markdown
+//! counts (Poisson around a per-model mean: headers 0.5–6 per answer, bold
+//! spans 1 + headers/2, list items 2 + headers), and the headers' relative
+//! difference adds its own `β_h·(h_a − h_b)/(h_a + h_b)` to the logit.
 //!
 //! Each answer is also judged with compar:IA's qualifiers ([`REASON_RATES`]):
 //! the answer that won ticks each positive qualifier with its "won" rate,
@@ -62,6 +66,18 @@ pub const REASON_RATES: [(f64, f64); 7] = [
     (0.05, 0.25), // superficial
     (0.02, 0.15), // instructions_not_followed
 ];
+
+/// Seeds the markdown counts' random stream apart from the outcomes'.
+const MARKDOWN_STREAM: u64 = 0x4d41_524b_444f_574e;
+
+/// A model's mean markdown counts per answer: headers from 0.5 to 6, in an
+/// order unrelated to its strength (a stride through the models); bold
+/// spans and list items follow the headers.
+fn markdown_means(model: usize, models: usize) -> [f64; 3] {
+    let slot = (model * 7 + 3) % models.max(1);
+    let headers = 0.5 + 5.5 * slot as f64 / (models.max(2) - 1) as f64;
+    [headers, 1.0 + headers / 2.0, 2.0 + headers]
+}
 
 /// Seeds the qualifiers' random stream apart from the outcomes'.
 const REASONS_STREAM: u64 = 0x5245_4153_4f4e_5321;
@@ -262,6 +278,10 @@ pub struct SimulationOptions {
     /// the true `β` that style control should recover. 0: length does not
     /// matter (the default; the demo).
     pub length_effect: f64,
+    /// Draw each answer's markdown counts (headers, bold spans, list items)
+    /// and give headers this effect on the outcome, in log-odds per unit of
+    /// their relative difference; `None`: no markdown counts (the default).
+    pub markdown_effect: Option<f64>,
 }
 
 /// One simulated vote; models index the strengths.
@@ -278,6 +298,9 @@ pub struct SimulatedVote {
     pub slices: VoteSlices,
     /// The voter's qualifiers of answers A and B.
     pub reasons: [Reasons; 2],
+    /// With [`SimulationOptions::markdown_effect`]: headers, bold spans and
+    /// list items of answer A, then of answer B.
+    pub markdown: Option<[[u32; 3]; 2]>,
 }
 
 impl SimulatedVote {
@@ -404,6 +427,24 @@ pub fn simulate(
         .unwrap_or(i64::MAX);
     let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
     let mut reasons_rng = rand::rngs::StdRng::seed_from_u64(options.seed ^ REASONS_STREAM);
+    let mut markdown_rng = rand::rngs::StdRng::seed_from_u64(options.seed ^ MARKDOWN_STREAM);
+    if let Some(effect) = options.markdown_effect {
+        if !effect.is_finite() || effect.abs() > 10.0 {
+            return Err(SimulateError::InvalidOption(format!(
+                "--markdown-effect {effect} is not a log-odds effect between -10 and 10"
+            )));
+        }
+    }
+    let markdown_laws: Vec<[rand_distr::Poisson<f64>; 3]> = match options.markdown_effect {
+        None => Vec::new(),
+        Some(_) => (0..strengths.len())
+            .map(|i| {
+                markdown_means(i, strengths.len()).map(|mean| {
+                    rand_distr::Poisson::new(mean).expect("markdown means are positive")
+                })
+            })
+            .collect(),
+    };
     if let Some(slices) = &options.slices {
         slices.check().map_err(SimulateError::InvalidOption)?;
     }
@@ -461,12 +502,26 @@ pub fn simulate(
                 token_distributions[b].sample(&mut rng).round().max(1.0) as u64,
             )
         });
-        let p = match early_tokens {
-            None => win_probability(score(a), score(b)),
-            Some((ta, tb)) => {
-                let r = (ta as f64 - tb as f64) / (ta + tb) as f64;
+        // Markdown counts come from their own stream, so drawing them does
+        // not change the outcomes' stream.
+        let markdown = options.markdown_effect.map(|_| {
+            [a, b].map(|m| markdown_laws[m].map(|law| law.sample(&mut markdown_rng) as u32))
+        });
+        let markdown_logit = match (options.markdown_effect, markdown) {
+            (Some(effect), Some([ma, mb])) if ma[0] + mb[0] > 0 => {
+                effect * (ma[0] as f64 - mb[0] as f64) / (ma[0] + mb[0]) as f64
+            }
+            _ => 0.0,
+        };
+        let p = match (early_tokens, markdown_logit != 0.0) {
+            (None, false) => win_probability(score(a), score(b)),
+            (tokens, _) => {
+                let length = tokens.map_or(0.0, |(ta, tb)| {
+                    options.length_effect * (ta as f64 - tb as f64) / (ta + tb) as f64
+                });
                 let logit = (score(a) - score(b)) * std::f64::consts::LN_10 / 400.0
-                    + options.length_effect * r;
+                    + length
+                    + markdown_logit;
                 1.0 / (1.0 + (-logit).exp())
             }
         };
@@ -512,6 +567,7 @@ pub fn simulate(
             tokens_b,
             slices: vote_slices,
             reasons,
+            markdown,
         })?;
     }
     Ok(())
@@ -541,11 +597,17 @@ pub fn write_csv(
         path: path.into(),
         reason: e.to_string(),
     };
-    match &options.slices {
-        None => writeln!(out, "{CSV_HEADER}"),
-        Some(_) => writeln!(out, "{CSV_HEADER},category,language,country"),
-    }
-    .map_err(fail)?;
+    let slices = if options.slices.is_some() {
+        ",category,language,country"
+    } else {
+        ""
+    };
+    let markdown = if options.markdown_effect.is_some() {
+        ",headers_a,headers_b,bold_a,bold_b,lists_a,lists_b"
+    } else {
+        ""
+    };
+    writeln!(out, "{CSV_HEADER}{slices}{markdown}").map_err(fail)?;
     let names: Vec<String> = strengths.iter().map(|s| csv_field(&s.model)).collect();
     let mut written = 0;
     simulate(strengths, options, |v| {
@@ -571,6 +633,14 @@ pub fn write_csv(
                 csv_field(&categories.join("|")),
                 csv_field(language),
                 csv_field(country)
+            )
+            .map_err(fail)?;
+        }
+        if let Some([ma, mb]) = v.markdown {
+            write!(
+                out,
+                ",{},{},{},{},{},{}",
+                ma[0], mb[0], ma[1], mb[1], ma[2], mb[2]
             )
             .map_err(fail)?;
         }
@@ -603,6 +673,7 @@ mod tests {
             id_prefix: "t-".into(),
             slices: None,
             length_effect: 0.0,
+            markdown_effect: None,
         }
     }
 
