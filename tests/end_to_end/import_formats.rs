@@ -8,28 +8,15 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use arenawatt::store::{CountFilter, Outcome, Store};
-use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
-use crate::support::{cli::arenawatt_on as arenawatt, data::fixture};
+use crate::support::{
+    cli::arenawatt_on as arenawatt,
+    data::{fixture, parquet_rows},
+};
 
 fn stdout(output: &Run) -> String {
     output.stdout.clone()
-}
-
-/// Every row of a parquet file as column name → field.
-fn parquet_rows(path: &Path) -> Vec<HashMap<String, Field>> {
-    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-    reader
-        .get_row_iter(None)
-        .unwrap()
-        .map(|row| {
-            row.unwrap()
-                .get_column_iter()
-                .map(|(n, f)| (n.clone(), f.clone()))
-                .collect()
-        })
-        .collect()
 }
 
 fn text(row: &HashMap<String, Field>, column: &str) -> Option<String> {

@@ -10,11 +10,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use arenawatt::catalog::Catalog;
-use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use serde_json::Value;
 
-use crate::support::{cli::arenawatt_on as arenawatt, data::fixture};
+use crate::support::{
+    cli::arenawatt_on as arenawatt,
+    data::{fixture, parquet_rows},
+};
 
 const REASONS: [&str; 7] = [
     "useful",
@@ -26,20 +28,6 @@ const REASONS: [&str; 7] = [
     "instructions_not_followed",
 ];
 const POSITIVE: usize = 4;
-
-fn parquet_rows(path: &Path) -> Vec<HashMap<String, Field>> {
-    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-    reader
-        .get_row_iter(None)
-        .unwrap()
-        .map(|row| {
-            row.unwrap()
-                .get_column_iter()
-                .map(|(n, f)| (n.clone(), f.clone()))
-                .collect()
-        })
-        .collect()
-}
 
 fn text(row: &HashMap<String, Field>, column: &str) -> Option<String> {
     match row.get(column) {

@@ -468,7 +468,7 @@ fn chatbot_arena_battles_carry_their_style_from_conv_metadata() {
         true,
     );
     let store = arenawatt::store::Store::open_read_only(&db).unwrap();
-    let (table, coverage) = store.style_table(&Default::default()).unwrap();
+    let (_, table, coverage) = store.style_table(&Default::default()).unwrap();
     // Tokens and headers differ; bold is equal on both sides (a relative
     // difference of 0); lists sum ordered and unordered (4 each).
     assert_eq!(coverage.with_feature, [40, 40, 40, 40]);

@@ -17,9 +17,9 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use arenawatt_core::rating::{
-    rate, rate_styled, relative_difference, CiMethod, Gauge, ModelRating, Outcome, PairCount,
-    PairTable, PairTableBuilder, RatingError, RatingOptions, RatingStatus, Ratings,
-    StyleCoefficient, StyleTable, TiePolicy, UnusedFeature,
+    rate, rate_styled, CiMethod, Gauge, ModelRating, PairTable, PairTableBuilder, RatingError,
+    RatingOptions, RatingStatus, Ratings, StyleCoefficient, StyleTable, StyleTableBuilder,
+    TiePolicy, UnusedFeature,
 };
 use arenawatt_store::ingest::pair_counts::read_pair_counts;
 use arenawatt_store::ingest::parse_winner;
@@ -393,7 +393,7 @@ pub fn read_style_csv(path: &Path, table: &PairTable) -> anyhow::Result<Option<S
         .enumerate()
         .map(|(i, m)| (m.as_str(), i))
         .collect();
-    let mut cells: HashMap<(usize, usize, [u64; 4]), [u64; 4]> = HashMap::new();
+    let mut cells: StyleTableBuilder = StyleTableBuilder::new(false);
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record)? {
         let row = record.position().map_or(0, |p| p.line());
@@ -403,9 +403,8 @@ pub fn read_style_csv(path: &Path, table: &PairTable) -> anyhow::Result<Option<S
         };
         let outcome = parse_winner(get(winner_col))
             .map_err(|e| anyhow::anyhow!("{name}:{row}:{}: {e}", winner_col + 1))?;
-        let a_is_lo = ia < ib;
-        let mut key = [f64::NAN.to_bits(); 4];
-        for (k, cols) in columns.iter().enumerate() {
+        let mut values = [None; 4];
+        for (value, cols) in values.iter_mut().zip(&columns) {
             let Some([ca, cb]) = cols else { continue };
             let count = |col: usize| -> anyhow::Result<Option<f64>> {
                 let text = get(col);
@@ -424,38 +423,13 @@ pub fn read_style_csv(path: &Path, table: &PairTable) -> anyhow::Result<Option<S
                 }
             };
             if let (Some(xa), Some(xb)) = (count(*ca)?, count(*cb)?) {
-                let (lo, hi) = if a_is_lo { (xa, xb) } else { (xb, xa) };
-                key[k] = relative_difference(lo, hi).to_bits();
+                *value = Some((xa, xb));
             }
         }
-        let slot = match (outcome, a_is_lo) {
-            (Outcome::A, true) | (Outcome::B, false) => 0,
-            (Outcome::A, false) | (Outcome::B, true) => 1,
-            (Outcome::Tie, _) => 2,
-            (Outcome::BothBad, _) => 3,
-        };
-        let (lo, hi) = if a_is_lo { (ia, ib) } else { (ib, ia) };
-        cells.entry((lo, hi, key)).or_default()[slot] += 1;
+        cells.add((ia, ib), outcome, values);
     }
-    let mut cells: Vec<_> = cells.into_iter().collect();
-    cells.sort_unstable_by_key(|((lo, hi, key), _)| (*lo, *hi, *key));
-    let mut styled = StyleTable {
-        models: table.models.clone(),
-        features: STYLE_COLUMNS.iter().map(|(f, _)| f.to_string()).collect(),
-        cells: Vec::with_capacity(cells.len()),
-        differences: Vec::with_capacity(cells.len() * STYLE_COLUMNS.len()),
-    };
-    for ((lo, hi, key), c) in cells {
-        styled.cells.push(PairCount {
-            lo,
-            hi,
-            wins_lo: c[0],
-            wins_hi: c[1],
-            ties: c[2],
-            ties_both_bad: c[3],
-        });
-        styled.differences.extend(key.map(f64::from_bits));
-    }
+    let features: Vec<&str> = STYLE_COLUMNS.iter().map(|(f, _)| *f).collect();
+    let styled = cells.build(table.models.clone(), &features, []);
     Ok(Some(styled))
 }
 

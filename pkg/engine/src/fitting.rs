@@ -62,21 +62,24 @@ impl Fitted {
 
 /// [`fit`], with what style control did.
 pub fn fit_with_style(store: &Store, query: &ResolvedQuery) -> Result<Option<Fitted>, QueryError> {
-    let table = store.pair_table(&query.counts)?;
-    if table.pairs.is_empty() {
-        return Ok(None);
-    }
     let options = query.rating.options();
-    let raw = rating::rate(&table, &options)?;
     if query.rating.style == Style::Raw {
+        let table = store.pair_table(&query.counts)?;
+        if table.pairs.is_empty() {
+            return Ok(None);
+        }
         return Ok(Some(Fitted {
-            ratings: raw,
+            ratings: rating::rate(&table, &options)?,
             raw: None,
             style: None,
             notices: Vec::new(),
         }));
     }
-    let (styled_table, coverage) = store.style_table(&query.counts)?;
+    let (table, styled_table, coverage) = store.style_table(&query.counts)?;
+    if table.pairs.is_empty() {
+        return Ok(None);
+    }
+    let raw = rating::rate(&table, &options)?;
     let votes_with_feature: Vec<(String, u64)> = FEATURES
         .iter()
         .zip(coverage.with_feature)

@@ -129,21 +129,9 @@ pub fn trend(
     };
     let pairs = pairs_between(daily, read_from, query.counts.to_day);
     let mut notices = Vec::new();
-    let (Some(data_first), Some(data_last)) =
-        (pairs.first().map(|p| p.0), pairs.last().map(|p| p.0))
-    else {
+    let Some((first, last)) = step_range(&pairs, query, step) else {
         notices.push(format!("no votes for {}", describe_counts(query)));
         return Ok(empty(query, notices));
-    };
-    let first = query.counts.from_day.unwrap_or(data_first);
-    let last = query.counts.to_day.unwrap_or(data_last);
-    // Steps that end before the first vote fit nothing and add no row: start
-    // at the first step (on the same grid) whose window can hold a vote.
-    let first_useful = data_first.saturating_sub(step - 1);
-    let first = if first < first_useful {
-        first + (first_useful - first) / step * step
-    } else {
-        first
     };
 
     let mut options = query.rating.options();
@@ -247,6 +235,23 @@ pub fn trend(
     })
 }
 
+/// The first and last step days of a trend over `pairs` (day, counts),
+/// `None` without votes. Steps that end before the first vote fit nothing
+/// and add no row: the range starts at the first step (on the grid of the
+/// query's `from`) whose window can hold a vote.
+fn step_range(pairs: &[(i64, PairCount)], query: &ResolvedQuery, step: i64) -> Option<(i64, i64)> {
+    let (data_first, data_last) = (pairs.first()?.0, pairs.last()?.0);
+    let first = query.counts.from_day.unwrap_or(data_first);
+    let last = query.counts.to_day.unwrap_or(data_last);
+    let first_useful = data_first.saturating_sub(step - 1);
+    let first = if first < first_useful {
+        first + (first_useful - first) / step * step
+    } else {
+        first
+    };
+    Some((first, last))
+}
+
 /// The most steps a style-controlled trend fits: each step reads and fits
 /// its window's votes with their style (no warm start over running counts).
 pub const MAX_STYLED_STEPS: i64 = 60;
@@ -266,19 +271,9 @@ pub fn styled_trend(
     let step = query.time.step_days.max(1) as i64;
     let pairs = pairs_between(daily, None, query.counts.to_day);
     let mut notices = Vec::new();
-    let (Some(data_first), Some(data_last)) =
-        (pairs.first().map(|p| p.0), pairs.last().map(|p| p.0))
-    else {
+    let Some((first, last)) = step_range(&pairs, query, step) else {
         notices.push(format!("no votes for {}", describe_counts(query)));
         return Ok(empty(query, notices));
-    };
-    let first = query.counts.from_day.unwrap_or(data_first);
-    let last = query.counts.to_day.unwrap_or(data_last);
-    let first_useful = data_first.saturating_sub(step - 1);
-    let first = if first < first_useful {
-        first + (first_useful - first) / step * step
-    } else {
-        first
     };
     let steps = limits::step_count(first, last, step) as i64;
     if steps > MAX_STYLED_STEPS {

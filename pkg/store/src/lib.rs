@@ -377,11 +377,19 @@ impl Store {
         slices::names(&self.conn, dimension)
     }
     /// The filter's votes as a style table for a style-controlled fit, with
-    /// how many carry each feature ([`style`]).
+    /// their plain pair table (read in one transaction) and how many carry
+    /// each feature ([`style`]).
     pub fn style_table(
         &self,
         filter: &CountFilter,
-    ) -> Result<(arenawatt_core::rating::StyleTable, style::StyleCoverage), StoreError> {
+    ) -> Result<
+        (
+            PairTable,
+            arenawatt_core::rating::StyleTable,
+            style::StyleCoverage,
+        ),
+        StoreError,
+    > {
         style::style_table(&self.conn, filter)
     }
     /// Voters' reasons per model over the filter ([`reasons`]), sorted by

@@ -673,7 +673,7 @@ mod tests {
         };
         assert!(replica.model_reasons(&sliced).unwrap().is_empty());
         // A style read finds no markdown columns and reads tokens only.
-        let (table, coverage) = replica.style_table(&filter).unwrap();
+        let (_, table, coverage) = replica.style_table(&filter).unwrap();
         assert_eq!(coverage.votes, 1);
         assert_eq!(coverage.with_feature, [0; 4]);
         assert_eq!(table.cells.len(), 1);

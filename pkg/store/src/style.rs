@@ -12,7 +12,7 @@
 //! and takes every other vote of the fit from the pair-count aggregates as
 //! cells without features. The fit thus uses exactly the votes the plain fit
 //! uses. Each relative difference is rounded to 1/64 as it is read
-//! ([`bin_difference`]), so votes of one pair with nearly equal styles share
+//! ([`arenawatt_core::rating::bin_difference`]), so votes of one pair with nearly equal styles share
 //! a cell: on 1.67M simulated votes this moves scores by at most 0.015 BT
 //! points (`arenawatt-bench style`). The cost is one pass over the range's
 //! votes (see docs/store.md).
@@ -21,11 +21,12 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection};
 
-use arenawatt_core::rating::PairCount;
-use arenawatt_core::rating::{bin_difference, relative_difference, StyleTable};
+use std::hash::BuildHasherDefault;
 
-use crate::fast_hash::FastMap;
-use crate::{CountFilter, Outcome, StoreError};
+use arenawatt_core::rating::{PairTable, StyleTable, StyleTableBuilder};
+
+use crate::fast_hash::{FastHasher, FastMap};
+use crate::{CountFilter, StoreError};
 
 /// The style features a fit can use, in the order of [`StyleTable::features`].
 pub const FEATURES: [&str; 4] = ["output_tokens", "headers", "bold", "lists"];
@@ -42,10 +43,12 @@ pub struct StyleCoverage {
 /// The votes of `filter` as a style table: the votes that carry a feature
 /// as cells with their relative differences, every other vote (pair
 /// counts, votes without features) as cells without ([`StyleTable`]'s NaN).
+/// Also the plain pair table of the same votes, read in the same
+/// transaction, for the raw fit beside the controlled one.
 pub(crate) fn style_table(
     conn: &Connection,
     filter: &CountFilter,
-) -> Result<(StyleTable, StyleCoverage), StoreError> {
+) -> Result<(PairTable, StyleTable, StyleCoverage), StoreError> {
     let tx = conn.unchecked_transaction()?;
     let plain = crate::read::pair_table_in(&tx, filter)?;
     let position: HashMap<&str, usize> = plain
@@ -81,7 +84,8 @@ pub(crate) fn style_table(
     let (from, to) = crate::read::day_bounds(filter);
     let first = from.saturating_mul(86_400);
     let last = to.saturating_mul(86_400).saturating_add(86_399);
-    let mut styled: FastMap<(usize, usize, [u64; 4]), [u64; 4]> = FastMap::default();
+    let mut styled: StyleTableBuilder<BuildHasherDefault<FastHasher>> =
+        StyleTableBuilder::new(true);
     // A read-only open of a store older than schema 5 has no markdown
     // columns: its votes are read with their output tokens only.
     let has_markdown: bool = tx.query_row(
@@ -111,41 +115,31 @@ pub(crate) fn style_table(
             if ids.as_ref().is_some_and(|ids| !ids.admits(&vote)) {
                 continue;
             }
-            let side = |i: usize| -> rusqlite::Result<Option<u32>> { row.get(i) };
-            let values: [[Option<u32>; 2]; 4] = [
-                [side(5)?, side(6)?],
-                [side(10)?, side(11)?],
-                [side(12)?, side(13)?],
-                [side(14)?, side(15)?],
-            ];
+            let side = |i: usize| -> rusqlite::Result<Option<f64>> {
+                Ok(row.get::<_, Option<u32>>(i)?.map(f64::from))
+            };
+            let mut values = [None; 4];
+            for (k, (ia, ib)) in [(5, 6), (10, 11), (12, 13), (14, 15)]
+                .into_iter()
+                .enumerate()
+            {
+                if let (Some(a), Some(b)) = (side(ia)?, side(ib)?) {
+                    values[k] = Some((a, b));
+                }
+            }
             let (Some(&pa), Some(&pb)) = (
                 by_id.get(&i64::from(vote.model_a)),
                 by_id.get(&i64::from(vote.model_b)),
             ) else {
                 continue;
             };
-            let a_is_lo = pa < pb;
-            let mut key = [f64::NAN.to_bits(); 4];
-            let mut any = false;
-            for (k, [a, b]) in values.iter().enumerate() {
-                if let (Some(a), Some(b)) = (a, b) {
-                    let (lo, hi) = if a_is_lo { (*a, *b) } else { (*b, *a) };
-                    key[k] =
-                        bin_difference(relative_difference(f64::from(lo), f64::from(hi))).to_bits();
-                    coverage.with_feature[k] += 1;
-                    any = true;
-                }
-            }
-            if !any {
+            if values.iter().all(Option::is_none) {
                 continue;
             }
-            let slot = match (vote.outcome, a_is_lo) {
-                (Outcome::A, true) | (Outcome::B, false) => 0,
-                (Outcome::A, false) | (Outcome::B, true) => 1,
-                (Outcome::Tie, _) => 2,
-                (Outcome::BothBad, _) => 3,
-            };
-            let (lo, hi) = if a_is_lo { (pa, pb) } else { (pb, pa) };
+            for (k, value) in values.iter().enumerate() {
+                coverage.with_feature[k] += u64::from(value.is_some());
+            }
+            let (lo, hi, slot) = styled.add((pa, pb), vote.outcome, values);
             let left = remaining.get_mut(&(lo, hi)).and_then(|c| {
                 c[slot] = c[slot].checked_sub(1)?;
                 Some(())
@@ -156,38 +150,8 @@ pub(crate) fn style_table(
                     plain.models[lo], plain.models[hi]
                 )));
             }
-            styled.entry((lo, hi, key)).or_default()[slot] += 1;
         }
     }
-    let features = FEATURES.len();
-    let mut table = StyleTable {
-        models: plain.models.clone(),
-        features: FEATURES.iter().map(|f| f.to_string()).collect(),
-        cells: Vec::with_capacity(styled.len() + remaining.len()),
-        differences: Vec::with_capacity((styled.len() + remaining.len()) * features),
-    };
-    let cell = |lo: usize, hi: usize, c: [u64; 4]| PairCount {
-        lo,
-        hi,
-        wins_lo: c[0],
-        wins_hi: c[1],
-        ties: c[2],
-        ties_both_bad: c[3],
-    };
-    let mut styled: Vec<_> = styled.into_iter().collect();
-    styled.sort_unstable_by_key(|((lo, hi, key), _)| (*lo, *hi, *key));
-    for ((lo, hi, key), counts) in styled {
-        table.cells.push(cell(lo, hi, counts));
-        table.differences.extend(key.map(f64::from_bits));
-    }
-    let mut remaining: Vec<_> = remaining
-        .into_iter()
-        .filter(|(_, c)| c.iter().any(|&n| n > 0))
-        .collect();
-    remaining.sort_unstable_by_key(|(pair, _)| *pair);
-    for ((lo, hi), counts) in remaining {
-        table.cells.push(cell(lo, hi, counts));
-        table.differences.extend([f64::NAN; 4]);
-    }
-    Ok((table, coverage))
+    let table = styled.build(plain.models.clone(), &FEATURES, remaining);
+    Ok((plain, table, coverage))
 }

@@ -12,6 +12,24 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Every row of a parquet file as column name → field, read with parquet's
+/// row API (not the importers' reader), for tests that check imports
+/// against the raw rows.
+pub fn parquet_rows(path: &Path) -> Vec<HashMap<String, parquet::record::Field>> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(|row| {
+            row.unwrap()
+                .get_column_iter()
+                .map(|(n, f)| (n.clone(), f.clone()))
+                .collect()
+        })
+        .collect()
+}
+
 /// CSV text as (header, rows as maps).
 pub fn read_csv(text: &str) -> (Vec<String>, Vec<HashMap<String, String>>) {
     let mut reader = csv::Reader::from_reader(text.as_bytes());

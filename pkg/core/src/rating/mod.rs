@@ -92,8 +92,8 @@ pub mod tiers;
 
 pub use outcome::Outcome;
 pub use style::{
-    bin_difference, rate_styled, relative_difference, StyleCoefficient, StyleTable, StyledRatings,
-    UnusedFeature, BIN_ABOVE, BIN_STEP,
+    bin_difference, rate_styled, relative_difference, StyleCoefficient, StyleTable,
+    StyleTableBuilder, StyledRatings, UnusedFeature, BIN_ABOVE, BIN_STEP, MAX_STYLE_FEATURES,
 };
 pub use table::{PairTableBuilder, Tally, VoteError};
 

@@ -203,6 +203,102 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
+/// The most style features a [`StyleTableBuilder`] keeps per vote.
+pub const MAX_STYLE_FEATURES: usize = 4;
+
+/// Single votes with their style, gathered into the cells of a
+/// [`StyleTable`]: one per pair (`lo < hi` by model index) and vector of
+/// relative differences, lo minus hi, each rounded with [`bin_difference`]
+/// when `binned`. The hasher is the caller's (the store has a faster one).
+pub struct StyleTableBuilder<S = std::collections::hash_map::RandomState> {
+    cells: std::collections::HashMap<(usize, usize, [u64; MAX_STYLE_FEATURES]), [u64; 4], S>,
+    binned: bool,
+}
+
+impl<S: std::hash::BuildHasher + Default> StyleTableBuilder<S> {
+    pub fn new(binned: bool) -> Self {
+        StyleTableBuilder {
+            cells: std::collections::HashMap::default(),
+            binned,
+        }
+    }
+
+    /// Adds one vote between the models of indices `a` and `b`, with each
+    /// feature's counts on A's and B's answer (`None` where the input lacks
+    /// it: a NaN difference). Returns the pair `(lo, hi)` and the count slot
+    /// the vote went to (wins of lo, wins of hi, ties, ties both bad).
+    pub fn add(
+        &mut self,
+        (a, b): (usize, usize),
+        outcome: super::Outcome,
+        values: [Option<(f64, f64)>; MAX_STYLE_FEATURES],
+    ) -> (usize, usize, usize) {
+        use super::Outcome;
+        let a_is_lo = a < b;
+        let key = values.map(|value| match value {
+            None => f64::NAN.to_bits(),
+            Some((xa, xb)) => {
+                let (lo, hi) = if a_is_lo { (xa, xb) } else { (xb, xa) };
+                let d = relative_difference(lo, hi);
+                if self.binned { bin_difference(d) } else { d }.to_bits()
+            }
+        });
+        let slot = match (outcome, a_is_lo) {
+            (Outcome::A, true) | (Outcome::B, false) => 0,
+            (Outcome::A, false) | (Outcome::B, true) => 1,
+            (Outcome::Tie, _) => 2,
+            (Outcome::BothBad, _) => 3,
+        };
+        let (lo, hi) = if a_is_lo { (a, b) } else { (b, a) };
+        self.cells.entry((lo, hi, key)).or_default()[slot] += 1;
+        (lo, hi, slot)
+    }
+
+    /// The table of `models` and `features` (at most
+    /// [`MAX_STYLE_FEATURES`]): the gathered cells in (lo, hi, differences)
+    /// order, then `rest`, counts per pair without style.
+    pub fn build(
+        self,
+        models: Vec<String>,
+        features: &[&str],
+        rest: impl IntoIterator<Item = ((usize, usize), [u64; 4])>,
+    ) -> StyleTable {
+        let k = features.len().min(MAX_STYLE_FEATURES);
+        let cell = |(lo, hi): (usize, usize), c: [u64; 4]| PairCount {
+            lo,
+            hi,
+            wins_lo: c[0],
+            wins_hi: c[1],
+            ties: c[2],
+            ties_both_bad: c[3],
+        };
+        let mut styled: Vec<_> = self.cells.into_iter().collect();
+        styled.sort_unstable_by_key(|((lo, hi, key), _)| (*lo, *hi, *key));
+        let mut rest: Vec<_> = rest
+            .into_iter()
+            .filter(|(_, c)| c.iter().any(|&n| n > 0))
+            .collect();
+        rest.sort_unstable_by_key(|(pair, _)| *pair);
+        let mut table = StyleTable {
+            models,
+            features: features[..k].iter().map(|f| f.to_string()).collect(),
+            cells: Vec::with_capacity(styled.len() + rest.len()),
+            differences: Vec::with_capacity((styled.len() + rest.len()) * k),
+        };
+        for ((lo, hi, key), counts) in styled {
+            table.cells.push(cell((lo, hi), counts));
+            table
+                .differences
+                .extend(key[..k].iter().map(|&bits| f64::from_bits(bits)));
+        }
+        for (pair, counts) in rest {
+            table.cells.push(cell(pair, counts));
+            table.differences.extend(std::iter::repeat_n(f64::NAN, k));
+        }
+        table
+    }
+}
+
 /// `(a − b) / (a + b)`, 0 when both are 0: the relative difference of a
 /// feature between the two answers (counts are never negative).
 pub fn relative_difference(a: f64, b: f64) -> f64 {
